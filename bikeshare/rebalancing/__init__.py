@@ -1,0 +1,1 @@
+"""Pure numerical core of bike rebalancing: demand, chains, targets, flows, routes, replay."""

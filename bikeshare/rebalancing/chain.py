@@ -1,0 +1,134 @@
+"""Each station as a birth-death chain over its stock: expected dissatisfaction per starting stock.
+
+A station holding s bikes loses a rental when a rider arrives at s = 0, takes a chained
+(overflow) return when s >= docks, and refuses a return at s = capacity (docks + allowance).
+Rates change every horizon segment. For every starting stock at once we solve the backward
+equation with uniformisation: over a segment of length tau with uniformisation rate L and jump
+matrix P = I + Q / L,
+
+    V_start = sum_k P^k (sf_k / L * cost_rate + pmf_k * V_end),   k ~ Poisson(L * tau)
+
+which is exact up to the Poisson tail, needs no matrix exponential, and vectorises over stations.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import poisson
+
+from bikeshare.rebalancing.model import HorizonRates
+
+POISSON_TAIL = 1e-10
+OUTCOMES = ("lost_rentals", "overflow_returns", "refused_returns")
+
+
+@dataclass(frozen=True)
+class StockOutcomes:
+    """Expected outcomes over the horizon, (stations, stock) each; stock beyond capacity is NaN."""
+
+    lost_rentals: np.ndarray
+    overflow_returns: np.ndarray
+    refused_returns: np.ndarray
+
+    def dissatisfaction(
+        self, *, overflow_weight: float, refused_weight: float
+    ) -> np.ndarray:
+        """F(s) = lost rentals + weighted bad returns; +inf where the stock is impossible."""
+        total = (
+            self.lost_rentals
+            + overflow_weight * self.overflow_returns
+            + refused_weight * self.refused_returns
+        )
+        return np.where(np.isnan(total), np.inf, total)
+
+
+def expected_outcomes(*, docks, capacity, rates: HorizonRates) -> StockOutcomes:
+    """Expected lost rentals, overflow and refused returns for every station and starting stock."""
+    docks = np.asarray(docks, dtype=int)
+    capacity = np.asarray(capacity, dtype=int)
+    n_stations = len(capacity)
+    stock = np.arange(capacity.max() + 1)
+    valid = stock[None, :] <= capacity[:, None]
+    can_rent = (stock[None, :] > 0) & valid
+    can_return = stock[None, :] < capacity[:, None]
+    is_chained = (stock[None, :] >= docks[:, None]) & can_return
+    at_capacity = stock[None, :] == capacity[:, None]
+
+    values = np.zeros((len(OUTCOMES), n_stations, len(stock)))
+    for segment in reversed(range(len(rates.segment_hours))):
+        rent = np.asarray(rates.rent_per_h[:, segment], dtype=float)
+        ret = np.asarray(rates.return_per_h[:, segment], dtype=float)
+        cost_rates = np.stack(
+            [
+                np.where(stock[None, :] == 0, rent[:, None], 0.0),
+                np.where(is_chained, ret[:, None], 0.0),
+                np.where(at_capacity, ret[:, None], 0.0),
+            ]
+        )
+        values = _uniformised_step(
+            values_end=values,
+            cost_rates=cost_rates,
+            down=np.where(can_rent, rent[:, None], 0.0),
+            up=np.where(can_return, ret[:, None], 0.0),
+            duration_h=float(rates.segment_hours[segment]),
+        )
+    values = np.where(valid[None, :, :], values, np.nan)
+    return StockOutcomes(*values)
+
+
+def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
+    """Propagate expected future outcomes back over one constant-rate segment."""
+    uniform_rate = np.maximum((down + up).max(axis=1), 1e-12)
+    mean_jumps = uniform_rate * duration_h
+    jumps_needed = poisson.isf(POISSON_TAIL, mean_jumps).astype(int) + 1
+    # Busy stations need more jumps; ordering them first lets step k touch only a prefix.
+    order = np.argsort(-jumps_needed, kind="stable")
+    active_count = np.searchsorted(
+        -jumps_needed[order], -np.arange(jumps_needed.max() + 1), "left"
+    )
+    p_down = (down / uniform_rate[:, None])[order]
+    p_up = (up / uniform_rate[:, None])[order]
+    p_stay = 1.0 - p_down - p_up
+    jump_power_cost = cost_rates[:, order] / uniform_rate[order][None, :, None]
+    jump_power_end = values_end[:, order].copy()
+    result = np.zeros_like(values_end)
+    for k in range(jumps_needed.max()):
+        active = active_count[k + 1]
+        if active == 0:
+            break
+        mean = mean_jumps[order][:active]
+        weight_cost = poisson.sf(k, mean)[None, :, None]
+        weight_end = poisson.pmf(k, mean)[None, :, None]
+        result[:, :active] += (
+            weight_cost * jump_power_cost[:, :active]
+            + weight_end * jump_power_end[:, :active]
+        )
+        jump_power_cost[:, :active] = _apply_jump(
+            jump_power_cost[:, :active], p_down[:active], p_up[:active], p_stay[:active]
+        )
+        jump_power_end[:, :active] = _apply_jump(
+            jump_power_end[:, :active], p_down[:active], p_up[:active], p_stay[:active]
+        )
+    unsorted = np.empty_like(result)
+    unsorted[:, order] = result
+    return unsorted
+
+
+def _apply_jump(vector, p_down, p_up, p_stay):
+    """(P v)(s) = p_down(s) v(s-1) + p_up(s) v(s+1) + p_stay(s) v(s), per station."""
+    out = p_stay * vector
+    out[..., 1:] += p_down[:, 1:] * vector[..., :-1]
+    out[..., :-1] += p_up[:, :-1] * vector[..., 1:]
+    return out
+
+
+def target_intervals(
+    *, dissatisfaction, tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest stock whose F(s) is within `tolerance` of the station's minimum."""
+    near_best = (
+        dissatisfaction <= dissatisfaction.min(axis=1, keepdims=True) + tolerance
+    )
+    low = near_best.argmax(axis=1)
+    high = near_best.shape[1] - 1 - near_best[:, ::-1].argmax(axis=1)
+    return low, high
