@@ -30,15 +30,9 @@ class StockOutcomes:
     overflow_returns: np.ndarray
     refused_returns: np.ndarray
 
-    def dissatisfaction(
-        self, *, overflow_weight: float, refused_weight: float
-    ) -> np.ndarray:
+    def dissatisfaction(self, *, overflow_weight: float, refused_weight: float) -> np.ndarray:
         """F(s) = lost rentals + weighted bad returns; +inf where the stock is impossible."""
-        total = (
-            self.lost_rentals
-            + overflow_weight * self.overflow_returns
-            + refused_weight * self.refused_returns
-        )
+        total = self.lost_rentals + overflow_weight * self.overflow_returns + refused_weight * self.refused_returns
         return np.where(np.isnan(total), np.inf, total)
 
 
@@ -83,9 +77,7 @@ def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
     jumps_needed = poisson.isf(POISSON_TAIL, mean_jumps).astype(int) + 1
     # Busy stations need more jumps; ordering them first lets step k touch only a prefix.
     order = np.argsort(-jumps_needed, kind="stable")
-    active_count = np.searchsorted(
-        -jumps_needed[order], -np.arange(jumps_needed.max() + 1), "left"
-    )
+    active_count = np.searchsorted(-jumps_needed[order], -np.arange(jumps_needed.max() + 1), "left")
     p_down = (down / uniform_rate[:, None])[order]
     p_up = (up / uniform_rate[:, None])[order]
     p_stay = 1.0 - p_down - p_up
@@ -99,10 +91,7 @@ def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
         mean = mean_jumps[order][:active]
         weight_cost = poisson.sf(k, mean)[None, :, None]
         weight_end = poisson.pmf(k, mean)[None, :, None]
-        result[:, :active] += (
-            weight_cost * jump_power_cost[:, :active]
-            + weight_end * jump_power_end[:, :active]
-        )
+        result[:, :active] += weight_cost * jump_power_cost[:, :active] + weight_end * jump_power_end[:, :active]
         jump_power_cost[:, :active] = _apply_jump(
             jump_power_cost[:, :active], p_down[:active], p_up[:active], p_stay[:active]
         )
@@ -122,13 +111,9 @@ def _apply_jump(vector, p_down, p_up, p_stay):
     return out
 
 
-def target_intervals(
-    *, dissatisfaction, tolerance: float
-) -> tuple[np.ndarray, np.ndarray]:
+def target_intervals(*, dissatisfaction, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
     """Lowest and highest stock whose F(s) is within `tolerance` of the station's minimum."""
-    near_best = (
-        dissatisfaction <= dissatisfaction.min(axis=1, keepdims=True) + tolerance
-    )
+    near_best = dissatisfaction <= dissatisfaction.min(axis=1, keepdims=True) + tolerance
     low = near_best.argmax(axis=1)
     high = near_best.shape[1] - 1 - near_best[:, ::-1].argmax(axis=1)
     return low, high

@@ -85,19 +85,13 @@ def read_hourly_profile(path) -> dict[str, np.ndarray]:
     days = {"weekday": set(), "weekend": set()}
     for row in rows:
         day = datetime.strptime(row["Date"], "%d/%m/%Y")
-        kind = (
-            "weekend"
-            if day.weekday() >= 5 or row["Holiday"] == "Holiday"
-            else "weekday"
-        )
+        kind = "weekend" if day.weekday() >= 5 or row["Holiday"] == "Holiday" else "weekday"
         totals[kind][int(row["Hour"])] += float(row["Rented Bike Count"])
         days[kind].add(day)
     return {kind: totals[kind] / max(len(days[kind]), 1) for kind in totals}
 
 
-def build_network(
-    *, station_no, lat, lon, docks, district, observed_stock
-) -> StationNetwork:
+def build_network(*, station_no, lat, lon, docks, district, observed_stock) -> StationNetwork:
     """A network whose overflow allowances come from the observed stock.
 
     A station's allowance is the larger of what it held beyond its docks and the district's
@@ -124,9 +118,7 @@ def build_network(
     )
 
 
-def network_from_snapshot(
-    *, snapshot, station_list
-) -> tuple[StationNetwork, np.ndarray]:
+def network_from_snapshot(*, snapshot, station_list) -> tuple[StationNetwork, np.ndarray]:
     """The snapshot's stations with districts from the station list, and their stock.
 
     Stations installed after the list was made take the district of their nearest listed station.
@@ -152,9 +144,7 @@ def network_from_snapshot(
     return network, snapshot["bikes"].copy()
 
 
-def network_from_station_list(
-    *, station_list, snapshot
-) -> tuple[StationNetwork, np.ndarray]:
+def network_from_station_list(*, station_list, snapshot) -> tuple[StationNetwork, np.ndarray]:
     """The full official list with stock from the snapshot where the station still exists.
 
     Stations missing from the snapshot start half full, the neutral guess.
@@ -163,9 +153,7 @@ def network_from_station_list(
     stock = np.array(
         [
             observed.get(no, docks // 2)
-            for no, docks in zip(
-                station_list["station_no"], station_list["docks"], strict=True
-            )
+            for no, docks in zip(station_list["station_no"], station_list["docks"], strict=True)
         ]
     )
     network = build_network(

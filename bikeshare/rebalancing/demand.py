@@ -93,14 +93,10 @@ def _nearest_indices(*, network, count):
 
 
 def _pooled(events, exposure_h):
-    return np.divide(
-        events, exposure_h, out=np.zeros_like(events), where=exposure_h > 0
-    )
+    return np.divide(events, exposure_h, out=np.zeros_like(events), where=exposure_h > 0)
 
 
-def horizon_rates(
-    *, rates: DemandRates, day_type: int, start_hour: float, horizon_h: float
-) -> HorizonRates:
+def horizon_rates(*, rates: DemandRates, day_type: int, start_hour: float, horizon_h: float) -> HorizonRates:
     """Cut the hourly rates into segments covering [start_hour, start_hour + horizon_h)."""
     boundaries = [start_hour]
     next_whole_hour = np.floor(start_hour) + 1

@@ -14,9 +14,7 @@ from ortools.graph.python import min_cost_flow
 from bikeshare.rebalancing.geo import haversine_km, neighbour_tree
 from bikeshare.rebalancing.model import Move
 
-COST_SCALE = (
-    1000  # the solver needs integer costs: thousandths of a dissatisfaction unit
-)
+COST_SCALE = 1000  # the solver needs integer costs: thousandths of a dissatisfaction unit
 
 
 def plan_moves(
@@ -45,21 +43,15 @@ def plan_moves(
     if max_bikes <= 0 or len(givers) == 0 or len(takers) == 0:
         return []
 
-    give_gains = _unit_gains(
-        dissatisfaction=dissatisfaction, stock=stock, units=surplus, step=-1
-    )
-    take_gains = _unit_gains(
-        dissatisfaction=dissatisfaction, stock=stock, units=deficit, step=+1
-    )
+    give_gains = _unit_gains(dissatisfaction=dissatisfaction, stock=stock, units=surplus, step=-1)
+    take_gains = _unit_gains(dissatisfaction=dissatisfaction, stock=stock, units=deficit, step=+1)
 
     n_stations = len(stock)
     source, sink = n_stations, n_stations + 1
     solver = min_cost_flow.SimpleMinCostFlow()
     for station in givers:
         for gain in give_gains[station]:
-            solver.add_arc_with_capacity_and_unit_cost(
-                source, station, 1, -_scaled(gain)
-            )
+            solver.add_arc_with_capacity_and_unit_cost(source, station, 1, -_scaled(gain))
     for station in takers:
         for gain in take_gains[station]:
             solver.add_arc_with_capacity_and_unit_cost(station, sink, 1, -_scaled(gain))
@@ -93,11 +85,7 @@ def plan_moves(
     if status != solver.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
 
-    flows = {
-        pair: solver.flow(arc)
-        for arc, pair in pair_arcs.items()
-        if solver.flow(arc) > 0
-    }
+    flows = {pair: solver.flow(arc) for arc, pair in pair_arcs.items() if solver.flow(arc) > 0}
     given = _units_per_station(flows, end=0, size=n_stations)
     taken = _units_per_station(flows, end=1, size=n_stations)
     return [
@@ -105,11 +93,7 @@ def plan_moves(
             source=giver,
             target=taker,
             bikes=bikes,
-            value=bikes
-            * (
-                _mean_gain(give_gains[giver], given[giver])
-                + _mean_gain(take_gains[taker], taken[taker])
-            ),
+            value=bikes * (_mean_gain(give_gains[giver], given[giver]) + _mean_gain(take_gains[taker], taken[taker])),
         )
         for (giver, taker), bikes in sorted(flows.items())
     ]

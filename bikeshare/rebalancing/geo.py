@@ -18,9 +18,7 @@ def haversine_km(*, lat1, lon1, lat2, lon2) -> np.ndarray:
 def distance_matrix_km(*, lat, lon) -> np.ndarray:
     """All pairwise haversine distances between the given points."""
     lat, lon = np.asarray(lat), np.asarray(lon)
-    return haversine_km(
-        lat1=lat[:, None], lon1=lon[:, None], lat2=lat[None, :], lon2=lon[None, :]
-    )
+    return haversine_km(lat1=lat[:, None], lon1=lon[:, None], lat2=lat[None, :], lon2=lon[None, :])
 
 
 SEOUL_LATITUDE = 37.55

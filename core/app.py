@@ -1,0 +1,89 @@
+"""The application factory: a short list of register steps."""
+
+import os
+
+from flask import Flask, request
+
+from config import load_settings
+from core import auth, observability
+from core import redis as redis_ext
+from core.db import sqlalchemy_url
+from core.errors import register_error_handlers
+from core.extensions import api, db, jwt, limiter, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; `test_config` overrides settings so tests never touch the environment."""
+    app = Flask("seoul", instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.from_mapping(load_settings(test_config))
+    app.json.ensure_ascii = False  # Korean names read as Korean
+
+    observability.init_app(app)
+    _register_database(app)
+    redis_ext.init_app(app)
+    _register_extensions(app)
+    register_error_handlers(app)
+    _register_json_only(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _register_database(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "seoul.db")
+        app.config["DATABASE_URL"] = url
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
+    db.init_app(app)
+    _import_models()
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+
+
+def _import_models() -> None:
+    """Every package's models, so the metadata (and Alembic) knows every table."""
+    import core.accounts.models  # noqa: F401
+    import core.audit  # noqa: F401
+    import core.eligibility  # noqa: F401
+    import core.idempotency  # noqa: F401
+
+
+def _register_extensions(app: Flask) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = redis_ext.limiter_storage_uri(app.config["REDIS_URL"])
+    jwt.init_app(app)
+    auth.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.components.security_scheme("terminalKey", {"type": "apiKey", "in": "header", "name": "X-Terminal-Key"})
+
+
+def _register_json_only(app: Flask) -> None:
+    """A body in anything but JSON is 415, before any view or validator sees it."""
+    from core.errors import problem
+
+    @app.before_request
+    def _require_json_body():
+        if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
+            return problem(
+                415,
+                "Unsupported Media Type",
+                f"Send the body as application/json, not {request.mimetype or 'untyped data'}.",
+            )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from core import health
+    from core.accounts import routes as accounts
+
+    for blueprint in (health.blp, accounts.blp):
+        api.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from core.accounts import cli as accounts_cli
+
+    accounts_cli.init_app(app)

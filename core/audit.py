@@ -1,0 +1,39 @@
+"""Audit log of security events: who, what, when, from where, under which request id.
+
+Never passwords, tokens, codes or secrets: callers pass only identifiers and outcomes.
+"""
+
+from datetime import datetime
+
+from flask import g, has_request_context, request
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(50), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    subject: Mapped[str | None] = mapped_column(String(100))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+def record(event: str, *, actor_id: int | None = None, subject: str | None = None, **details) -> AuditEvent:
+    """Add an audit event to the current unit of work (the caller's commit persists it)."""
+    entry = AuditEvent(
+        event=event,
+        actor_id=actor_id,
+        subject=subject,
+        client_address=request.remote_addr if has_request_context() else None,
+        request_id=g.get("request_id") if has_request_context() else None,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,173 @@
+"""Domain exceptions and the one error shape: RFC 9457 `application/problem+json`.
+
+Services raise the exceptions below; the handlers registered here turn them, HTTP errors, the JWT
+library's errors and unexpected failures into problem documents. Internal and database messages
+never reach the client.
+"""
+
+import contextlib
+import logging
+
+import redis
+from flask import Flask, current_app, g, json, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import InterfaceError as DBInterfaceError
+from werkzeug.exceptions import HTTPException
+
+from core.db import db
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the request. Subclasses fix the status; `slug` names the problem type."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, slug: str | None = None, headers: dict | None = None, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.slug = slug
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class InvalidInput(DomainError):
+    status, title = 422, "Unprocessable content"
+
+
+class Unauthenticated(DomainError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(DomainError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(DomainError):
+    status, title = 404, "Not found"
+
+
+class Conflict(DomainError):
+    status, title = 409, "Conflict"
+
+
+class TooManyRequests(DomainError):
+    status, title = 429, "Too many requests"
+
+
+class ServiceUnavailable(DomainError):
+    status, title = 503, "Service unavailable"
+
+
+def problem(status: int, title: str, detail: str, *, slug: str | None = None, headers=None, **extra):
+    """Build a problem+json response."""
+    body = {
+        "type": f"/problems/{slug}" if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if getattr(g, "request_id", None):
+        body["request_id"] = g.request_id
+    body.update(extra)
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def http_exception_problem(error: HTTPException):
+    """Problem for a werkzeug HTTP error, with webargs' per-field messages as `errors`."""
+    data = getattr(error, "data", None) or {}
+    extra = {}
+    messages = data.get("messages") or data.get("errors")
+    if messages:
+        # webargs nests messages by location ({"json": {...}}); clients want the fields.
+        if (
+            isinstance(messages, dict)
+            and len(messages) == 1
+            and next(iter(messages))
+            in (
+                "json",
+                "query",
+                "headers",
+                "path",
+                "form",
+                "files",
+            )
+        ):
+            messages = next(iter(messages.values()))
+        extra["errors"] = messages
+    detail = data.get("message") or _DETAILS.get(error.code) or error.description
+    if messages and error.code == 422:
+        detail = "The request has invalid fields: " + ", ".join(sorted(map(str, messages)))
+    headers = dict(data.get("headers") or {})
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem(error.code, error.name, detail, headers=headers, **extra)
+
+
+_DETAILS = {
+    400: "The request could not be understood; check that the body is well-formed JSON.",
+    401: "Authentication is required.",
+    403: "You are not allowed to do this.",
+    404: "No resource exists at this address.",
+    405: "This method is not allowed on this address.",
+    500: "An unexpected error occurred; it has been logged.",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        db.session.rollback()
+        return problem(error.status, error.title, error.detail, slug=error.slug, headers=error.headers, **error.extra)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error: IntegrityError):
+        # Constraints are the last line of defence against races that slipped past the services.
+        db.session.rollback()
+        log.info("integrity error mapped to 409: %s", error.orig.__class__.__name__)
+        return problem(409, "Conflict", "The request conflicts with the current state; retry it.", slug="conflict")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBInterfaceError)
+    def _database_down(error):
+        log.error("database unavailable: %s", error.__class__.__name__)
+        # The connection is gone; the pool discards it, and rolling back may fail as well.
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return problem(
+            503,
+            "Service unavailable",
+            "The database is unavailable; retry shortly.",
+            slug="database-unavailable",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def _redis_down(error):
+        log.error("redis unavailable: %s", error.__class__.__name__)
+        db.session.rollback()
+        return problem(
+            503,
+            "Service unavailable",
+            "A backing service is unavailable; retry shortly.",
+            slug="redis-unavailable",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_exception_problem(error)
+        log.exception("unhandled error")
+        db.session.rollback()
+        return problem(500, "Internal Server Error", _DETAILS[500])

@@ -1,0 +1,106 @@
+"""`Idempotency-Key` for mutating endpoints that phones retry.
+
+A retry with the same key and body gets the stored answer and runs nothing twice; the same key
+with another body is 422. The key is claimed by inserting its row in the request's own transaction,
+so the claim commits with the work (or rolls back with it); a concurrent duplicate waits on the
+row's unique index and then replays the answer.
+"""
+
+import hashlib
+import re
+from copy import deepcopy
+from datetime import datetime
+from functools import wraps
+
+from flask import current_app, json, request
+from flask_jwt_extended import get_jwt_identity
+from sqlalchemy import JSON, ForeignKey, Integer, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+from core.errors import Conflict, InvalidInput
+
+HEADER = "Idempotency-Key"
+_WELL_FORMED_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def idempotent(view):
+    """Apply below the auth check and above the flask-smorest response decorator."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not _WELL_FORMED_KEY.match(key):
+            raise InvalidInput(f"{HEADER} must be 1-100 letters, digits or . _ : -", slug="bad-idempotency-key")
+        user_id = int(get_jwt_identity())
+        fingerprint = hashlib.sha256(
+            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
+        ).hexdigest()
+
+        stored = _replay(user_id, key, fingerprint)
+        if stored is not None:
+            return stored
+        db.session.add(IdempotencyRecord(user_id=user_id, key=key, fingerprint=fingerprint))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            stored = _replay(user_id, key, fingerprint)
+            if stored is not None:
+                return stored
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                slug="idempotency-in-progress",
+                headers={"Retry-After": "1"},
+            ) from None
+
+        response = current_app.make_response(view(*args, **kwargs))
+        # The service committed the claim with its work; now keep the answer for retries.
+        record = db.session.get(IdempotencyRecord, (user_id, key))
+        if record is not None:
+            record.status_code = response.status_code
+            record.response_body = response.get_json(silent=True)
+            db.session.commit()
+        return response
+
+    wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    parameters = wrapper._apidoc.setdefault("manual_doc", {}).setdefault("parameters", [])
+    parameters.append(
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "description": "Makes a retry safe: the same key and body return the first answer.",
+            "schema": {"type": "string", "pattern": _WELL_FORMED_KEY.pattern},
+        }
+    )
+    return wrapper
+
+
+def _replay(user_id: int, key: str, fingerprint: str):
+    record = db.session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+    )
+    if record is None or record.status_code is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise InvalidInput(f"This {HEADER} was already used with a different request.", slug="idempotency-key-reused")
+    response = current_app.response_class(
+        json.dumps(record.response_body), status=record.status_code, mimetype="application/json"
+    )
+    response.headers["Idempotent-Replayed"] = "true"
+    return response

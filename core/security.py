@@ -1,0 +1,65 @@
+"""Password hashing (argon2id) and encryption of stored secrets (AES-GCM with rotating key ids)."""
+
+import base64
+import contextlib
+import os
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(time_cost=config["PASSWORD_HASH_TIME_COST"], memory_cost=config["PASSWORD_HASH_MEMORY_KIB"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; with no hash, spend the same time so unknown accounts are not revealed."""
+    hasher = _hasher()
+    if password_hash is None:
+        password_hash = current_app.extensions.setdefault("dummy_password_hash", hasher.hash("not-a-real-password"))
+        with contextlib.suppress(VerificationError):
+            hasher.verify(password_hash, password)
+        return False
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class SecretBox:
+    """AES-256-GCM with a keyring: the first key encrypts, every key decrypts (for rotation).
+
+    Stored form: `(key_id, nonce || ciphertext)`; `associated` binds a ciphertext to its row so a
+    secret copied onto another row fails to decrypt.
+    """
+
+    def __init__(self, keyring_spec: str):
+        self._keys: dict[str, AESGCM] = {}
+        for entry in keyring_spec.split(","):
+            key_id, _, encoded = entry.strip().partition(":")
+            key = base64.b64decode(encoded)
+            if not key_id or len(key) != 32:
+                raise ValueError("SECRET_ENCRYPTION_KEYS entries must be 'kid:base64(32 bytes)'")
+            self._keys[key_id] = AESGCM(key)
+        self.active_key_id = keyring_spec.split(",")[0].split(":")[0].strip()
+
+    def encrypt(self, plaintext: bytes, *, associated: bytes) -> tuple[str, bytes]:
+        nonce = os.urandom(12)
+        return self.active_key_id, nonce + self._keys[self.active_key_id].encrypt(nonce, plaintext, associated)
+
+    def decrypt(self, key_id: str, blob: bytes, *, associated: bytes) -> bytes:
+        return self._keys[key_id].decrypt(blob[:12], blob[12:], associated)
+
+
+def secret_box() -> SecretBox:
+    box = current_app.extensions.get("secret_box")
+    if box is None:
+        box = current_app.extensions["secret_box"] = SecretBox(current_app.config["SECRET_ENCRYPTION_KEYS"])
+    return box

@@ -1,0 +1,2 @@
+def test_health_answers_ok(client):
+    assert client.get("/health").get_json() == {"status": "ok"}
