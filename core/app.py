@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_json_only(app)
     _register_blueprints(app)
     _register_commands(app)
+    _register_domains(app)
     return app
 
 
@@ -87,3 +88,12 @@ def _register_commands(app: Flask) -> None:
     from core.accounts import cli as accounts_cli
 
     accounts_cli.init_app(app)
+
+
+def _register_domains(app: Flask) -> None:
+    """The two domains; each registers its own models, blueprints and commands."""
+    import bikeshare
+    import cardapi
+
+    cardapi.init_app(app)
+    bikeshare.init_app(app)

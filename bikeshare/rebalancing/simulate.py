@@ -18,7 +18,8 @@ from bikeshare.rebalancing.demand import DemandHistory
 from bikeshare.rebalancing.geo import haversine_km, neighbour_tree
 from bikeshare.rebalancing.model import StationNetwork, Truck
 
-RENT, RETURN, TRUCK_ARRIVAL, REPLAN = 0, 1, 2, 3  # same-minute order: rentals, returns, trucks
+# Same-minute order: rentals, returns, truck arrivals, re-planning, trucks leaving a stop.
+RENT, RETURN, TRUCK_ARRIVAL, REPLAN, TRUCK_READY = 0, 1, 2, 3, 4
 REDIRECT_CANDIDATES = 12
 
 
@@ -133,7 +134,7 @@ def replay(
             # Handling time is spent at the stop before driving on.
             busy_until = now + handled * fleet.handling_min_per_bike
             if state.stops:
-                push(busy_until, REPLAN + 1, state)
+                push(busy_until, TRUCK_READY, state)
         elif kind == REPLAN:
             views = [_truck_view(state) for state in states]
             decisions = policy.decide(now_min=now, stock=run.stock.copy(), trucks=views)
@@ -205,14 +206,15 @@ class _Replay:
         self.history.returns[station, self.day_type, int(now // 60) % 24] += 1
 
     def truck_stop(self, *, state, station, change, now) -> int:
-        """Pick up or drop as much of `change` as stock, load and docks allow; bikes handled."""
+        """Pick up or drop as much of `change` as stock, load and room allow; bikes handled."""
         self._advance(station, now)
         if change > 0:
             handled = min(change, self.stock[station], state.capacity - state.load)
             self.stock[station] -= handled
             state.load += handled
         else:
-            room = max(self.network.docks[station] - self.stock[station], 0)
+            # Crews chain bikes beyond the docks too, up to the station's allowance.
+            room = max(self.capacity[station] - self.stock[station], 0)
             handled = min(-change, state.load, room)
             self.stock[station] += handled
             state.load -= handled

@@ -1,0 +1,119 @@
+"""Rebalancing policies for the replay: do nothing, two rules of thumb, and the planner.
+
+All of them drive the same trucks through the same flow and routing machinery; they differ only in
+what they consider a good stock, so the comparison measures the targets, not the logistics.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bikeshare.rebalancing.demand import DemandRates
+from bikeshare.rebalancing.model import StationNetwork
+from bikeshare.rebalancing.planner import PlanSettings, build_plan, plan_routes
+
+
+@dataclass
+class DoNothing:
+    name: str = "do nothing"
+
+    def decide(self, *, now_min, stock, trucks):
+        return {}
+
+
+@dataclass
+class RuleOfThumb:
+    """Move stock into [low, high] per station, every bike of gap counting the same.
+
+    `high_when` and `low_when` say which stations the rule acts on at all.
+    """
+
+    name: str
+    network: StationNetwork
+    zones: np.ndarray
+    low_when: float
+    low_to: float
+    high_when: float
+    high_to: float
+    time_limit_s: float = 5.0
+    settings: PlanSettings = field(default_factory=PlanSettings)
+
+    def decide(self, *, now_min, stock, trucks):
+        docks, capacity = self.network.docks, self.network.capacity
+        stock = np.minimum(stock, capacity)
+        low = np.where(stock < self.low_when * docks, np.ceil(self.low_to * docks), 0)
+        high = np.where(stock > self.high_when * docks, np.floor(self.high_to * docks), capacity)
+        levels = np.arange(capacity.max() + 1)[None, :]
+        gap = np.maximum(low[:, None] - levels, 0) + np.maximum(levels - high[:, None], 0)
+        dissatisfaction = np.where(levels <= capacity[:, None], gap, np.inf)
+        _, routes = plan_routes(
+            stations=self.network,
+            stock=stock,
+            dissatisfaction=dissatisfaction,
+            target_low=low.astype(int),
+            target_high=high.astype(int),
+            trucks=trucks,
+            zones=self.zones,
+            deadline=time.perf_counter() + self.time_limit_s,
+            settings=self.settings,
+        )
+        return {r.truck_id: [(s.station, s.load_change) for s in r.stops] for r in routes}
+
+
+def fill_to_half(*, network, zones, **options) -> RuleOfThumb:
+    """Every station toward half its docks."""
+    return RuleOfThumb(
+        name="fill to half",
+        network=network,
+        zones=zones,
+        low_when=0.5,
+        low_to=0.5,
+        high_when=0.5,
+        high_to=0.5,
+        **options,
+    )
+
+
+def seoul_thresholds(*, network, zones, **options) -> RuleOfThumb:
+    """Seoul's rule: clear stations above 130 % of docks down to 100 %, fill those below 30 % to
+    50 % (the upper levels are our reading; the city publishes only the thresholds)."""
+    return RuleOfThumb(
+        name="Seoul thresholds",
+        network=network,
+        zones=zones,
+        low_when=0.3,
+        low_to=0.5,
+        high_when=1.3,
+        high_to=1.0,
+        **options,
+    )
+
+
+@dataclass
+class PlannerPolicy:
+    """Re-plan from the observed stock with the chain targets each time it is called."""
+
+    network: StationNetwork
+    rates: DemandRates
+    zones: np.ndarray
+    day_type: int = 0
+    horizon_h: float = 2.0
+    time_limit_s: float = 5.0
+    settings: PlanSettings = field(default_factory=PlanSettings)
+    name: str = "planner (re-planning)"
+
+    def decide(self, *, now_min, stock, trucks):
+        plan = build_plan(
+            stations=self.network,
+            stock=stock,
+            rates=self.rates,
+            trucks=trucks,
+            start_hour=now_min / 60,
+            day_type=self.day_type,
+            horizon_h=self.horizon_h,
+            zone=self.zones,
+            time_limit_s=self.time_limit_s,
+            settings=self.settings,
+        )
+        return {r.truck_id: [(s.station, s.load_change) for s in r.stops] for r in plan.routes}
