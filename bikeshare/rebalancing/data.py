@@ -59,8 +59,11 @@ def read_status_snapshot(path) -> dict[str, np.ndarray]:
 
 
 def read_trips(path) -> Trips:
-    """Trip records in the open-API or bulk format (`rent_datetime`, `rent_station_no`, ...)."""
-    rows = _rows(path)
+    """Trip records in the open-API or bulk format (`rent_datetime`, `rent_station_no`, ...).
+
+    Rows without both station numbers (a handful of unfinished records) are skipped.
+    """
+    rows = [r for r in _rows(path) if r["rent_station_no"] and r["return_station_no"]]
 
     def minutes(text):
         moment = datetime.fromisoformat(text)
