@@ -18,6 +18,7 @@ from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree
 from bikeshare.rebalancing.model import Truck
 from bikeshare.rebalancing.planner import build_plan, zone_labels
 from bikeshare.rebalancing.policies import DoNothing, PlannerPolicy, fill_to_half, seoul_thresholds
+from bikeshare.rebalancing.report import write_report
 from bikeshare.rebalancing.simulate import replay
 from bikeshare.rebalancing.tripgen import calibrate_trip_model, generate_trips
 
@@ -165,9 +166,9 @@ def _time_full_city_plan(*, station_list, snapshot, rates_network, rates, truck_
     }
 
 
-if __name__ == "__main__":
-    from bikeshare.rebalancing.report import write_report
+__all__ = ["run_evaluation", "write_report"]
 
+if __name__ == "__main__":
     data_dir, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
     results = run_evaluation(
         stations_path=data_dir / "seoul_stations.csv",

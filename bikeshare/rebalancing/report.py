@@ -1,0 +1,93 @@
+"""Markdown and PNG report of an evaluation (`evaluate.run_evaluation`'s result)."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; the evaluation runs on servers without a display
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLUMNS = (
+    ("lost_rentals", "lost rentals"),
+    ("lost_rentals_reduction", "vs do nothing"),
+    ("overflow_returns", "overflow returns"),
+    ("refused_returns", "refused returns"),
+    ("empty_station_min", "empty station-min"),
+    ("full_station_min", "full station-min"),
+    ("truck_km", "truck-km"),
+    ("bikes_moved", "bikes moved"),
+)
+
+
+def write_report(metrics: dict, out_dir) -> Path:
+    """Write `rebalancing_report.md` plus two plots into `out_dir`; returns the Markdown path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    policies = metrics["policies"]
+    _plot_lost_rentals(policies, out_dir / "lost_rentals.png")
+    _plot_lost_by_hour(policies, out_dir / "lost_by_hour.png")
+
+    lines = [
+        "# Rebalancing evaluation: morning rush replay 05:30-10:30",
+        "",
+        f"> **{metrics['notice']}**",
+        "",
+        f"- {metrics['stations']} stations, {metrics['trips']} synthetic trips, "
+        f"trucks {metrics['trucks']}, policies called every {metrics['replan_every_min']:g} min.",
+        "- The planner's demand rates come from separate synthetic training mornings; the "
+        "replayed morning is held out.",
+        "",
+        "| policy | " + " | ".join(title for _, title in COLUMNS) + " |",
+        "|---" * (len(COLUMNS) + 1) + "|",
+    ]
+    for name, values in policies.items():
+        lines.append(f"| {name} | " + " | ".join(_cell(key, values[key]) for key, _ in COLUMNS) + " |")
+    plan = metrics["full_city_plan"]
+    lines += [
+        "",
+        "## Full-city plan",
+        "",
+        f"{plan['stations']} stations, {metrics['trucks']} trucks: built in "
+        f"{plan['seconds']:.1f} s (time limit {plan['time_limit_s']:g} s); "
+        f"{plan['bikes_moved']} bikes moved over {plan['truck_km']:.0f} truck-km; expected "
+        f"dissatisfaction over the next 3 h {plan['expected_dissatisfaction_before']:.0f} -> "
+        f"{plan['expected_dissatisfaction_after']:.0f}.",
+        "",
+        "![lost rentals per policy](lost_rentals.png)",
+        "",
+        "![lost rentals per hour](lost_by_hour.png)",
+        "",
+    ]
+    report = out_dir / "rebalancing_report.md"
+    report.write_text("\n".join(lines), encoding="utf-8")
+    return report
+
+
+def _cell(key, value):
+    if key == "lost_rentals_reduction":
+        return f"{value:.1%}"
+    return f"{value:,.0f}"
+
+
+def _plot_lost_rentals(policies, path):
+    figure, axes = plt.subplots(figsize=(7, 3.5))
+    names = list(policies)
+    axes.barh(names, [policies[n]["lost_rentals"] for n in names], color="tab:red")
+    axes.invert_yaxis()
+    axes.set_xlabel("lost rentals, 05:30-10:30 (synthetic trips)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def _plot_lost_by_hour(policies, path):
+    figure, axes = plt.subplots(figsize=(7, 3.5))
+    for name, values in policies.items():
+        hours = sorted(values["lost_by_hour"])
+        axes.plot(hours, [values["lost_by_hour"][h] for h in hours], marker="o", label=name)
+    axes.set_xlabel("hour of day")
+    axes.set_ylabel("lost rentals (synthetic trips)")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
