@@ -77,10 +77,10 @@ def _register_json_only(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from core import health
+    from core import audit_routes, health
     from core.accounts import routes as accounts
 
-    for blueprint in (health.blp, accounts.blp):
+    for blueprint in (health.blp, accounts.blp, audit_routes.blp):
         api.register_blueprint(blueprint)
 
 

@@ -6,7 +6,7 @@ Never passwords, tokens, codes or secrets: callers pass only identifiers and out
 from datetime import datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db, utcnow
@@ -37,3 +37,13 @@ def record(event: str, *, actor_id: int | None = None, subject: str | None = Non
     )
     db.session.add(entry)
     return entry
+
+
+def recent_events(*, event: str | None = None, actor_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
+    """Audit events, newest first, optionally of one kind or one actor."""
+    statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if event:
+        statement = statement.where(AuditEvent.event == event)
+    if actor_id is not None:
+        statement = statement.where(AuditEvent.actor_id == actor_id)
+    return list(db.session.scalars(statement))

@@ -41,7 +41,7 @@ def create_admin(email, name, district, birth_date, password):
 def grant_role(email, role):
     """Give the account EMAIL the role ROLE (citizen, operator or admin)."""
     try:
-        user = services.grant_role(email=email, role=role)
+        user = services.grant_role(user=services.find_user_by_email(email), role=role)
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     click.echo(f"{user.email} now has roles: {', '.join(user.role_names)}")

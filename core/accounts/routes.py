@@ -4,7 +4,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from core.accounts import services
-from core.accounts.schemas import LoginSchema, RegisterSchema, TokenPairSchema, UserSchema
+from core.accounts.schemas import LoginSchema, RegisterSchema, RoleSchema, TokenPairSchema, UserSchema
 from core.auth import auth_required, current_token, current_user
 from core.extensions import limiter
 from core.ratelimits import login_account_key
@@ -61,3 +61,23 @@ def logout():
 def me():
     """The logged-in account."""
     return current_user
+
+
+@blp.post("/admin/users/<int:user_id>/roles")
+@auth_required("admin")
+@blp.arguments(RoleSchema)
+@blp.response(200, UserSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def grant_role(data, user_id):
+    """Give an account a role."""
+    return services.grant_role(user=services.get_user(user_id), role=data["role"], actor_id=current_user.id)
+
+
+@blp.delete("/admin/users/<int:user_id>/roles/<string:role>")
+@auth_required("admin")
+@blp.response(200, UserSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def revoke_role(user_id, role):
+    """Take a role away from an account."""
+    return services.revoke_role(user=services.get_user(user_id), role=role, actor_id=current_user.id)

@@ -5,6 +5,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import validate
 
+from core.accounts.models import ROLES
 from core.districts import DISTRICTS, normalise_district
 
 
@@ -52,3 +53,7 @@ class UserSchema(ma.Schema):
     district = ma.fields.String(required=True)
     roles = ma.fields.List(ma.fields.String(), required=True, attribute="role_names")
     created_at = ma.fields.AwareDateTime(required=True)
+
+
+class RoleSchema(ma.Schema):
+    role = ma.fields.String(required=True, validate=validate.OneOf(ROLES))

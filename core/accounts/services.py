@@ -154,15 +154,36 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def grant_role(*, email: str, role: str, actor_id: int | None = None) -> User:
-    """Give an existing account a role (idempotent)."""
-    if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", slug="unknown-role")
+def find_user_by_email(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(f"No account with the email address {email}.", slug="user-not-found")
+    return user
+
+
+def grant_role(*, user: User, role: str, actor_id: int | None = None) -> User:
+    """Give an account a role (idempotent)."""
+    _check_role(role)
     if not user.has_role(role):
         user.roles.append(UserRole(role=role))
         audit.record("role_granted", actor_id=actor_id, subject=f"user:{user.id}", role=role)
     db.session.commit()
     return user
+
+
+def revoke_role(*, user: User, role: str, actor_id: int) -> User:
+    """Take a role away (idempotent); an administrator cannot drop their own admin role."""
+    _check_role(role)
+    if role == "admin" and user.id == actor_id:
+        raise Conflict("Administrators cannot remove their own admin role.", slug="own-admin-role")
+    remaining = [r for r in user.roles if r.role != role]
+    if len(remaining) != len(user.roles):
+        user.roles = remaining
+        audit.record("role_revoked", actor_id=actor_id, subject=f"user:{user.id}", role=role)
+    db.session.commit()
+    return user
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", slug="unknown-role")
