@@ -42,6 +42,10 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "fixed-window"
 
+    # Reverse proxies in front of the app (nginx in docker/): their X-Forwarded-For is trusted that deep,
+    # so rate limits and the audit log see the client's address rather than the proxy's.
+    PROXY_COUNT = 0
+
     JSON_LOGS = False
     LOG_LEVEL = "INFO"
 
@@ -70,6 +74,8 @@ class BaseConfig:
         ):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
+        if os.environ.get("PROXY_COUNT"):
+            settings["PROXY_COUNT"] = int(os.environ["PROXY_COUNT"])
         return settings
 
     @classmethod

@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
 from core import auth, observability
@@ -19,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("seoul", instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.config.from_mapping(load_settings(test_config))
     app.json.ensure_ascii = False  # Korean names read as Korean
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
     observability.init_app(app)
     _register_database(app)
