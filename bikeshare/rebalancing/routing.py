@@ -78,7 +78,7 @@ def route_trucks(
     routing.AddDimensionWithVehicleCapacity(load_cb, 0, [t.capacity for t in trucks], False, "load")
     load_dimension = routing.GetDimensionOrDie("load")
     for vehicle, truck in enumerate(trucks):
-        load_dimension.CumulVar(routing.Start(vehicle)).SetValue(truck.load)
+        load_dimension.CumulVar(routing.Start(vehicle)).SetValue(int(truck.load))
 
     for offset, visit in enumerate(visits):
         penalty = max(1, round(visit.value * settings.metres_per_dissatisfaction))

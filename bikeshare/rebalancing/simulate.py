@@ -209,13 +209,13 @@ class _Replay:
         """Pick up or drop as much of `change` as stock, load and room allow; bikes handled."""
         self._advance(station, now)
         if change > 0:
-            handled = min(change, self.stock[station], state.capacity - state.load)
+            handled = int(min(change, self.stock[station], state.capacity - state.load))
             self.stock[station] -= handled
             state.load += handled
         else:
             # Crews chain bikes beyond the docks too, up to the station's allowance.
             room = max(self.capacity[station] - self.stock[station], 0)
-            handled = min(-change, state.load, room)
+            handled = int(min(-change, state.load, room))
             self.stock[station] += handled
             state.load -= handled
             self.metrics.bikes_moved += handled
