@@ -83,7 +83,9 @@ def _shrunken_rate(*, network, events, exposure_h, neighbours, prior_strength_h)
     district_rate = _pooled(district_events, district_exposure)[district_index]
 
     prior = 0.5 * neighbour_rate + 0.5 * district_rate
-    return (events + prior_strength_h * prior) / (exposure_h + prior_strength_h)
+    weight = exposure_h + prior_strength_h
+    # Without exposure and without a prior weight there is nothing but the prior to go on.
+    return np.divide(events + prior_strength_h * prior, weight, out=prior.copy(), where=weight > 0)
 
 
 def _nearest_indices(*, network, count):

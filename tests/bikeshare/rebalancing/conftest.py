@@ -1,0 +1,26 @@
+"""Tiny hand-made station networks for the rebalancing tests."""
+
+import numpy as np
+import pytest
+
+from bikeshare.rebalancing.model import StationNetwork
+
+KM_PER_DEGREE_LON_AT_SEOUL = 88.2  # roughly; tests only rely on the ordering of distances
+
+
+def line_network(*, km_positions, docks, allowance=None, district=None) -> StationNetwork:
+    """Stations on an east-west line through Seoul at the given km offsets."""
+    count = len(km_positions)
+    return StationNetwork(
+        station_ids=np.arange(101, 101 + count),
+        lat=np.full(count, 37.55),
+        lon=126.98 + np.asarray(km_positions, dtype=float) / KM_PER_DEGREE_LON_AT_SEOUL,
+        docks=np.asarray(docks),
+        overflow_allowance=np.zeros(count, dtype=int) if allowance is None else np.asarray(allowance),
+        district=np.array(district if district is not None else ["Jongno-gu"] * count),
+    )
+
+
+@pytest.fixture
+def make_line_network():
+    return line_network
