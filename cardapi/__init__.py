@@ -5,3 +5,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the card's models, blueprints and commands."""
+    from cardapi import models  # noqa: F401
+    from cardapi.cli import cardapi_cli
+    from cardapi.routes import blueprints
+    from core.extensions import api
+
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.cli.add_command(cardapi_cli)

@@ -46,6 +46,18 @@ class BaseConfig:
     # so rate limits and the audit log see the client's address rather than the proxy's.
     PROXY_COUNT = 0
 
+    # --- cardapi: citizen card (TOTP per card, verification limits) ---
+    CARDAPI_TOTP_DIGITS = 8
+    CARDAPI_TOTP_PERIOD = 30
+    CARDAPI_TOTP_ALGORITHM = "SHA1"  # SHA1 for wallet compatibility; SHA256 and SHA512 also work
+    CARDAPI_TOTP_ISSUER = "Seoul Citizen Card"
+    CARDAPI_LOCK_AFTER_FAILURES = 10
+    CARDAPI_BACKOFF_AFTER_FAILURES = 3  # then 1 s, 2 s, 4 s ... (capped) between attempts
+    CARDAPI_BACKOFF_MAX_SECONDS = 300
+    CARDAPI_TERMINAL_RATE_LIMIT = 120  # verifications per terminal per window
+    CARDAPI_TERMINAL_RATE_WINDOW_SECONDS = 60
+    CARDAPI_TERMINAL_CACHE_SECONDS = 30
+
     JSON_LOGS = False
     LOG_LEVEL = "INFO"
 

@@ -1,0 +1,123 @@
+"""Cards, facilities, their terminals, visits and membership epochs."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+
+CARD_STATUSES = ("active", "suspended", "revoked")
+FACILITY_KINDS = ("library", "sports", "culture", "parking", "other")
+
+
+class Card(db.Model):
+    """A citizen's card. Reissue rotates the secret on the same row (the number stays); revoke ends it."""
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'suspended', 'revoked')", name="known_status"),
+        CheckConstraint("digits BETWEEN 6 AND 10", name="digits_range"),
+        CheckConstraint("period > 0", name="period_positive"),
+        # One card per citizen that is not revoked: a revoked card frees the citizen to get a new one.
+        Index(
+            "uq_cards_one_live_per_user",
+            "user_id",
+            unique=True,
+            postgresql_where=text("status <> 'revoked'"),
+            sqlite_where=text("status <> 'revoked'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    card_number: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    # The TOTP secret, AES-GCM encrypted; the associated data names the card and the secret version.
+    secret_key_id: Mapped[str] = mapped_column(String(40))
+    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    secret_version: Mapped[int] = mapped_column(Integer, default=1)
+    digits: Mapped[int] = mapped_column(Integer)
+    period: Mapped[int] = mapped_column(Integer)
+    algorithm: Mapped[str] = mapped_column(String(10))
+    # The source of truth for "a step later than the last accepted one" (Redis holds the fast copy).
+    last_accepted_step: Mapped[int | None] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reissued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when failures reach the limit; only the citizen, after a fresh login, clears it.
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Facility(db.Model):
+    __tablename__ = "facilities"
+    __table_args__ = (
+        CheckConstraint("kind IN ('library', 'sports', 'culture', 'parking', 'other')", name="known_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(20))
+    # [{category, discount_percent, residents_only}], validated by the schema; read whole with the facility.
+    benefit_rules: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Terminal(db.Model):
+    __tablename__ = "facility_terminals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # sha256 of a 256-bit random key: a fast lookup that is useless to whoever reads the table.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Visit(db.Model):
+    """An accepted verification. Holds the member id the facility saw, never the code."""
+
+    __tablename__ = "card_visits"
+    __table_args__ = (
+        Index("ix_card_visits_facility_at", "facility_id", "id"),
+        Index("ix_card_visits_user_at", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
+    terminal_id: Mapped[int | None] = mapped_column(ForeignKey("facility_terminals.id", ondelete="SET NULL"))
+    # Cleared when the citizen revokes the membership, so the facility can no longer link these visits.
+    member_id: Mapped[str | None] = mapped_column(String(32))
+    member_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    benefits: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class MembershipEpoch(db.Model):
+    """How many times a citizen revoked their membership at a facility; part of the member id's input."""
+
+    __tablename__ = "card_membership_epochs"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,3 @@
+"""The card's HTTP API: citizens' cards, administration, and what facility terminals call."""
+
+blueprints: list = []
