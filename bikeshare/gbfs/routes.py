@@ -1,0 +1,17 @@
+"""GBFS files at /gbfs/{version}/{feed}.json: public, cacheable, readable from any web origin."""
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from bikeshare.gbfs import services
+
+blp = Blueprint("gbfs", __name__, url_prefix="/gbfs", description="GBFS 2.3 and 3.0 feeds (gbfs.org)")
+
+
+@blp.get("/<version>/<feed>.json")
+@blp.alt_response(404, response="NOT_FOUND")
+def gbfs_file(version, feed):
+    """A GBFS file; start from gbfs.json (versions 2.3 and 3.0)."""
+    body, ttl = services.document(version=version, feed=feed, base_url=request.url_root)
+    headers = {"Cache-Control": f"public, max-age={ttl}", "Access-Control-Allow-Origin": "*"}
+    return current_app.response_class(body, mimetype="application/json", headers=headers)

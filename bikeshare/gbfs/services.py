@@ -1,0 +1,126 @@
+"""GBFS files as JSON text: station files from one query each, cached in Redis for their `ttl`.
+
+A cached file keeps the moment its data was read; every response states that moment as
+`last_updated` and the seconds left until the cache is rebuilt as `ttl`, so neither lies about
+freshness. Settings (seconds; 0 turns the cache off): GBFS_STATUS_TTL, GBFS_INFORMATION_TTL,
+GBFS_STATIC_TTL; and GBFS_FEED_CONTACT_EMAIL.
+"""
+
+import json
+import math
+import time
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from bikeshare.gbfs import catalogue, feeds
+from bikeshare.models import Bike, Station
+from core.db import db
+from core.errors import NotFound
+from core.redis import get_redis
+
+_SETTINGS = {
+    "station_status": ("GBFS_STATUS_TTL", 10),
+    "station_information": ("GBFS_INFORMATION_TTL", 300),
+}
+_STATIC_TTL = ("GBFS_STATIC_TTL", 3600)
+_DEFAULT_CONTACT_EMAIL = "gbfs@example.com"
+_CACHE_KEY = "bikeshare:gbfs:{version}:{feed}"
+
+
+def document(*, version: str, feed: str, base_url: str) -> tuple[str, int]:
+    """The JSON text of one GBFS file and its `ttl`; `base_url` makes the discovery URLs absolute."""
+    if version not in feeds.VERSIONS or feed not in feeds.FEEDS:
+        raise NotFound(
+            f"GBFS {version}/{feed}.json is not published; gbfs.json lists the files.", slug="gbfs-feed-not-found"
+        )
+    if feed in _SETTINGS:
+        data_json, read_at, ttl = _cached_station_file(version, feed)
+    else:
+        read_at, ttl = time.time(), _setting(_STATIC_TTL)
+        data_json = _dumps(_static_data(version, feed, base_url))
+    last_updated = feeds.timestamp(version, datetime.fromtimestamp(read_at, UTC))
+    envelope = f'{{"last_updated":{_dumps(last_updated)},"ttl":{ttl},"version":"{version}","data":'
+    return envelope + data_json + "}", ttl
+
+
+def invalidate() -> None:
+    """Drop the cached station files (after stations were imported or changed)."""
+    get_redis().delete(*(_CACHE_KEY.format(version=v, feed=f) for v in feeds.VERSIONS for f in _SETTINGS))
+
+
+def _static_data(version: str, feed: str, base_url: str) -> dict:
+    if feed == "gbfs":
+        return feeds.discovery(version, lambda name: f"{base_url}gbfs/{version}/{name}.json")
+    if feed == "gbfs_versions":
+        return feeds.gbfs_versions(lambda v: f"{base_url}gbfs/{v}/gbfs.json")
+    if feed == "system_information":
+        email = current_app.config.get("GBFS_FEED_CONTACT_EMAIL", _DEFAULT_CONTACT_EMAIL)
+        return feeds.system_information(version, contact_email=email)
+    if feed == "vehicle_types":
+        return feeds.vehicle_types(version)
+    return feeds.system_pricing_plans(version)
+
+
+def _cached_station_file(version: str, feed: str) -> tuple[str, float, int]:
+    """(data JSON, when it was read from the database, seconds until it is read again)."""
+    lifetime = _setting(_SETTINGS[feed])
+    key = _CACHE_KEY.format(version=version, feed=feed)
+    client = get_redis()
+    if lifetime:
+        cached = client.get(key)
+        if cached:
+            stamp, data_json = cached.split("\n", 1)
+            read_at = float(stamp)
+            return data_json, read_at, max(0, math.ceil(read_at + lifetime - time.time()))
+    read_at = time.time()
+    if feed == "station_status":
+        data = feeds.station_status(version, _status_rows(), now=datetime.fromtimestamp(read_at, UTC))
+    else:
+        data = feeds.station_information(version, _information_rows())
+    data_json = _dumps(data)
+    if lifetime:
+        client.set(key, f"{read_at!r}\n{data_json}", px=lifetime * 1000)
+    return data_json, read_at, lifetime
+
+
+def _information_rows():
+    return db.session.execute(
+        select(Station.id, Station.name, Station.address, Station.lat, Station.lon, Station.docks)
+        .where(Station.active.is_(True))
+        .order_by(Station.id)
+    ).all()
+
+
+def _status_rows():
+    """One query: the stations' counters plus their available bikes per vehicle type."""
+    type_ids = [type_id for type_id, _ in catalogue.VEHICLE_TYPES]
+    per_type = (
+        select(Bike.station_id, *(func.count().filter(Bike.kind == t).label(t) for t in type_ids))
+        .where(Bike.status == "available")
+        .group_by(Bike.station_id)
+        .subquery()
+    )
+    return db.session.execute(
+        select(
+            Station.id,
+            Station.docks,
+            Station.bikes_parked,
+            Station.bikes_available,
+            Station.updated_at,
+            *(func.coalesce(per_type.c[t], 0) for t in type_ids),
+        )
+        .outerjoin(per_type, per_type.c.station_id == Station.id)
+        .where(Station.active.is_(True))
+        .order_by(Station.id)
+    ).all()
+
+
+def _setting(setting: tuple[str, int]) -> int:
+    name, default = setting
+    return int(current_app.config.get(name, default))
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

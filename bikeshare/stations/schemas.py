@@ -1,0 +1,31 @@
+"""Input and output shapes of the stations endpoints."""
+
+import marshmallow as ma
+from marshmallow.validate import Range
+
+
+class NearestQuerySchema(ma.Schema):
+    lat = ma.fields.Float(required=True, validate=Range(-90, 90), metadata={"example": 37.5759})
+    lon = ma.fields.Float(required=True, validate=Range(-180, 180), metadata={"example": 126.9715})
+    radius_m = ma.fields.Integer(load_default=500, validate=Range(1, 20000), metadata={"description": "metres"})
+    limit = ma.fields.Integer(load_default=10, validate=Range(1, 100))
+
+
+class StationSchema(ma.Schema):
+    id = ma.fields.Integer(required=True, metadata={"description": "official station number (대여소번호)"})
+    code = ma.fields.String(allow_none=True, metadata={"example": "ST-117"})
+    name = ma.fields.String(required=True, metadata={"example": "경복궁역 7번출구 앞"})
+    district = ma.fields.String(required=True, metadata={"example": "종로구"})
+    address = ma.fields.String(required=True)
+    lat = ma.fields.Float(required=True)
+    lon = ma.fields.Float(required=True)
+    docks = ma.fields.Integer(required=True)
+    capacity = ma.fields.Integer(required=True, metadata={"description": "docks plus the chained-parking allowance"})
+    bikes_available = ma.fields.Integer(required=True)
+    docks_available = ma.fields.Integer(required=True, metadata={"description": "free docks (0 when overflowing)"})
+    has_room = ma.fields.Boolean(required=True, metadata={"description": "a bike can be returned here"})
+    active = ma.fields.Boolean(required=True)
+
+
+class NearbyStationSchema(StationSchema):
+    distance_m = ma.fields.Integer(required=True, metadata={"description": "metres from the given point"})
