@@ -5,4 +5,16 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the bike share's models, blueprints and commands."""
-    from bikeshare import models  # noqa: F401
+    from bikeshare import demand, models  # noqa: F401
+    from bikeshare.cli import bikeshare_cli
+    from bikeshare.faults import models as fault_models  # noqa: F401
+    from bikeshare.faults import routes as fault_routes
+    from bikeshare.passes import models as pass_models  # noqa: F401
+    from bikeshare.passes import routes as pass_routes
+    from bikeshare.rentals import models as rental_models  # noqa: F401
+    from bikeshare.rentals import routes as rental_routes
+    from core.extensions import api
+
+    for blueprint in (rental_routes.blp, pass_routes.blp, fault_routes.blp, fault_routes.ops_blp):
+        api.register_blueprint(blueprint)
+    app.cli.add_command(bikeshare_cli)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db, utcnow
@@ -41,6 +41,8 @@ class Station(db.Model):
     bikes_parked: Mapped[int] = mapped_column(Integer, default=0)
     bikes_available: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Demand records: the empty/full state the counters show has held since this moment (see demand.py).
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
 
     @property
     def capacity(self) -> int:
@@ -74,3 +76,5 @@ class Bike(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="available")
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     last_moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Enough riders reported a fault while it was out: it goes to maintenance where it is next parked.
+    needs_repair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

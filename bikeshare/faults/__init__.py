@@ -1,0 +1,1 @@
+"""Fault reports from riders, and operators putting bikes in and out of maintenance."""

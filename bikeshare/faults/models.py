@@ -1,0 +1,36 @@
+"""A rider's fault report on a bike, open until an operator puts the bike back in service."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+
+FAULT_KINDS = ("brakes", "chain", "tyre", "light", "other")
+_OPEN = text("resolved_at IS NULL")
+
+
+class FaultReport(db.Model):
+    __tablename__ = "bike_fault_reports"
+    __table_args__ = (
+        CheckConstraint("kind IN ('brakes', 'chain', 'tyre', 'light', 'other')", name="known_kind"),
+        # A rider's repeated report of the same fault counts once.
+        Index(
+            "uq_bike_fault_reports_open",
+            "bike_id",
+            "user_id",
+            "kind",
+            unique=True,
+            postgresql_where=_OPEN,
+            sqlite_where=_OPEN,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bike_id: Mapped[str] = mapped_column(ForeignKey("bikes.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Passes a rider buys and the ledger of what they are charged."""

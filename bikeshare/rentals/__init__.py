@@ -1,0 +1,1 @@
+"""Renting and returning bikes: one open rental per rider and per bike, fares at return."""

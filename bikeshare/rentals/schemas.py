@@ -1,0 +1,53 @@
+"""Shapes of rentals and returns."""
+
+from marshmallow import Schema, fields, validate
+
+from bikeshare.fares import DAY_PASS_KINDS
+
+
+class RentSchema(Schema):
+    station_id = fields.Integer(required=True, metadata={"description": "The station's official number."})
+    bike_id = fields.String(
+        validate=validate.Regexp(r"^SPB-\d{5}$"), metadata={"description": "The scanned bike; omit to get any."}
+    )
+    buy_day_pass = fields.String(
+        validate=validate.OneOf(DAY_PASS_KINDS),
+        metadata={"description": "Buy this day pass with the rental (charged only if the rental succeeds)."},
+    )
+
+
+class ReturnSchema(Schema):
+    station_id = fields.Integer(required=True)
+
+
+class RentalListQuerySchema(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class RentalSchema(Schema):
+    id = fields.Integer()
+    bike_id = fields.String()
+    pass_id = fields.Integer()
+    pass_kind = fields.String()
+    ride_minutes = fields.Integer(metadata={"description": "Free minutes for this ride."})
+    start_station_id = fields.Integer()
+    started_at = fields.DateTime()
+    end_station_id = fields.Integer(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    duration_seconds = fields.Integer(allow_none=True)
+    overtime_won = fields.Integer()
+    missing_since = fields.DateTime(allow_none=True)
+
+
+class FareSchema(Schema):
+    duration_seconds = fields.Integer()
+    ride_limit_minutes = fields.Integer()
+    overtime_seconds = fields.Integer()
+    overtime_steps = fields.Integer(metadata={"description": "Started 5-minute steps past the limit."})
+    overtime_won = fields.Integer()
+    total_won = fields.Integer(metadata={"description": "Charged for this ride (the pass was paid before)."})
+
+
+class ReturnedSchema(Schema):
+    rental = fields.Nested(RentalSchema)
+    fare = fields.Nested(FareSchema)
