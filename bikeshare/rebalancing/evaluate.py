@@ -16,9 +16,16 @@ from bikeshare.rebalancing import data
 from bikeshare.rebalancing.demand import WEEKDAY, DemandHistory, estimate_rates
 from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree
 from bikeshare.rebalancing.model import Truck
-from bikeshare.rebalancing.planner import build_plan, zone_labels
-from bikeshare.rebalancing.policies import DoNothing, PlannerPolicy, fill_to_half, seoul_thresholds
+from bikeshare.rebalancing.planner import PlanSettings, build_plan, zone_labels
+from bikeshare.rebalancing.policies import (
+    DawnPlanPolicy,
+    DoNothing,
+    PlannerPolicy,
+    fill_to_half,
+    seoul_thresholds,
+)
 from bikeshare.rebalancing.report import write_report
+from bikeshare.rebalancing.routing import TruckSettings
 from bikeshare.rebalancing.simulate import replay
 from bikeshare.rebalancing.tripgen import calibrate_trip_model, generate_trips
 
@@ -70,6 +77,19 @@ def run_evaluation(
         DoNothing(),
         fill_to_half(network=network, zones=zones, **options),
         seoul_thresholds(network=network, zones=zones, **options),
+        DawnPlanPolicy(
+            planner=PlannerPolicy(
+                network=network,
+                rates=rates,
+                zones=zones,
+                horizon_h=5.0,
+                time_limit_s=plan_time_limit_s,
+                settings=PlanSettings(
+                    truckloads_per_route=10.0,
+                    trucks=TruckSettings(max_route_min=RUSH_END_MIN - RUSH_START_MIN),
+                ),
+            )
+        ),
         PlannerPolicy(network=network, rates=rates, zones=zones, **options),
     ]
     results = {}

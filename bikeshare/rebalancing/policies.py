@@ -117,3 +117,21 @@ class PlannerPolicy:
             settings=self.settings,
         )
         return {r.truck_id: [(s.station, s.load_change) for s in r.stops] for r in plan.routes}
+
+
+@dataclass
+class DawnPlanPolicy:
+    """One plan at the first call from expected demand, then executed without re-planning.
+
+    The reference point for re-planning: it shows what observing the stock during the rush adds.
+    """
+
+    planner: PlannerPolicy
+    name: str = "planner (one dawn plan)"
+    planned: bool = False
+
+    def decide(self, *, now_min, stock, trucks):
+        if self.planned:
+            return {}
+        self.planned = True
+        return self.planner.decide(now_min=now_min, stock=stock, trucks=trucks)

@@ -3,7 +3,7 @@
 A rental at an empty station is lost (the rider leaves). A return at a station holding its docks
 or more is chained (an overflow return); at docks + allowance it is refused and the rider rides
 to the nearest station with room. Every `replan_every_min` the policy sees the stock and the
-trucks and hands each truck a new list of stops; the stop a truck is already driving to is kept.
+trucks and may hand a truck a new list of stops; the stop a truck is already driving to is kept.
 The replay also records per-station hourly counts and exposure, the input of demand estimation.
 """
 
@@ -27,7 +27,10 @@ class Policy(Protocol):
     name: str
 
     def decide(self, *, now_min: float, stock: np.ndarray, trucks: list[Truck]) -> dict[int, list[tuple[int, int]]]:
-        """New stops per truck id: (station index, load change; + pick up, - drop)."""
+        """New stops per truck id: (station index, load change; + pick up, - drop).
+
+        A truck missing from the answer keeps the stops it still has.
+        """
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,8 @@ def replay(
             views = [_truck_view(state) for state in states]
             decisions = policy.decide(now_min=now, stock=run.stock.copy(), trucks=views)
             for state in states:
-                state.stops = deque(decisions.get(state.truck_id, []))
+                if state.truck_id in decisions:
+                    state.stops = deque(decisions[state.truck_id])
                 dispatch(state, now)
         else:
             dispatch(payload, now)

@@ -1,0 +1,61 @@
+import numpy as np
+
+from bikeshare.rebalancing.demand import WEEKDAY, DemandRates
+from bikeshare.rebalancing.model import Truck
+from bikeshare.rebalancing.planner import build_plan, zone_labels
+
+
+def _rates(size, rent, ret):
+    rent_per_h = np.zeros((size, 2, 24))
+    return_per_h = np.zeros((size, 2, 24))
+    rent_per_h[:, WEEKDAY, 7:10] = np.asarray(rent)[:, None]
+    return_per_h[:, WEEKDAY, 7:10] = np.asarray(ret)[:, None]
+    return DemandRates(rent_per_h=rent_per_h, return_per_h=return_per_h)
+
+
+def test_plan_moves_bikes_from_the_filling_station_to_the_draining_one(make_line_network):
+    network = make_line_network(km_positions=[0, 1, 2], docks=[15, 15, 15], allowance=[3, 3, 3])
+    rates = _rates(3, rent=[6.0, 0.5, 2.0], ret=[0.5, 6.0, 2.0])
+    stock = np.array([1, 15, 7])
+    plan = build_plan(
+        stations=network,
+        stock=stock,
+        rates=rates,
+        trucks=[Truck(truck_id=1, station=2, load=0, capacity=20)],
+        start_hour=7.0,
+        day_type=WEEKDAY,
+        horizon_h=3.0,
+        time_limit_s=2.0,
+    )
+    assert plan.stock_after[0] > stock[0]
+    assert plan.stock_after[1] < stock[1]
+    assert plan.stock_after.sum() + sum(r.stops[-1].load_after for r in plan.routes if r.stops) == (stock.sum())
+    assert plan.dissatisfaction_after < plan.dissatisfaction_before
+    assert plan.target_low[0] > stock[0] and plan.target_high[1] < stock[1]
+    assert plan.bikes_moved > 0
+
+
+def test_a_zone_without_trucks_is_left_alone(make_line_network):
+    network = make_line_network(km_positions=[0, 1, 20, 21], docks=[15] * 4)
+    rates = _rates(4, rent=[6.0, 0.5, 6.0, 0.5], ret=[0.5, 6.0, 0.5, 6.0])
+    stock = np.array([1, 15, 1, 15])
+    plan = build_plan(
+        stations=network,
+        stock=stock,
+        rates=rates,
+        trucks=[Truck(truck_id=1, station=0, load=0, capacity=20)],
+        start_hour=7.0,
+        day_type=WEEKDAY,
+        zone=np.array([0, 0, 1, 1]),
+        time_limit_s=2.0,
+    )
+    assert plan.stock_after[0] > 1
+    np.testing.assert_array_equal(plan.stock_after[2:], stock[2:])
+    assert all(m.source in (0, 1) and m.target in (0, 1) for m in plan.moves)
+
+
+def test_zones_split_two_distant_clusters(make_line_network):
+    network = make_line_network(km_positions=[0, 0.5, 1, 30, 30.5, 31], docks=[10] * 6)
+    labels = zone_labels(stations=network, count=2)
+    assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1
+    assert labels[0] != labels[3]
