@@ -15,12 +15,7 @@ def reindex_command():
 
 
 def register(app: Flask) -> None:
-    """Add `reindex` to the bike share command group."""
-    try:
-        from bikeshare.cli import bikeshare_cli
-    except ImportError:  # the group is being built in parallel; until it lands: `flask stations reindex`
-        from flask.cli import AppGroup
+    """Add `reindex` to the bike share command group (which bikeshare.init_app registers)."""
+    from bikeshare.cli import bikeshare_cli
 
-        bikeshare_cli = AppGroup("stations", help="Station index.")
-        app.cli.add_command(bikeshare_cli)
     bikeshare_cli.add_command(reindex_command)
