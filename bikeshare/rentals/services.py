@@ -60,18 +60,19 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
         started_at=now,
     )
     db.session.add(rental)
-    demand.record_station_change(station, now=now, rentals=1)
-    bike.status, bike.station_id, bike.last_moved_at = "rented", None, now
-    station.bikes_parked -= 1
-    station.bikes_available -= 1
     try:
-        db.session.commit()
+        db.session.flush()  # the open-rental indexes decide here, before any other write
     except IntegrityError as error:
         db.session.rollback()
         message = str(error.orig)
         if "open_per_user" in message or "bike_rentals.user_id" in message:
             raise Conflict("You already have a bike out; return it first.", slug="already-riding") from None
         raise Conflict("That bike was just taken; try again.", slug="bike-not-available") from None
+    demand.record_station_change(station, now=now, rentals=1)
+    bike.status, bike.station_id, bike.last_moved_at = "rented", None, now
+    station.bikes_parked -= 1
+    station.bikes_available -= 1
+    db.session.commit()
     return rental
 
 
