@@ -1,0 +1,86 @@
+"""`bench/results.json` and `bench/RESULTS.md`: the figures against DESIGN.md's targets."""
+
+import json
+import platform
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# scenario -> (target text, check on its summary); None when DESIGN.md sets no target.
+TARGETS = {
+    "trivial": None,
+    "qr_verification": (
+        "≥ 1,000/s, p99 ≤ 25 ms, ≥ 0.4 × trivial",
+        lambda s: s["throughput"] >= 1000 and s["p99_ms"] <= 25 and s["ratio_to_trivial"] >= 0.4,
+    ),
+    "rent_return": ("≥ 300 pairs/s", lambda s: s["units_per_s"] >= 300),
+    "nearest_stations": ("p99 ≤ 10 ms", lambda s: s["p99_ms"] <= 10),
+    "gbfs_station_status": ("p99 ≤ 50 ms", lambda s: s["p99_ms"] <= 50),
+    "login": None,
+}
+
+
+def verdict(name: str, summary: dict) -> str:
+    target = TARGETS.get(name)
+    if summary.get("status") == "not available":
+        return "not available"
+    if target is None:
+        return "-"
+    return "met" if target[1](summary) else "NOT met"
+
+
+def _row(name: str, s: dict) -> str:
+    target = TARGETS.get(name)
+    target_text = target[0] if target else "-"
+    if s.get("status") == "not available":
+        return f"| {name} | not available | | | | | | {target_text} | not available |"
+    rate = f"{s['throughput']:,.0f} req/s"
+    if name == "rent_return":
+        rate = f"{s['units_per_s']:,.0f} pairs/s ({s['throughput']:,.0f} req/s)"
+    ratio = f"{s['ratio_to_trivial']:.2f}" if "ratio_to_trivial" in s else "-"
+    return (
+        f"| {name} | {rate} | {s.get('p50_ms', 0):.1f} | {s.get('p95_ms', 0):.1f} | {s.get('p99_ms', 0):.1f} "
+        f"| {s['errors']} | {ratio} | {target_text} | {verdict(name, s)} |"
+    )
+
+
+def markdown(results: dict) -> str:
+    setup = results["setup"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured by `make bench` on {setup['cpus']} cores ({setup['machine']}): gunicorn with "
+        f"{setup['workers']} sync workers on PostgreSQL + Redis, driven closed-loop over "
+        f"{setup['connections']} connections from {setup['load_processes']} load processes on the same "
+        f"machine, {setup['duration_s']:g} s per scenario after {setup['warmup_s']:g} s of warm-up.",
+        f"Data set: {setup['data'].get('citizens', 0):,} citizens, {setup['data'].get('cards', 0):,} cards, "
+        f"{setup['data'].get('stations', 0):,} stations, {setup['data'].get('bikes', 0):,} bikes, "
+        f"{setup['data'].get('facilities', 0):,} facilities with {setup['data'].get('terminals', 0):,} "
+        f"terminals (loaded in {setup['data'].get('load_seconds', 0):.0f} s).",
+        "",
+        "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | × trivial | target | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [_row(name, summary) for name, summary in results["scenarios"].items()]
+    plan = results.get("rebalancing_plan", {})
+    if plan.get("status") == "not available":
+        lines.append("| rebalancing plan | not available | | | | | | ≤ 30 s | not available |")
+    elif plan:
+        met = "met" if plan["seconds"] <= 30 else "NOT met"
+        lines.append(
+            f"| rebalancing plan ({plan['stations']:,} stations, {plan['trucks']} trucks of {plan['capacity']}) "
+            f"| {plan['seconds']:.1f} s | | | | | | ≤ 30 s | {met} |"
+        )
+    lines += ["", "Errors are answers other than the expected status (details in `results.json`)."]
+    notes = results.get("notes") or []
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def write(results: dict) -> str:
+    results["setup"].setdefault("machine", platform.machine())
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    text = markdown(results)
+    (HERE / "RESULTS.md").write_text(text)
+    return text

@@ -1,0 +1,165 @@
+"""What each simulated client does in a loop. Objects are pickled into the load processes.
+
+`prepare(process, processes)` runs once per load process before the start; `drive(client, slot,
+slots)` loops until the client's window ends (`Client.call` raises `Stop`). A slot is one
+connection; slots own disjoint slices of cards and riders, so no two connections share one.
+"""
+
+import hashlib
+import hmac
+import random
+import struct
+import time
+from dataclasses import dataclass
+
+# A box around Seoul's stations (south-west to north-east corner).
+SEOUL_LAT = (37.43, 37.69)
+SEOUL_LON = (126.80, 127.18)
+
+
+@dataclass
+class Trivial:
+    """The baseline: the cheapest endpoint of the same server (`/health`, no database)."""
+
+    name: str = "trivial"
+    path: str = "/health"
+
+    def prepare(self, process: int, processes: int) -> None:
+        pass
+
+    def drive(self, client, slot: int, slots: int) -> None:
+        while True:
+            client.call("GET", self.path)
+
+
+@dataclass
+class Login:
+    """Password logins of existing citizens; each request from its own client address."""
+
+    emails: list[str]
+    password: str
+    name: str = "login"
+
+    def prepare(self, process: int, processes: int) -> None:
+        pass
+
+    def drive(self, client, slot: int, slots: int) -> None:
+        rng = random.Random(slot)
+        index = slot
+        while True:
+            email = self.emails[index % len(self.emails)]
+            index += slots
+            # Behind the load balancer (PROXY_COUNT=1) each citizen is its own address.
+            address = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+            client.call(
+                "POST",
+                "/api/v1/auth/login",
+                {"email": email, "password": self.password},
+                headers={"X-Forwarded-For": address},
+            )
+
+
+@dataclass
+class Nearest:
+    """Nearest stations around random points in Seoul."""
+
+    name: str = "nearest_stations"
+
+    def prepare(self, process: int, processes: int) -> None:
+        pass
+
+    def drive(self, client, slot: int, slots: int) -> None:
+        rng = random.Random(1000 + slot)
+        while True:
+            lat, lon = rng.uniform(*SEOUL_LAT), rng.uniform(*SEOUL_LON)
+            client.call("GET", f"/api/v1/stations?lat={lat:.6f}&lon={lon:.6f}&limit=10")
+
+
+@dataclass
+class StationStatus:
+    """The GBFS station_status feed of every station."""
+
+    path: str
+    name: str = "gbfs_station_status"
+
+    def prepare(self, process: int, processes: int) -> None:
+        pass
+
+    def drive(self, client, slot: int, slots: int) -> None:
+        while True:
+            client.call("GET", self.path)
+
+
+def totp(secret: bytes, step: int, digits: int = 8) -> str:
+    """RFC 6238 with SHA-1, what an authenticator app computes from the enrolment."""
+    mac = hmac.new(secret, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return str((struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits).zfill(digits)
+
+
+@dataclass
+class Verify:
+    """Facility terminals verify fresh QR codes of distinct cards; each card is shown once per run.
+
+    `cards` are (card number, secret) pairs the bench enrolled; `terminal_keys` are spread over
+    the connections so no terminal exceeds its rate limit.
+    """
+
+    cards: list[tuple[str, bytes]]
+    terminal_keys: list[str]
+    period: int = 30
+    name: str = "qr_verification"
+
+    def prepare(self, process: int, processes: int) -> None:
+        pass
+
+    def drive(self, client, slot: int, slots: int) -> None:
+        mine = self.cards[slot::slots]
+        keys = self.terminal_keys[slot::slots] or self.terminal_keys
+        for index, (number, secret) in enumerate(mine):
+            step = int(time.time()) // self.period
+            payload = f"SCC1:{number}:{step}:{totp(secret, step)}"
+            status, body = client.call(
+                "POST",
+                "/api/v1/verifications",
+                {"payload": payload},
+                headers={"X-Terminal-Key": keys[index % len(keys)]},
+            )
+            if status == 200 and body and body.get("accepted"):
+                client.unit_done()
+            elif status == 200:
+                client.errors[f"refused: {body.get('reason')}"] += 1
+        client.errors["ran out of cards"] += 1
+
+
+@dataclass
+class RentReturn:
+    """Riders with passes rent at a random station and return at another, one ride at a time."""
+
+    tokens: list[str]
+    station_ids: list[int]
+    name: str = "rent_return"
+
+    def prepare(self, process: int, processes: int) -> None:
+        pass
+
+    def drive(self, client, slot: int, slots: int) -> None:
+        rng = random.Random(2000 + slot)
+        riders = self.tokens[slot::slots]
+        turn = 0
+        while True:
+            headers = {"Authorization": f"Bearer {riders[turn % len(riders)]}"}
+            turn += 1
+            status, body = client.call(
+                "POST", "/api/v1/rentals", {"station_id": rng.choice(self.station_ids)}, headers=headers, expect=(201,)
+            )
+            if status != 201:
+                continue
+            status, _ = client.call(
+                "POST",
+                f"/api/v1/rentals/{body['id']}/return",
+                {"station_id": rng.choice(self.station_ids)},
+                headers=headers,
+            )
+            if status == 200:
+                client.unit_done()

