@@ -35,7 +35,12 @@ def write_report(metrics: dict, out_dir) -> Path:
         f"- {metrics['stations']} stations, {metrics['trips']} synthetic trips, "
         f"trucks {metrics['trucks']}, policies called every {metrics['replan_every_min']:g} min.",
         "- The planner's demand rates come from separate synthetic training mornings; the "
-        "replayed morning is held out.",
+        "replayed morning is held out. One held-out morning: differences of a few per cent "
+        "between policies are within seed-to-seed noise.",
+        "- Every policy drives the same trucks through the same min-cost flow and routing, "
+        "called at the same cadence; only the targets differ. The rules of thumb are therefore "
+        "stronger here than as operated by hand. The dawn plan is planned once at 05:30 from "
+        "expected demand and never revised.",
         "",
         "| policy | " + " | ".join(title for _, title in COLUMNS) + " |",
         "|---" * (len(COLUMNS) + 1) + "|",
@@ -48,7 +53,8 @@ def write_report(metrics: dict, out_dir) -> Path:
         "## Full-city plan",
         "",
         f"{plan['stations']} stations, {metrics['trucks']} trucks: built in "
-        f"{plan['seconds']:.1f} s (time limit {plan['time_limit_s']:g} s); "
+        f"{plan['seconds']:.1f} s (time limit {plan['time_limit_s']:g} s, of which demand "
+        f"chains and targets {plan['targets_seconds']:.1f} s; routing uses the time left); "
         f"{plan['bikes_moved']} bikes moved over {plan['truck_km']:.0f} truck-km; expected "
         f"dissatisfaction over the next 3 h {plan['expected_dissatisfaction_before']:.0f} -> "
         f"{plan['expected_dissatisfaction_after']:.0f}.",
