@@ -18,8 +18,8 @@ from bikeshare.rebalancing.demand import DemandHistory
 from bikeshare.rebalancing.geo import haversine_km, neighbour_tree
 from bikeshare.rebalancing.model import StationNetwork, Truck
 
-# Same-minute order: rentals, returns, truck arrivals, re-planning, trucks leaving a stop.
-RENT, RETURN, TRUCK_ARRIVAL, REPLAN, TRUCK_READY = 0, 1, 2, 3, 4
+# Same-minute order: rentals, returns, truck arrivals, re-planning.
+RENT, RETURN, TRUCK_ARRIVAL, REPLAN = 0, 1, 2, 3
 REDIRECT_CANDIDATES = 12
 
 
@@ -70,6 +70,7 @@ class _TruckState:
     capacity: int
     stops: deque = field(default_factory=deque)
     heading_to: tuple[int, int] | None = None
+    ready_at: float = float("-inf")
 
 
 def replay(
@@ -119,7 +120,9 @@ def replay(
         )
         run.metrics.truck_km += km
         state.heading_to = (station, change)
-        push(now + km / fleet.speed_kmh * 60, TRUCK_ARRIVAL, state)
+        # A truck still loading or unloading finishes that before driving on.
+        departure = max(now, state.ready_at)
+        push(departure + km / fleet.speed_kmh * 60, TRUCK_ARRIVAL, state)
 
     while events:
         now, kind, _, payload = heapq.heappop(events)
@@ -134,10 +137,8 @@ def replay(
             station, change = state.heading_to
             handled = run.truck_stop(state=state, station=station, change=change, now=now)
             state.station, state.heading_to = station, None
-            # Handling time is spent at the stop before driving on.
-            busy_until = now + handled * fleet.handling_min_per_bike
-            if state.stops:
-                push(busy_until, TRUCK_READY, state)
+            state.ready_at = now + handled * fleet.handling_min_per_bike
+            dispatch(state, now)
         elif kind == REPLAN:
             views = [_truck_view(state) for state in states]
             decisions = policy.decide(now_min=now, stock=run.stock.copy(), trucks=views)
@@ -145,8 +146,6 @@ def replay(
                 if state.truck_id in decisions:
                     state.stops = deque(decisions[state.truck_id])
                 dispatch(state, now)
-        else:
-            dispatch(payload, now)
     run.finish(now=max(end_min, run.last_event))
     return run.metrics, run.history
 

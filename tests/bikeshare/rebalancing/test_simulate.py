@@ -76,3 +76,29 @@ def test_re_planning_reduces_lost_rentals_on_an_imbalanced_network(make_line_net
     assert planned.lost_rentals < idle.lost_rentals / 2
     assert planned.bikes_moved > 0
     assert planned.truck_km > 0
+
+
+class _ScriptedPolicy:
+    """Hands out fixed stops on its first call only."""
+
+    name = "scripted"
+
+    def __init__(self, stops):
+        self.stops = stops
+
+    def decide(self, *, now_min, stock, trucks):
+        stops, self.stops = self.stops, {}
+        return stops
+
+
+def test_trucks_spend_driving_and_handling_time_before_bikes_arrive(make_line_network):
+    network = make_line_network(km_positions=[0, 1], docks=[10, 10])
+    # Pick up 4 at 08:00 (2 min of handling), drive 1 km at 20 km/h (3 min): drop at ~08:05.
+    policy = _ScriptedPolicy({1: [(0, 4), (1, -4)]})
+    trips = _trips([(1, 484, 0, 490), (1, 486, 0, 490)])
+    trucks = [Truck(truck_id=1, station=0, load=0, capacity=10)]
+    metrics, _ = _replay(network, [8, 0], trips, policy=policy, trucks=trucks)
+    assert metrics.lost_rentals == 1
+    assert metrics.rentals == 1
+    assert metrics.bikes_moved == 4
+    assert metrics.truck_km == pytest.approx(1.0, rel=0.02)
