@@ -13,7 +13,7 @@ import numpy as np
 from scipy.cluster.vq import kmeans2
 
 from bikeshare.rebalancing import data
-from bikeshare.rebalancing.demand import WEEKDAY, DemandHistory, estimate_rates
+from bikeshare.rebalancing.demand import WEEKDAY, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree
 from bikeshare.rebalancing.model import Truck
 from bikeshare.rebalancing.planner import PlanSettings, build_plan, zone_labels
@@ -162,7 +162,7 @@ def _time_full_city_plan(*, station_list, snapshot, rates_network, rates, truck_
     )
     by_number = {int(no): i for i, no in enumerate(rates_network.station_ids)}
     source = np.array([by_number.get(int(no), n) for no, n in zip(network.station_ids, nearest, strict=True)])
-    list_rates = type(rates)(rates.rent_per_h[source], rates.return_per_h[source])
+    list_rates = DemandRates(rates.rent_per_h[source], rates.return_per_h[source])
     trucks = place_trucks(network=network, count=truck_count, capacity=truck_capacity)
     started = time.perf_counter()
     plan = build_plan(

@@ -227,7 +227,7 @@ class _Replay:
     def _advance(self, station, now):
         """Credit the time since the station's last change to its exposure and empty/full time."""
         self.last_event = max(self.last_event, now)
-        begin = self.since[station]
+        begin = float(self.since[station])
         if now <= begin:
             return
         self.since[station] = now
