@@ -1,0 +1,149 @@
+"""The citizen's own card: issue, QR, suspend, reissue, unlock, memberships and visits."""
+
+from functools import wraps
+
+from flask import Response
+from flask_jwt_extended import verify_jwt_in_request
+from flask_smorest import Blueprint
+
+from cardapi import qrimage
+from cardapi.schemas import (
+    CardSchema,
+    IssuedCardSchema,
+    MembershipSchema,
+    MyCardSchema,
+    MyVisitSchema,
+    PageArgsSchema,
+    QrSchema,
+)
+from cardapi.services import cards, memberships
+from core.auth import auth_required, current_user
+from core.idempotency import idempotent
+
+blp = Blueprint("cards", __name__, url_prefix="/api/v1", description="The citizen's card")
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+def fresh_login_required(view):
+    """Demand an access token from a login (not from a refresh): for actions a thief must not take."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        verify_jwt_in_request(fresh=True)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blp.post("/cards")
+@auth_required("citizen")
+@idempotent
+@blp.response(201, IssuedCardSchema)
+@blp.alt_response(409, response="CONFLICT")
+def issue_card():
+    """Get your card; the answer holds the enrolment secret, shown only this once."""
+    card, enrolment = cards.issue_card(user_id=current_user.id)
+    return {"card": card, "enrolment": enrolment}
+
+
+@blp.get("/cards/me")
+@auth_required("citizen")
+@blp.response(200, MyCardSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def my_card():
+    """Your card and its state."""
+    return cards.get_my_card(user_id=current_user.id)
+
+
+@blp.get("/cards/me/qr")
+@auth_required("citizen")
+@blp.response(200, QrSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def my_qr():
+    """The QR payload to show now, and when it expires."""
+    return cards.current_qr(user_id=current_user.id)
+
+
+@blp.get("/cards/me/qr.png")
+@auth_required("citizen")
+@blp.response(200, content_type="image/png", description="The current QR code as a PNG image")
+@blp.doc(responses={"200": {"content": {"image/png": _BINARY}}})
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def my_qr_png():
+    """The current QR code as a PNG image."""
+    payload = cards.current_qr(user_id=current_user.id)["payload"]
+    return Response(qrimage.png(payload), mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@blp.get("/cards/me/qr.svg")
+@auth_required("citizen")
+@blp.response(200, content_type="image/svg+xml", description="The current QR code as an SVG image")
+@blp.doc(responses={"200": {"content": {"image/svg+xml": _BINARY}}})
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def my_qr_svg():
+    """The current QR code as an SVG image."""
+    payload = cards.current_qr(user_id=current_user.id)["payload"]
+    return Response(qrimage.svg(payload), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@blp.post("/cards/me/suspend")
+@auth_required("citizen")
+@idempotent
+@blp.response(200, CardSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def suspend_my_card():
+    """Suspend your card at once (lost phone); reissue it to use it again."""
+    return cards.suspend_my_card(user_id=current_user.id)
+
+
+@blp.post("/cards/me/reissue")
+@auth_required("citizen")
+@fresh_login_required
+@idempotent
+@blp.response(200, IssuedCardSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def reissue_my_card():
+    """New secret for your card (needs a fresh login); every code of the old secret stops working."""
+    card, enrolment = cards.reissue_my_card(user_id=current_user.id)
+    return {"card": card, "enrolment": enrolment}
+
+
+@blp.post("/cards/me/unlock")
+@auth_required("citizen")
+@fresh_login_required
+@idempotent
+@blp.response(200, CardSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def unlock_my_card():
+    """Unlock your card after failed attempts (needs a fresh login)."""
+    return cards.unlock_my_card(user_id=current_user.id)
+
+
+@blp.get("/cards/me/memberships")
+@auth_required("citizen")
+@blp.response(200, MembershipSchema(many=True))
+def my_memberships():
+    """Facilities that know you as a member (you never registered at each one)."""
+    return memberships.my_memberships(user_id=current_user.id)
+
+
+@blp.delete("/cards/me/memberships/<int:facility_id>")
+@auth_required("citizen")
+@blp.response(204)
+@blp.alt_response(404, response="NOT_FOUND")
+def revoke_my_membership(facility_id):
+    """Leave a facility: it can no longer link your past or future visits to one member."""
+    memberships.revoke_membership(user_id=current_user.id, facility_id=facility_id)
+
+
+@blp.get("/cards/me/visits")
+@auth_required("citizen")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, MyVisitSchema(many=True))
+def my_visits(args):
+    """Your visits, newest first."""
+    return memberships.my_visits(user_id=current_user.id, **args)

@@ -1,0 +1,79 @@
+"""What facility terminals call: verify a QR payload, read their facility's visits."""
+
+from copy import deepcopy
+from functools import wraps
+
+from flask import request
+from flask_jwt_extended import verify_jwt_in_request
+from flask_smorest import Blueprint
+
+from cardapi.schemas import FacilityVisitSchema, PageArgsSchema, VerificationRequestSchema, VerificationSchema
+from cardapi.services import memberships, terminals, verification
+from core.auth import current_user
+from core.errors import Forbidden
+
+blp = Blueprint("verification", __name__, url_prefix="/api/v1", description="Facility terminals")
+
+HEADER = "X-Terminal-Key"
+
+
+def _document(wrapper, view, security: list, statuses: dict):
+    wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    wrapper._apidoc.setdefault("manual_doc", {})["security"] = security
+    responses = wrapper._apidoc.setdefault("response", {}).setdefault("responses", {})
+    for status, name in statuses.items():
+        responses.setdefault(status, []).append(name)
+    return wrapper
+
+
+def terminal_required(view):
+    """Authenticate the terminal (and count its rate limit) before the body is even parsed."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return view(*args, terminal=terminals.authenticate_terminal(request.headers.get(HEADER)), **kwargs)
+
+    return _document(wrapper, view, [{"terminalKey": []}], {401: "UNAUTHORIZED", 429: "TOO_MANY_REQUESTS"})
+
+
+def terminal_or_admin(view):
+    """A terminal (by its key) or an administrator (by JWT); `terminal` is None for the administrator."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        terminal = None
+        if request.headers.get(HEADER):
+            terminal = terminals.authenticate_terminal(request.headers[HEADER])
+        else:
+            verify_jwt_in_request()
+            if not current_user.has_role("admin"):
+                raise Forbidden("This needs a terminal key or the role admin.", slug="role-required")
+        return view(*args, terminal=terminal, **kwargs)
+
+    return _document(
+        wrapper,
+        view,
+        [{"terminalKey": []}, {"bearerAuth": []}],
+        {401: "UNAUTHORIZED", 403: "FORBIDDEN", 429: "TOO_MANY_REQUESTS"},
+    )
+
+
+@blp.post("/verifications")
+@terminal_required
+@blp.arguments(VerificationRequestSchema)
+@blp.response(200, VerificationSchema)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def verify(data, terminal):
+    """Check a card's QR payload: accepted at most once; refusals (200, accepted false) say why."""
+    return verification.verify(terminal=terminal, payload=data["payload"])
+
+
+@blp.get("/facilities/<int:facility_id>/visits")
+@terminal_or_admin
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, FacilityVisitSchema(many=True))
+@blp.alt_response(404, response="NOT_FOUND")
+def facility_visits(args, facility_id, terminal):
+    """The facility's visits, newest first, by member id (for its own terminals or an administrator)."""
+    return memberships.facility_visits(facility_id=facility_id, terminal=terminal, **args)

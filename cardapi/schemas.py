@@ -1,0 +1,184 @@
+"""Request and response shapes for the citizen card; separate input and output shapes per use."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from cardapi.models import CARD_STATUSES, FACILITY_KINDS
+from core.accounts.schemas import DistrictField
+from core.eligibility import CATEGORIES, GRANTED_CATEGORIES
+
+BENEFIT_CATEGORIES = (*CATEGORIES, "resident")
+
+
+class CardSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    card_number = ma.fields.String(required=True, metadata={"example": "9410123456789015"})
+    status = ma.fields.String(required=True, validate=validate.OneOf(CARD_STATUSES))
+    locked = ma.fields.Function(lambda card: card.locked_at is not None, required=True)
+    locked_at = ma.fields.AwareDateTime(allow_none=True)
+    digits = ma.fields.Integer(required=True)
+    period = ma.fields.Integer(required=True)
+    algorithm = ma.fields.String(required=True)
+    issued_at = ma.fields.AwareDateTime(required=True)
+    reissued_at = ma.fields.AwareDateTime(allow_none=True)
+    suspended_at = ma.fields.AwareDateTime(allow_none=True)
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class MyCardSchema(CardSchema):
+    failed_attempts = ma.fields.Integer(
+        required=True, metadata={"description": "Failed verifications since the last success or unlock"}
+    )
+
+
+class EnrolmentSchema(ma.Schema):
+    secret = ma.fields.String(required=True, metadata={"description": "Base32 TOTP secret; shown only here"})
+    digits = ma.fields.Integer(required=True)
+    period = ma.fields.Integer(required=True)
+    algorithm = ma.fields.String(required=True)
+    provisioning_uri = ma.fields.String(required=True, metadata={"example": "otpauth://totp/..."})
+
+
+class IssuedCardSchema(ma.Schema):
+    card = ma.fields.Nested(CardSchema, required=True)
+    enrolment = ma.fields.Nested(EnrolmentSchema, required=True)
+
+
+class QrSchema(ma.Schema):
+    payload = ma.fields.String(required=True, metadata={"example": "SCC1:9410123456789015:59138000:12345678"})
+    step = ma.fields.Integer(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
+
+
+class BenefitRuleSchema(ma.Schema):
+    category = ma.fields.String(required=True, validate=validate.OneOf(BENEFIT_CATEGORIES))
+    discount_percent = ma.fields.Integer(required=True, validate=validate.Range(1, 100))
+    residents_only = ma.fields.Boolean(load_default=False, dump_default=False)
+
+
+class FacilityCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(FACILITY_KINDS))
+    district = DistrictField(required=True, metadata={"example": "중구"})
+    benefit_rules = ma.fields.List(ma.fields.Nested(BenefitRuleSchema), load_default=list)
+
+
+class FacilityUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    kind = ma.fields.String(validate=validate.OneOf(FACILITY_KINDS))
+    district = DistrictField()
+    benefit_rules = ma.fields.List(ma.fields.Nested(BenefitRuleSchema))
+    active = ma.fields.Boolean(metadata={"description": "false shuts out the facility's terminals at once"})
+
+
+class FacilitySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    district = ma.fields.String(required=True)
+    benefit_rules = ma.fields.List(ma.fields.Nested(BenefitRuleSchema), required=True)
+    active = ma.fields.Boolean(required=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+class TerminalCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TerminalSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    facility_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    key_prefix = ma.fields.String(required=True, metadata={"description": "The key's first characters"})
+    created_at = ma.fields.AwareDateTime(required=True)
+    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+    last_used_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class NewTerminalSchema(TerminalSchema):
+    api_key = ma.fields.String(required=True, metadata={"description": "Send as X-Terminal-Key; shown only here"})
+
+
+class VerificationRequestSchema(ma.Schema):
+    payload = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class HolderSchema(ma.Schema):
+    display_name = ma.fields.String(required=True, metadata={"example": "김*수"})
+    age_group = ma.fields.String(required=True, metadata={"example": "30s"})
+
+
+class BenefitSchema(ma.Schema):
+    category = ma.fields.String(required=True)
+    discount_percent = ma.fields.Integer(required=True)
+
+
+class VerificationSchema(ma.Schema):
+    accepted = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(("ok", "invalid_code", "backoff", "locked", "suspended", "revoked")),
+        metadata={
+            "description": "ok; invalid_code (wrong, replayed, out-of-window code or unknown card: one answer); "
+            "backoff (too many recent failures, see retry_after); locked; suspended; revoked"
+        },
+    )
+    card_number = ma.fields.String(required=True)
+    holder = ma.fields.Nested(HolderSchema, allow_none=True)
+    benefits = ma.fields.List(ma.fields.Nested(BenefitSchema), required=True, metadata={"description": "Best first"})
+    member_id = ma.fields.String(allow_none=True, metadata={"description": "Stable pseudonym at this facility"})
+    visit_id = ma.fields.Integer(allow_none=True)
+    retry_after = ma.fields.Float(allow_none=True, metadata={"description": "Seconds before the card may try again"})
+
+
+class PageArgsSchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    before_id = ma.fields.Integer(validate=validate.Range(min=1), metadata={"description": "Visits older than this"})
+
+
+class MyVisitSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    at = ma.fields.AwareDateTime(required=True)
+    facility_id = ma.fields.Integer(required=True)
+    facility_name = ma.fields.String(required=True)
+    benefits = ma.fields.List(ma.fields.Nested(BenefitSchema), required=True)
+
+
+class FacilityVisitSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    at = ma.fields.AwareDateTime(required=True)
+    terminal_id = ma.fields.Integer(allow_none=True)
+    member_id = ma.fields.String(allow_none=True, metadata={"description": "null once the member left"})
+    benefits = ma.fields.List(ma.fields.Nested(BenefitSchema), required=True)
+
+
+class FacilityRefSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    district = ma.fields.String(required=True)
+
+
+class MembershipSchema(ma.Schema):
+    facility = ma.fields.Nested(FacilityRefSchema, required=True)
+    visits = ma.fields.Integer(required=True)
+    first_visit_at = ma.fields.AwareDateTime(required=True)
+    last_visit_at = ma.fields.AwareDateTime(required=True)
+
+
+class EligibilityGrantSchema(ma.Schema):
+    category = ma.fields.String(required=True, validate=validate.OneOf(GRANTED_CATEGORIES))
+    expires_on = ma.fields.Date(allow_none=True, load_default=None, metadata={"description": "Last day, Seoul time"})
+
+
+class EligibilitySchema(ma.Schema):
+    category = ma.fields.String(required=True)
+    expires_at = ma.fields.AwareDateTime(allow_none=True)
+    source = ma.fields.String(required=True)
+    granted_at = ma.fields.AwareDateTime(required=True)
+
+
+class CitizenEligibilitySchema(ma.Schema):
+    user_id = ma.fields.Integer(required=True)
+    active_categories = ma.fields.List(ma.fields.String(), required=True)
+    grants = ma.fields.List(ma.fields.Nested(EligibilitySchema), required=True)

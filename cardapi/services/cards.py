@@ -1,0 +1,195 @@
+"""A citizen's card: issue, show, QR code, suspend, reissue, unlock; admin suspend and revoke."""
+
+import math
+import time
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from cardapi import codes
+from cardapi.models import Card
+from core import audit
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound
+from core.redis import get_redis
+from core.security import secret_box
+
+ISSUE_ATTEMPTS = 5  # card-number collisions are rare (10^11 numbers); retry a few times
+
+
+def redis_keys(card_id: int) -> tuple[str, str, str]:
+    """The card's last accepted step, failure count and back-off deadline."""
+    base = f"cardapi:card:{card_id}"
+    return f"{base}:last-step", f"{base}:failures", f"{base}:backoff-until"
+
+
+def associated_data(card_number: str, secret_version: int) -> bytes:
+    """Binds a ciphertext to its card and secret version: copied elsewhere it no longer decrypts."""
+    return f"card:{card_number}:v{secret_version}".encode()
+
+
+def card_secret(card: Card) -> bytes:
+    return secret_box().decrypt(
+        card.secret_key_id,
+        card.secret_ciphertext,
+        associated=associated_data(card.card_number, card.secret_version),
+    )
+
+
+def _store_secret(card: Card, secret: bytes) -> None:
+    card.secret_key_id, card.secret_ciphertext = secret_box().encrypt(
+        secret, associated=associated_data(card.card_number, card.secret_version)
+    )
+
+
+def _enrolment(card: Card, secret: bytes) -> dict:
+    return codes.enrolment(
+        secret,
+        card_number=card.card_number,
+        digits=card.digits,
+        period=card.period,
+        algorithm=card.algorithm,
+        issuer=current_app.config["CARDAPI_TOTP_ISSUER"],
+    )
+
+
+def _live_card(user_id: int, *, for_update: bool = False) -> Card | None:
+    query = select(Card).where(Card.user_id == user_id, Card.status != "revoked")
+    if for_update:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def _require_live_card(user_id: int, *, for_update: bool = False) -> Card:
+    card = _live_card(user_id, for_update=for_update)
+    if card is None:
+        raise NotFound("You have no card; request one with POST /api/v1/cards.", slug="card-not-found")
+    return card
+
+
+def issue_card(*, user_id: int) -> tuple[Card, dict]:
+    """Issue the citizen's card; the enrolment (with the secret) is in this answer only."""
+    if _live_card(user_id) is not None:
+        raise Conflict("You already have a card; reissue it instead.", slug="card-exists")
+    config = current_app.config
+    secret = codes.new_secret()
+    for _ in range(ISSUE_ATTEMPTS):
+        card = Card(
+            user_id=user_id,
+            card_number=codes.new_card_number(),
+            status="active",
+            secret_version=1,
+            digits=config["CARDAPI_TOTP_DIGITS"],
+            period=config["CARDAPI_TOTP_PERIOD"],
+            algorithm=config["CARDAPI_TOTP_ALGORITHM"],
+        )
+        _store_secret(card, secret)
+        try:
+            with db.session.begin_nested():
+                db.session.add(card)
+        except IntegrityError:
+            # Either the number was taken or a concurrent request issued the citizen's card.
+            if _live_card(user_id) is not None:
+                raise Conflict("You already have a card; reissue it instead.", slug="card-exists") from None
+            continue
+        break
+    else:
+        raise Conflict("Could not allocate a card number; retry.", slug="card-number-exhausted")
+    audit.record("card_issued", actor_id=user_id, subject=f"card:{card.id}")
+    db.session.commit()
+    return card, _enrolment(card, secret)
+
+
+def get_my_card(*, user_id: int) -> Card:
+    """The citizen's live card, with its current failure count (read from Redis)."""
+    card = _require_live_card(user_id)
+    card.failed_attempts = failed_attempts(card)
+    return card
+
+
+def failed_attempts(card: Card) -> int:
+    return int(get_redis().get(redis_keys(card.id)[1]) or 0)
+
+
+def current_qr(*, user_id: int) -> dict:
+    """The payload to show now, and when it stops being current."""
+    card = _require_live_card(user_id)
+    if card.status != "active":
+        raise Conflict("The card is suspended; reissue it to use it again.", slug="card-suspended")
+    if card.locked_at is not None:
+        raise Conflict("The card is locked after failed attempts; unlock it first.", slug="card-locked")
+    now = time.time()
+    step = math.floor(now / card.period)
+    code = codes.totp_code(card_secret(card), step, digits=card.digits, algorithm=card.algorithm)
+    return {
+        "payload": codes.payload(card.card_number, step, code),
+        "step": step,
+        "expires_at": datetime.fromtimestamp((step + 1) * card.period, UTC),
+    }
+
+
+def suspend_my_card(*, user_id: int) -> Card:
+    """Stop the card at once (lost phone); reissue brings it back with a new secret."""
+    card = _require_live_card(user_id, for_update=True)
+    _suspend(card, actor_id=user_id)
+    db.session.commit()
+    return card
+
+
+def _suspend(card: Card, *, actor_id: int) -> None:
+    if card.status == "active":
+        card.status, card.suspended_at = "suspended", utcnow()
+        audit.record("card_suspended", actor_id=actor_id, subject=f"card:{card.id}")
+
+
+def reissue_my_card(*, user_id: int) -> tuple[Card, dict]:
+    """A new secret on the same card number; every code of the old secret fails from the commit on."""
+    card = _require_live_card(user_id, for_update=True)
+    secret = codes.new_secret()
+    card.secret_version += 1
+    _store_secret(card, secret)
+    card.status, card.suspended_at, card.reissued_at = "active", None, utcnow()
+    audit.record("card_reissued", actor_id=user_id, subject=f"card:{card.id}", secret_version=card.secret_version)
+    db.session.commit()
+    return card, _enrolment(card, secret)
+
+
+def unlock_my_card(*, user_id: int) -> Card:
+    """Clear the lock and the failure count (the route demands a fresh login)."""
+    card = _require_live_card(user_id, for_update=True)
+    # Redis first: a verification in between still sees the lock in the database.
+    _, failures_key, backoff_key = redis_keys(card.id)
+    get_redis().delete(failures_key, backoff_key)
+    if card.locked_at is not None:
+        card.locked_at = None
+        audit.record("card_unlocked", actor_id=user_id, subject=f"card:{card.id}")
+    db.session.commit()
+    return card
+
+
+def _card_by_id(card_id: int) -> Card:
+    card = db.session.get(Card, card_id, with_for_update=True)
+    if card is None:
+        raise NotFound(f"No card {card_id}.", slug="card-not-found")
+    return card
+
+
+def admin_suspend_card(*, actor_id: int, card_id: int) -> Card:
+    card = _card_by_id(card_id)
+    if card.status == "revoked":
+        raise Conflict("The card is revoked.", slug="card-revoked")
+    _suspend(card, actor_id=actor_id)
+    db.session.commit()
+    return card
+
+
+def admin_revoke_card(*, actor_id: int, card_id: int) -> Card:
+    """End a card for good; the citizen may then be issued a new one (with a new number)."""
+    card = _card_by_id(card_id)
+    if card.status != "revoked":
+        card.status, card.revoked_at = "revoked", utcnow()
+        audit.record("card_revoked", actor_id=actor_id, subject=f"card:{card.id}")
+    db.session.commit()
+    return card

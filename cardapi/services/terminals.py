@@ -1,0 +1,186 @@
+"""Facilities, their terminals and terminal authentication.
+
+A terminal authenticates with its API key. The key is 256 random bits, so a plain SHA-256 of it
+is a safe and fast lookup key. Every request makes one Redis call that both counts the terminal's
+rate limit and reads the cached terminal (its facility, district and benefit rules); the database
+is read only on a cache miss. Revoking a terminal or deactivating its facility writes a tombstone
+over the cache entry, and refills use SET NX, so a refill that read the old row cannot resurrect it.
+"""
+
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from cardapi.models import Facility, Terminal
+from cardapi.services.scripts import script
+from core import audit
+from core.db import db, utcnow
+from core.errors import NotFound, TooManyRequests, Unauthenticated
+from core.redis import get_redis
+
+KEY_PREFIX = "sct_"
+TOMBSTONE = "0"
+TOUCH_SECONDS = 60  # last_used_at is written at most once a minute per terminal
+
+# KEYS: rate counter, cached terminal. ARGV: limit, window seconds, touch key prefix, touch seconds.
+_GATE = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then return {n, '', 0} end
+local cached = redis.call('GET', KEYS[2])
+if not cached then return {n, '', 0} end
+local touch = 0
+local terminal_id = string.match(cached, '^(%d+)|')
+if terminal_id and redis.call('SET', ARGV[3] .. terminal_id, '1', 'NX', 'EX', ARGV[4]) then touch = 1 end
+return {n, cached, touch}
+"""
+
+
+@dataclass(frozen=True)
+class TerminalContext:
+    terminal_id: int
+    facility_id: int
+    district: str
+    benefit_rules: list
+    touch: bool  # last_used_at is due for an update
+
+
+def _hash(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def _cache_key(key_hash: str) -> str:
+    return f"cardapi:terminal:{key_hash}"
+
+
+def authenticate_terminal(api_key: str | None) -> TerminalContext:
+    """The terminal holding this key, after counting the request against its rate limit."""
+    if not api_key:
+        raise Unauthenticated("The X-Terminal-Key header is required.", slug="terminal-key-missing")
+    config = current_app.config
+    key_hash = _hash(api_key)
+    window = config["CARDAPI_TERMINAL_RATE_WINDOW_SECONDS"]
+    window_index = int(time.time() // window)
+    count, cached, touch = script(_GATE)(
+        keys=[f"cardapi:terminal-rate:{key_hash}:{window_index}", _cache_key(key_hash)],
+        args=[config["CARDAPI_TERMINAL_RATE_LIMIT"], window, "cardapi:terminal-touch:", TOUCH_SECONDS],
+    )
+    if count > config["CARDAPI_TERMINAL_RATE_LIMIT"]:
+        retry_after = max(1, int((window_index + 1) * window - time.time()))
+        raise TooManyRequests(
+            "This terminal sent too many requests; retry shortly.",
+            slug="terminal-rate-limited",
+            headers={"Retry-After": str(retry_after)},
+        )
+    if not cached:
+        cached, touch = _load_terminal(key_hash), True
+    if cached == TOMBSTONE:
+        raise Unauthenticated("The terminal key is unknown or revoked.", slug="terminal-key-invalid")
+    terminal_id, _, body = cached.partition("|")
+    facility = json.loads(body)
+    return TerminalContext(int(terminal_id), facility["id"], facility["district"], facility["rules"], bool(touch))
+
+
+def _load_terminal(key_hash: str) -> str:
+    row = db.session.execute(
+        select(
+            Terminal.id, Terminal.revoked_at, Facility.id, Facility.active, Facility.district, Facility.benefit_rules
+        )
+        .join(Facility, Facility.id == Terminal.facility_id)
+        .where(Terminal.key_hash == key_hash)
+    ).one_or_none()
+    if row is None or row[1] is not None or not row[3]:
+        value = TOMBSTONE
+    else:
+        value = f"{row[0]}|" + json.dumps({"id": row[2], "district": row[4], "rules": row[5]}, ensure_ascii=False)
+    get_redis().set(_cache_key(key_hash), value, nx=True, ex=current_app.config["CARDAPI_TERMINAL_CACHE_SECONDS"])
+    return value
+
+
+def touch_terminal(terminal: TerminalContext) -> None:
+    """Record the terminal's last use in the caller's unit of work (at most once a minute)."""
+    if terminal.touch:
+        db.session.execute(update(Terminal).where(Terminal.id == terminal.terminal_id).values(last_used_at=utcnow()))
+
+
+def _forget(key_hashes: list[str], *, tombstone: bool) -> None:
+    if not key_hashes:
+        return
+    redis = get_redis()
+    if tombstone:
+        ttl = current_app.config["CARDAPI_TERMINAL_CACHE_SECONDS"]
+        with redis.pipeline(transaction=False) as pipe:
+            for key_hash in key_hashes:
+                pipe.set(_cache_key(key_hash), TOMBSTONE, ex=ttl)
+            pipe.execute()
+    else:
+        redis.delete(*(_cache_key(key_hash) for key_hash in key_hashes))
+
+
+def create_facility(*, actor_id: int, name: str, kind: str, district: str, benefit_rules: list[dict]) -> Facility:
+    """Register a facility with its discount rules."""
+    facility = Facility(name=name, kind=kind, district=district, benefit_rules=benefit_rules, active=True)
+    db.session.add(facility)
+    db.session.flush()
+    audit.record("facility_created", actor_id=actor_id, subject=f"facility:{facility.id}")
+    db.session.commit()
+    return facility
+
+
+def list_facilities() -> list[Facility]:
+    return list(db.session.scalars(select(Facility).order_by(Facility.id)))
+
+
+def get_facility(facility_id: int) -> Facility:
+    facility = db.session.get(Facility, facility_id)
+    if facility is None:
+        raise NotFound(f"No facility {facility_id}.", slug="facility-not-found")
+    return facility
+
+
+def update_facility(*, actor_id: int, facility_id: int, changes: dict) -> Facility:
+    """Change a facility; deactivating it shuts out its terminals at once."""
+    facility = get_facility(facility_id)
+    for name, value in changes.items():
+        setattr(facility, name, value)
+    audit.record("facility_updated", actor_id=actor_id, subject=f"facility:{facility.id}", fields=sorted(changes))
+    key_hashes = list(db.session.scalars(select(Terminal.key_hash).where(Terminal.facility_id == facility.id)))
+    db.session.commit()
+    _forget(key_hashes, tombstone=not facility.active)
+    return facility
+
+
+def create_terminal(*, actor_id: int, facility_id: int, name: str) -> Terminal:
+    """A new terminal carrying its API key in `api_key`: returned this once, stored only as a hash."""
+    facility = get_facility(facility_id)
+    api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    terminal = Terminal(facility_id=facility.id, name=name, key_hash=_hash(api_key), key_prefix=api_key[:12])
+    db.session.add(terminal)
+    db.session.flush()
+    audit.record("terminal_created", actor_id=actor_id, subject=f"terminal:{terminal.id}", facility_id=facility.id)
+    db.session.commit()
+    terminal.api_key = api_key  # a plain attribute, not a column: it never reaches the database
+    return terminal
+
+
+def list_terminals(*, facility_id: int) -> list[Terminal]:
+    get_facility(facility_id)
+    return list(db.session.scalars(select(Terminal).where(Terminal.facility_id == facility_id).order_by(Terminal.id)))
+
+
+def revoke_terminal(*, actor_id: int, facility_id: int, terminal_id: int) -> None:
+    """Revoke a terminal's key; every instance refuses it from now on."""
+    terminal = db.session.get(Terminal, terminal_id)
+    if terminal is None or terminal.facility_id != facility_id:
+        raise NotFound(f"No terminal {terminal_id} at facility {facility_id}.", slug="terminal-not-found")
+    if terminal.revoked_at is None:
+        terminal.revoked_at = utcnow()
+        audit.record("terminal_revoked", actor_id=actor_id, subject=f"terminal:{terminal.id}")
+    key_hash = terminal.key_hash
+    db.session.commit()
+    _forget([key_hash], tombstone=True)

@@ -1,0 +1,277 @@
+"""Verifying a QR payload at a facility terminal.
+
+Round trips per verification (steady state, terminal cached):
+  Redis 1  terminal gate: rate-limit count + cached terminal (services.terminals)
+  DB    1  SELECT card + holder + active eligibility categories + membership epoch (one statement)
+  Redis 2  step guard + failure counting + back-off + lock decision (one Lua script, atomic)
+  DB    2  accepted only: UPDATE card's last accepted step, guarded by the step and the secret version
+  DB    3  INSERT visit (accepted only)
+  DB    4  INSERT audit event
+  DB    5  COMMIT
+Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET), last_used_at once a minute (+1 UPDATE),
+the attempt that locks the card (+1 UPDATE).
+
+Acceptance is decided atomically in Redis (the Lua script compares and sets the last step) and then
+confirmed by the database's conditional UPDATE, the source of truth: a step no later than the stored
+one, or a secret rotated since the card was read, updates no row and is refused. Without Redis the
+request fails with 503 before anything is accepted.
+"""
+
+import math
+import time
+from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import func, insert, or_, select, update
+
+from cardapi import codes
+from cardapi.models import Card, MembershipEpoch, Visit
+from cardapi.services.cards import associated_data, redis_keys
+from cardapi.services.scripts import script
+from cardapi.services.terminals import TerminalContext, touch_terminal
+from core import audit
+from core.accounts.models import User
+from core.db import db
+from core.eligibility import SENIOR_AGE, Eligibility, age_on
+from core.errors import InvalidInput
+from core.security import secret_box
+
+LAST_STEP_TTL_STEPS = 4  # past ±1 step the guard is moot, and the database still holds the step
+FAILURES_TTL_SECONDS = 86400
+
+# KEYS: last step, failures, back-off deadline (ms).
+# ARGV: step, code_ok, blocked, last step in the database, now (ms), lock after, back-off after,
+#       back-off cap (ms), failures TTL (s), last-step TTL (s).
+_GUARD = """
+local step = tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[4]) > last then last = tonumber(ARGV[4]) end
+local good = ARGV[2] == '1' and step > last
+local fails
+if good then
+  fails = tonumber(redis.call('GET', KEYS[2]) or '0')
+else
+  fails = redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[9])
+end
+if ARGV[3] == '1' then return {'blocked', fails, 0} end
+if fails >= tonumber(ARGV[6]) then return {'locked', fails, 0} end
+local now = tonumber(ARGV[5])
+local deadline = tonumber(redis.call('GET', KEYS[3]) or '0')
+if now < deadline then return {'backoff', fails, deadline - now} end
+if good then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[10])
+  redis.call('DEL', KEYS[2], KEYS[3])
+  return {'accepted', 0, 0}
+end
+local over = fails - tonumber(ARGV[7])
+if over >= 0 then
+  local delay = math.min(1000 * 2 ^ over, tonumber(ARGV[8]))
+  redis.call('SET', KEYS[3], string.format('%.0f', now + delay), 'PX', string.format('%.0f', delay))
+  return {'invalid', fails, delay}
+end
+return {'invalid', fails, 0}
+"""
+
+
+def _card_query(card_number: str, facility_id: int, now: datetime):
+    categories = (
+        select(func.aggregate_strings(Eligibility.category, ","))
+        .where(
+            Eligibility.user_id == Card.user_id,
+            or_(Eligibility.expires_at.is_(None), Eligibility.expires_at > now),
+        )
+        .scalar_subquery()
+    )
+    epoch = (
+        select(MembershipEpoch.epoch)
+        .where(MembershipEpoch.user_id == Card.user_id, MembershipEpoch.facility_id == facility_id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Card.id,
+            Card.user_id,
+            Card.status,
+            Card.locked_at,
+            Card.secret_key_id,
+            Card.secret_ciphertext,
+            Card.secret_version,
+            Card.digits,
+            Card.period,
+            Card.algorithm,
+            Card.last_accepted_step,
+            User.name,
+            User.birth_date,
+            User.district,
+            categories.label("categories"),
+            epoch.label("epoch"),
+        )
+        .join(User, User.id == Card.user_id)
+        .where(Card.card_number == card_number)
+    )
+
+
+def verify(*, terminal: TerminalContext, payload: str) -> dict:
+    """Accept or refuse a QR payload presented at this terminal's facility."""
+    parsed = codes.parse_payload(payload)
+    if parsed is None:
+        raise InvalidInput(
+            "The payload is not a citizen card code (SCC1:{card_number}:{step}:{code}).",
+            slug="malformed-payload",
+            errors={"payload": ["not a citizen card payload"]},
+        )
+    card_number, step, code = parsed
+    now = time.time()
+    now_dt = datetime.fromtimestamp(now, UTC)
+    touch_terminal(terminal)
+    card = db.session.execute(_card_query(card_number, terminal.facility_id, now_dt)).one_or_none()
+    if card is None:
+        # An unknown number gets the answer a wrong code gets: numbers cannot be probed.
+        return _refuse(terminal, card_number, None, "invalid_code")
+
+    code_ok = abs(step - math.floor(now / card.period)) <= 1 and codes.codes_match(
+        secret_box().decrypt(
+            card.secret_key_id, card.secret_ciphertext, associated=associated_data(card_number, card.secret_version)
+        ),
+        step,
+        code,
+        digits=card.digits,
+        algorithm=card.algorithm,
+    )
+    blocked = card.status != "active" or card.locked_at is not None
+    verdict, failures, wait_ms = _guard(card, step=step, code_ok=code_ok, blocked=blocked, now=now)
+
+    if card.status != "active":
+        return _refuse(terminal, card_number, card.id, card.status, failures=failures)
+    if verdict == "locked" or card.locked_at is not None:
+        if card.locked_at is None:
+            _lock(card.id, now_dt, failures)
+        return _refuse(terminal, card_number, card.id, "locked", failures=failures)
+    if verdict == "backoff":
+        return _refuse(terminal, card_number, card.id, "backoff", failures=failures, retry_after=wait_ms / 1000)
+    if verdict != "accepted" or not _record_step(card, step):
+        retry_after = wait_ms / 1000 if wait_ms else None
+        return _refuse(terminal, card_number, card.id, "invalid_code", failures=failures, retry_after=retry_after)
+    return _accept(terminal, card_number, card, now_dt)
+
+
+def _guard(card, *, step: int, code_ok: bool, blocked: bool, now: float) -> tuple[str, int, int]:
+    config = current_app.config
+    verdict, failures, wait_ms = script(_GUARD)(
+        keys=list(redis_keys(card.id)),
+        args=[
+            step,
+            int(code_ok),
+            int(blocked),
+            -1 if card.last_accepted_step is None else card.last_accepted_step,
+            int(now * 1000),
+            config["CARDAPI_LOCK_AFTER_FAILURES"],
+            config["CARDAPI_BACKOFF_AFTER_FAILURES"],
+            config["CARDAPI_BACKOFF_MAX_SECONDS"] * 1000,
+            FAILURES_TTL_SECONDS,
+            card.period * LAST_STEP_TTL_STEPS,
+        ],
+    )
+    return verdict, int(failures), int(wait_ms)
+
+
+def _record_step(card, step: int) -> bool:
+    """The database's word on acceptance: this step is later, and the secret is the one we checked."""
+    updated = db.session.execute(
+        update(Card)
+        .where(
+            Card.id == card.id,
+            Card.status == "active",
+            Card.locked_at.is_(None),
+            Card.secret_version == card.secret_version,
+            or_(Card.last_accepted_step.is_(None), Card.last_accepted_step < step),
+        )
+        .values(last_accepted_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return updated.rowcount == 1
+
+
+def _lock(card_id: int, now: datetime, failures: int) -> None:
+    locked = db.session.execute(
+        update(Card)
+        .where(Card.id == card_id, Card.locked_at.is_(None))
+        .values(locked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount:
+        audit.record("card_locked", subject=f"card:{card_id}", failures=failures)
+
+
+def _refuse(terminal: TerminalContext, card_number: str, card_id, reason: str, **details) -> dict:
+    audit.record(
+        "card_verification_refused",
+        subject=f"card:{card_id}" if card_id else f"card-number:{card_number}",
+        terminal_id=terminal.terminal_id,
+        facility_id=terminal.facility_id,
+        reason=reason,
+        **{k: v for k, v in details.items() if k == "failures"},
+    )
+    db.session.commit()
+    return {
+        "accepted": False,
+        "reason": reason,
+        "card_number": card_number,
+        "holder": None,
+        "benefits": [],
+        "member_id": None,
+        "visit_id": None,
+        "retry_after": details.get("retry_after"),
+    }
+
+
+def _accept(terminal: TerminalContext, card_number: str, card, now: datetime) -> dict:
+    categories = set(card.categories.split(",")) if card.categories else set()
+    if age_on(card.birth_date, now.date()) >= SENIOR_AGE:
+        categories.add("senior")
+    benefits = codes.best_benefits(
+        terminal.benefit_rules, categories=categories, resident=card.district == terminal.district
+    )
+    epoch = card.epoch or 0
+    member_id = codes.member_id(
+        current_app.config["PSEUDONYM_KEY"].encode(),
+        user_id=card.user_id,
+        facility_id=terminal.facility_id,
+        epoch=epoch,
+    )
+    visit_id = db.session.execute(
+        insert(Visit)
+        .values(
+            at=now,
+            card_id=card.id,
+            user_id=card.user_id,
+            facility_id=terminal.facility_id,
+            terminal_id=terminal.terminal_id,
+            member_id=member_id,
+            member_epoch=epoch,
+            benefits=benefits,
+        )
+        .returning(Visit.id)
+    ).scalar_one()
+    audit.record(
+        "card_verified",
+        subject=f"card:{card.id}",
+        terminal_id=terminal.terminal_id,
+        facility_id=terminal.facility_id,
+        visit_id=visit_id,
+    )
+    db.session.commit()
+    return {
+        "accepted": True,
+        "reason": "ok",
+        "card_number": card_number,
+        "holder": {
+            "display_name": codes.masked_name(card.name),
+            "age_group": codes.age_group(card.birth_date, now.date()),
+        },
+        "benefits": benefits,
+        "member_id": member_id,
+        "visit_id": visit_id,
+        "retry_after": None,
+    }

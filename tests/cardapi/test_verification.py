@@ -1,0 +1,156 @@
+"""Verification at a terminal: one acceptance per code, time window, order, lock and refusals."""
+
+import pytest
+
+from tests.cardapi.helpers import create_terminal, current_step, verify, wrong_code
+from tests.helpers import login
+
+
+def test_a_payload_is_accepted_once_and_refused_the_second_time(client, terminal, card):
+    payload = card.payload()
+    first = verify(client, terminal, payload)
+    second = verify(client, terminal, payload)
+    assert first.status_code == 200 and first.get_json()["accepted"] is True
+    assert first.get_json()["reason"] == "ok" and first.get_json()["visit_id"]
+    assert second.status_code == 200
+    assert second.get_json()["accepted"] is False and second.get_json()["reason"] == "invalid_code"
+
+
+def test_a_replayed_code_gets_the_same_answer_as_a_wrong_one(client, terminal, card):
+    step = current_step()
+    verify(client, terminal, card.payload(step))
+    replayed = verify(client, terminal, card.payload(step)).get_json()
+    wrong = verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()
+    assert replayed == wrong
+
+
+def test_a_step_older_than_the_last_accepted_one_is_refused(client, terminal, card):
+    step = current_step()
+    assert verify(client, terminal, card.payload(step + 1)).get_json()["accepted"] is True
+    older = verify(client, terminal, card.payload(step)).get_json()
+    assert older["accepted"] is False and older["reason"] == "invalid_code"
+
+
+@pytest.mark.parametrize("offset", [-3, -2, 2, 3])
+def test_a_step_outside_one_step_of_now_is_refused(client, terminal, card, offset):
+    body = verify(client, terminal, card.payload(current_step() + offset)).get_json()
+    assert body["accepted"] is False and body["reason"] == "invalid_code"
+
+
+def test_a_code_of_another_step_is_refused(client, terminal, card):
+    step = current_step()
+    body = verify(client, terminal, card.payload(step, card.code(step - 1))).get_json()
+    assert body["accepted"] is False
+
+
+def test_an_unknown_card_number_gets_the_answer_of_a_wrong_code(client, terminal, card):
+    body = verify(client, terminal, f"SCC1:9410000000000005:{current_step()}:12345678").get_json()
+    assert body["accepted"] is False and body["reason"] == "invalid_code" and body["holder"] is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["", "hello", "SCC1:9410123456789015:1:1234", "SCC2:9410000000000006:1:12345678", "SCC1:9410000000000007:1:12345678"],
+)
+def test_a_malformed_payload_is_422(client, terminal, payload):
+    response = verify(client, terminal, payload)
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Terminal-Key": "sct_not-a-real-key"}])
+def test_a_missing_or_unknown_terminal_key_is_401(client, card, headers):
+    response = client.post("/api/v1/verifications", json={"payload": card.payload()}, headers=headers)
+    assert response.status_code == 401
+
+
+def test_a_revoked_terminal_key_gets_401(client, admin, facility, terminal, card):
+    assert verify(client, terminal, card.payload()).status_code == 200
+    revoked = client.delete(f"/api/v1/admin/facilities/{facility['id']}/terminals/{terminal['id']}", headers=admin.headers)
+    assert revoked.status_code == 204
+    assert verify(client, terminal, card.payload()).status_code == 401
+
+
+def test_a_deactivated_facility_shuts_out_its_terminals(client, admin, facility, terminal, card):
+    assert verify(client, terminal, card.payload()).status_code == 200
+    client.patch(f"/api/v1/admin/facilities/{facility['id']}", json={"active": False}, headers=admin.headers)
+    assert verify(client, terminal, card.payload()).status_code == 401
+    client.patch(f"/api/v1/admin/facilities/{facility['id']}", json={"active": True}, headers=admin.headers)
+    assert verify(client, terminal, card.payload(current_step() + 1)).get_json()["accepted"] is True
+
+
+def test_a_suspended_card_is_refused_with_its_reason(client, terminal, card):
+    assert client.post("/api/v1/cards/me/suspend", headers=card.session.headers).status_code == 200
+    body = verify(client, terminal, card.payload()).get_json()
+    assert body["accepted"] is False and body["reason"] == "suspended"
+
+
+def test_after_reissue_the_old_secrets_current_code_is_refused(client, terminal, card):
+    old_payload = card.payload()
+    response = client.post("/api/v1/cards/me/reissue", headers=card.session.headers)
+    assert response.status_code == 200
+    new_secret = response.get_json()["enrolment"]["secret"]
+    assert new_secret != card.secret and response.get_json()["card"]["card_number"] == card.number
+    assert verify(client, terminal, old_payload).get_json()["accepted"] is False
+    card.secret = new_secret
+    assert verify(client, terminal, card.payload()).get_json()["accepted"] is True
+
+
+def test_a_revoked_card_is_refused_with_its_reason(client, admin, terminal, card):
+    assert client.post(f"/api/v1/admin/cards/{card.id}/revoke", headers=admin.headers).status_code == 200
+    assert verify(client, terminal, card.payload()).get_json()["reason"] == "revoked"
+
+
+def test_failures_back_off_before_the_lock(client, terminal, card):
+    step = current_step()
+    for _ in range(3):
+        verify(client, terminal, card.payload(step, wrong_code(card, step)))
+    body = verify(client, terminal, card.payload(step)).get_json()
+    assert body["accepted"] is False and body["reason"] == "backoff" and body["retry_after"] > 0
+
+
+def test_the_card_locks_after_ten_failures_until_the_citizen_unlocks_it_after_a_fresh_login(
+    client, terminal, card
+):
+    step = current_step()
+    reasons = [verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(10)]
+    assert reasons[-1] == "locked" and "locked" not in reasons[:-1]
+    assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "locked"
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["locked"] is True
+
+    # A token from a refresh is not fresh: the thief holding an unlocked phone cannot unlock the card.
+    refreshed = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {card.session.refresh_token}"})
+    stale = {"Authorization": f"Bearer {refreshed.get_json()['access_token']}"}
+    denied = client.post("/api/v1/cards/me/unlock", headers=stale)
+    assert denied.status_code == 401 and denied.get_json()["type"].endswith("fresh-token-required")
+
+    fresh = login(client, card.session.email).get_json()["access_token"]
+    unlocked = client.post("/api/v1/cards/me/unlock", headers={"Authorization": f"Bearer {fresh}"})
+    assert unlocked.status_code == 200 and unlocked.get_json()["locked"] is False
+    assert verify(client, terminal, card.payload(step)).get_json()["accepted"] is True
+
+
+def test_each_terminal_is_rate_limited(make_app, admin, facility, card):
+    limited = make_app(CARDAPI_TERMINAL_RATE_LIMIT=2).test_client()
+    terminal = create_terminal(limited, admin, facility["id"])
+    statuses = [verify(limited, terminal, card.payload()).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_without_redis_verification_fails_closed_with_503(make_app, terminal, card):
+    broken = make_app(REDIS_URL="unix:///nonexistent/redis.sock").test_client()
+    response = verify(broken, terminal, card.payload())
+    assert response.status_code == 503
+
+
+def test_every_attempt_is_audited_without_the_code(app, client, terminal, card):
+    step = current_step()
+    verify(client, terminal, card.payload(step))
+    verify(client, terminal, card.payload(step, wrong_code(card, step)))
+    with app.app_context():
+        from core.audit import AuditEvent
+        from core.db import db
+
+        events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event.like("card_verif%"))).all()
+    assert [e.event for e in events] == ["card_verified", "card_verification_refused"]
+    assert all(card.code(step) not in str(e.details) for e in events)
