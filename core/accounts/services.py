@@ -62,10 +62,11 @@ def register(
     return user
 
 
-def _issue_tokens(user: User, family_id: str) -> dict:
+def _issue_tokens(user: User, family_id: str, *, fresh: bool = False) -> dict:
     refresh_jti = str(uuid.uuid4())
     claims = {"fam": family_id}
-    access = create_access_token(identity=str(user.id), additional_claims=claims)
+    # Only a password login makes a fresh token; sensitive actions (unlocking a card) demand one.
+    access = create_access_token(identity=str(user.id), additional_claims=claims, fresh=fresh)
     refresh = create_refresh_token(identity=str(user.id), additional_claims={**claims, "jti": refresh_jti})
     db.session.add(
         RefreshToken(
@@ -91,7 +92,7 @@ def login(*, email: str, password: str) -> dict:
         audit.record("login_failed", actor_id=user.id if user else None, subject=f"email:{email}")
         db.session.commit()
         raise Unauthenticated("The email address or the password is wrong.", slug="invalid-credentials")
-    tokens = _issue_tokens(user, family_id=str(uuid.uuid4()))
+    tokens = _issue_tokens(user, family_id=str(uuid.uuid4()), fresh=True)
     audit.record("login", actor_id=user.id, subject=f"user:{user.id}")
     db.session.commit()
     return tokens
