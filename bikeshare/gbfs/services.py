@@ -27,6 +27,7 @@ _SETTINGS = {
 _STATIC_TTL = ("GBFS_STATIC_TTL", 3600)
 _DEFAULT_CONTACT_EMAIL = "gbfs@example.com"
 _CACHE_KEY = "bikeshare:gbfs:{version}:{feed}"
+_REBUILD_LOCK_MS = 5000  # longer than a rebuild takes; frees itself if the rebuilding request dies
 
 
 def document(*, version: str, feed: str, base_url: str) -> tuple[str, int]:
@@ -64,7 +65,11 @@ def _static_data(version: str, feed: str, base_url: str) -> dict:
 
 
 def _cached_station_file(version: str, feed: str) -> tuple[str, float, int]:
-    """(data JSON, when it was read from the database, seconds until it is read again)."""
+    """(data JSON, when it was read from the database, seconds until it is read again).
+
+    An expired copy stays in Redis for one more lifetime: while one request rebuilds it (under a
+    short lock), the others serve the expired copy with `ttl` 0 instead of all querying at once.
+    """
     lifetime = _setting(_SETTINGS[feed])
     key = _CACHE_KEY.format(version=version, feed=feed)
     client = get_redis()
@@ -73,7 +78,9 @@ def _cached_station_file(version: str, feed: str) -> tuple[str, float, int]:
         if cached:
             stamp, data_json = cached.split("\n", 1)
             read_at = float(stamp)
-            return data_json, read_at, max(0, math.ceil(read_at + lifetime - time.time()))
+            remaining = read_at + lifetime - time.time()
+            if remaining > 0 or not client.set(f"{key}:rebuilding", "1", nx=True, px=_REBUILD_LOCK_MS):
+                return data_json, read_at, max(0, math.ceil(remaining))
     read_at = time.time()
     if feed == "station_status":
         data = feeds.station_status(version, _status_rows(), now=datetime.fromtimestamp(read_at, UTC))
@@ -81,7 +88,10 @@ def _cached_station_file(version: str, feed: str) -> tuple[str, float, int]:
         data = feeds.station_information(version, _information_rows())
     data_json = _dumps(data)
     if lifetime:
-        client.set(key, f"{read_at!r}\n{data_json}", px=lifetime * 1000)
+        pipe = client.pipeline(transaction=False)
+        pipe.set(key, f"{read_at!r}\n{data_json}", px=2 * lifetime * 1000)
+        pipe.delete(f"{key}:rebuilding")
+        pipe.execute()
     return data_json, read_at, lifetime
 
 

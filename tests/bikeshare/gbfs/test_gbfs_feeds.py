@@ -207,3 +207,21 @@ def test_unpublished_files_are_404_problems(client, path):
 
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
+
+
+def test_an_expired_copy_is_served_with_ttl_0_while_another_request_rebuilds_it(app, make_app, network):
+    client = make_app(GBFS_STATUS_TTL=600).test_client()
+    fresh = fetch(client, "2.3", "station_status")
+    redis = app.extensions["redis"]
+    key = "bikeshare:gbfs:2.3:station_status"
+    _, data_json = redis.get(key).split("\n", 1)
+    redis.set(key, f"{fresh['last_updated'] - 601}\n{data_json}")  # expired a second ago
+    redis.set(f"{key}:rebuilding", "1")  # another instance is on it
+
+    stale = fetch(client, "2.3", "station_status")
+    redis.delete(f"{key}:rebuilding")
+    rebuilt = fetch(client, "2.3", "station_status")
+
+    assert (stale["ttl"], stale["last_updated"]) == (0, fresh["last_updated"] - 601)
+    assert rebuilt["ttl"] == 600
+    assert rebuilt["last_updated"] >= fresh["last_updated"]
