@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the bike share's models, blueprints and commands."""
-    from bikeshare import demand, gbfs, models, stations  # noqa: F401  (models: the metadata knows every table)
+    from bikeshare import demand, demand_routes, gbfs, models, stations  # noqa: F401  (every table in the metadata)
     from bikeshare.cli import bikeshare_cli
     from bikeshare.faults import models as fault_models  # noqa: F401
     from bikeshare.faults import routes as fault_routes
@@ -15,7 +15,7 @@ def init_app(app: Flask) -> None:
     from bikeshare.rentals import routes as rental_routes
     from core.extensions import api
 
-    for blueprint in (rental_routes.blp, pass_routes.blp, fault_routes.blp, fault_routes.ops_blp):
+    for blueprint in (rental_routes.blp, pass_routes.blp, fault_routes.blp, fault_routes.ops_blp, demand_routes.blp):
         api.register_blueprint(blueprint)
     stations.init_app(app)  # nearest stations; adds `reindex` to the group below
     gbfs.init_app(app)

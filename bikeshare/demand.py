@@ -10,7 +10,7 @@ since `Station.counted_at` is booked at the station's next change.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, ForeignKey, Integer
+from sqlalchemy import Float, ForeignKey, Integer, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,3 +75,18 @@ def record_station_change(station: Station, *, now: datetime, rentals: int = 0, 
     )
     db.session.execute(statement)
     station.counted_at = now
+
+
+def hourly(*, station_id: int, since: datetime, until: datetime) -> list[StationHourStat]:
+    """A station's hourly records with `since <= hour_start < until`, oldest first."""
+    return list(
+        db.session.scalars(
+            select(StationHourStat)
+            .where(
+                StationHourStat.station_id == station_id,
+                StationHourStat.hour_start >= since,
+                StationHourStat.hour_start < until,
+            )
+            .order_by(StationHourStat.hour_start)
+        )
+    )

@@ -2,6 +2,7 @@ import pytest
 
 from tests.bikeshare.conftest import sql
 from tests.bikeshare.helpers import give_back, rent, rider
+from tests.helpers import staff
 
 
 def _stats(app, station_id):
@@ -43,3 +44,19 @@ def test_minutes_a_station_spent_full_are_booked_too(app, client, network):
     rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
     assert _stats(app, 101)[3] == pytest.approx(20, abs=0.1)
     give_back(client, me, rental["id"], 102)
+
+
+def test_operators_read_a_stations_hourly_demand_and_citizens_cannot(app, client, network):
+    network({101: (10, 2, 3)})
+    me = rider(client)
+    rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
+    give_back(client, me, rental["id"], 101)
+    operator = staff(app, client, "operator")
+    hours = client.get("/api/v1/ops/stations/101/demand", headers=operator.headers).get_json()
+    assert [(h["rentals"], h["returns"]) for h in hours] == [(1, 1)]
+    assert client.get("/api/v1/ops/stations/101/demand", headers=me.headers).status_code == 403
+    bad = client.get(
+        "/api/v1/ops/stations/101/demand?since=2026-06-12T00:00:00Z&until=2026-06-01T00:00:00Z",
+        headers=operator.headers,
+    )
+    assert bad.status_code == 422
