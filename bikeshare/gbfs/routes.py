@@ -9,6 +9,7 @@ blp = Blueprint("gbfs", __name__, url_prefix="/gbfs", description="GBFS 2.3 and 
 
 
 @blp.get("/<version>/<feed>.json")
+@blp.response(200, description="The file, as the GBFS specification of that version defines it.")
 @blp.alt_response(404, response="NOT_FOUND")
 def gbfs_file(version, feed):
     """A GBFS file; start from gbfs.json (versions 2.3 and 3.0)."""

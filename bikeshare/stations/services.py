@@ -8,36 +8,24 @@ from core.db import db
 from core.errors import NotFound
 from core.redis import get_redis
 
-# With a filter (e.g. "has room") some of the nearest stations drop out; search this many more.
-_FILTER_HEADROOM = 4
 
-
-def nearest_stations(
-    *, lat: float, lon: float, radius_m: float = 500, limit: int = 10, with_room: bool = False
-) -> list[dict]:
-    """Active stations within `radius_m` of (lat, lon), nearest first, with live counts and `distance_m`.
-
-    `with_room` keeps only stations that can take a returned bike (docks plus overflow).
-    """
+def nearest_stations(*, lat: float, lon: float, radius_m: float = 500, limit: int = 10) -> list[dict]:
+    """Active stations within `radius_m` of (lat, lon), nearest first, with live counts and `distance_m`."""
     client = get_redis()
-    count = limit * _FILTER_HEADROOM if with_room else limit
-    hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=count)
+    hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=limit)
     if not hits and not geo.is_built(client):
         reindex()
-        hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=count)
+        hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=limit)
     if not hits:
         return []
     # One query for the counts: the database is the source of truth, the index only knows positions.
     stations = {s.id: s for s in db.session.scalars(select(Station).where(Station.id.in_([sid for sid, _ in hits])))}
-    found = []
-    for station_id, distance in hits:
-        station = stations.get(station_id)
-        if station is None or not station.active or (with_room and not station.has_room):
-            continue
-        found.append({**public_view(station), "distance_m": round(distance)})
-        if len(found) == limit:
-            break
-    return found
+    # A station closed or deleted since the last reindex is skipped rather than shown.
+    return [
+        {**public_view(stations[sid]), "distance_m": round(distance)}
+        for sid, distance in hits
+        if sid in stations and stations[sid].active
+    ]
 
 
 def get_station(*, station_id: int) -> dict:
