@@ -133,7 +133,9 @@ class VerificationSchema(ma.Schema):
 
 class PageArgsSchema(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    before_id = ma.fields.Integer(validate=validate.Range(min=1), metadata={"description": "Visits older than this"})
+    before_id = ma.fields.Integer(
+        load_default=None, validate=validate.Range(min=1), metadata={"description": "Visits older than this"}
+    )
 
 
 class MyVisitSchema(ma.Schema):

@@ -50,7 +50,13 @@ def test_an_unknown_card_number_gets_the_answer_of_a_wrong_code(client, terminal
 
 @pytest.mark.parametrize(
     "payload",
-    ["", "hello", "SCC1:9410123456789015:1:1234", "SCC2:9410000000000006:1:12345678", "SCC1:9410000000000007:1:12345678"],
+    [
+        "",
+        "hello",
+        "SCC1:9410123456789015:1:1234",
+        "SCC2:9410000000000006:1:12345678",
+        "SCC1:9410000000000007:1:12345678",
+    ],
 )
 def test_a_malformed_payload_is_422(client, terminal, payload):
     response = verify(client, terminal, payload)
@@ -66,7 +72,9 @@ def test_a_missing_or_unknown_terminal_key_is_401(client, card, headers):
 
 def test_a_revoked_terminal_key_gets_401(client, admin, facility, terminal, card):
     assert verify(client, terminal, card.payload()).status_code == 200
-    revoked = client.delete(f"/api/v1/admin/facilities/{facility['id']}/terminals/{terminal['id']}", headers=admin.headers)
+    revoked = client.delete(
+        f"/api/v1/admin/facilities/{facility['id']}/terminals/{terminal['id']}", headers=admin.headers
+    )
     assert revoked.status_code == 204
     assert verify(client, terminal, card.payload()).status_code == 401
 
@@ -109,11 +117,11 @@ def test_failures_back_off_before_the_lock(client, terminal, card):
     assert body["accepted"] is False and body["reason"] == "backoff" and body["retry_after"] > 0
 
 
-def test_the_card_locks_after_ten_failures_until_the_citizen_unlocks_it_after_a_fresh_login(
-    client, terminal, card
-):
+def test_the_card_locks_after_ten_failures_until_the_citizen_unlocks_it_after_a_fresh_login(client, terminal, card):
     step = current_step()
-    reasons = [verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(10)]
+    reasons = [
+        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(10)
+    ]
     assert reasons[-1] == "locked" and "locked" not in reasons[:-1]
     assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "locked"
     assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["locked"] is True
