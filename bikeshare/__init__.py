@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the bike share's models, blueprints and commands."""
-    from bikeshare import demand, demand_routes, gbfs, models, stations  # noqa: F401  (every table in the metadata)
+    from bikeshare import demand, demand_routes, gbfs, models, operations, stations  # noqa: F401  (every table in the metadata)
     from bikeshare.cli import bikeshare_cli
     from bikeshare.faults import models as fault_models  # noqa: F401
     from bikeshare.faults import routes as fault_routes
@@ -19,4 +19,5 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(blueprint)
     stations.init_app(app)  # nearest stations; adds `reindex` to the group below
     gbfs.init_app(app)
+    operations.init_app(app)  # trips, demand rates, plans, tasks, underused, evaluation
     app.cli.add_command(bikeshare_cli)

@@ -68,6 +68,8 @@ class Bike(db.Model):
         CheckConstraint(
             "(status IN ('available', 'maintenance')) = (station_id IS NOT NULL)", name="parked_iff_at_station"
         ),
+        # In transit exactly when on a rebalancing truck (trucks: bikeshare/operations/models.py).
+        CheckConstraint("(status = 'in_transit') = (truck_id IS NOT NULL)", name="in_transit_iff_on_truck"),
         Index("ix_bikes_station_status", "station_id", "status"),
     )
 
@@ -75,6 +77,7 @@ class Bike(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default="standard")
     status: Mapped[str] = mapped_column(String(12), default="available")
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id"), index=True)
     last_moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Enough riders reported a fault while it was out: it goes to maintenance where it is next parked.
     needs_repair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

@@ -58,6 +58,10 @@ class BaseConfig:
     CARDAPI_TERMINAL_RATE_WINDOW_SECONDS = 60
     CARDAPI_TERMINAL_CACHE_SECONDS = 30
 
+    # --- bikeshare operations: demand history window, rebalancing plan time limit ---
+    BIKESHARE_DEMAND_WINDOW_DAYS = 28
+    BIKESHARE_PLAN_TIME_LIMIT_S = 10.0  # the default keeps a plan request well inside HTTP timeouts
+
     JSON_LOGS = False
     LOG_LEVEL = "INFO"
 

@@ -27,7 +27,7 @@ from bikeshare.rebalancing.policies import (
 from bikeshare.rebalancing.report import write_report
 from bikeshare.rebalancing.routing import TruckSettings
 from bikeshare.rebalancing.simulate import replay
-from bikeshare.rebalancing.tripgen import calibrate_trip_model, generate_trips
+from bikeshare.rebalancing.tripgen import TripModelSettings, calibrate_trip_model, generate_trips
 
 RUSH_START_MIN, RUSH_END_MIN = 5 * 60 + 30, 10 * 60 + 30
 SYNTHETIC_NOTICE = (
@@ -59,13 +59,19 @@ def run_evaluation(
     replan_every_min: float = 30.0,
     policy_time_limit_s: float = 4.0,
     plan_time_limit_s: float = 20.0,
+    daily_rides: float = TripModelSettings.daily_rides,
 ) -> dict:
     """Per-policy replay metrics on a held-out synthetic morning, plus the full-city plan time."""
     station_list = data.read_station_list(stations_path)
     snapshot = data.read_status_snapshot(snapshot_path)
     network, stock = data.network_from_snapshot(snapshot=snapshot, station_list=station_list)
     profile = data.read_hourly_profile(hourly_profile_path)["weekday"]
-    model = calibrate_trip_model(network=network, trips=data.read_trips(trips_path), hourly_profile=profile)
+    model = calibrate_trip_model(
+        network=network,
+        trips=data.read_trips(trips_path),
+        hourly_profile=profile,
+        settings=TripModelSettings(daily_rides=daily_rides),
+    )
     trucks = place_trucks(network=network, count=truck_count, capacity=truck_capacity)
     zones = zone_labels(stations=network, count=6)
 

@@ -1,0 +1,79 @@
+"""`flask bikeshare import-trips | plan | evaluate`: the operations commands."""
+
+from datetime import datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from bikeshare.operations import evaluation, plans, trips
+
+
+@click.command("import-trips")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_trips(path):
+    """Import trip records (bulk CSV with Korean headers, cp949 or UTF-8, or the open-API fields); idempotent."""
+    try:
+        summary = trips.import_trips(path=path)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"rows: {summary['rows']}; imported: {summary['imported']}; already imported: "
+        f"{summary['already_imported']}; skipped: {sum(summary['skipped'].values())}; "
+        f"one station unknown (kept): {summary['one_end_unknown']}"
+    )
+    for reason, count in sorted(summary["skipped"].items(), key=lambda item: -item[1]):
+        click.echo(f"  skipped {count}: {reason}")
+    for example in summary["skipped_examples"]:
+        click.echo(f"  e.g. line {example['line']}: {example['reason']}")
+
+
+@click.command("plan")
+@with_appcontext
+@click.option("--trucks", "truck_count", type=click.IntRange(1, 200), default=30, show_default=True)
+@click.option("--capacity", "truck_capacity", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--horizon", "horizon_h", type=click.FloatRange(0.25, 12), default=3.0, show_default=True)
+@click.option("--zone", help="gangnam, gangbuk or a district (default: the whole city).")
+@click.option("--time-limit", "time_limit_s", type=click.FloatRange(0.5, 300), help="Seconds (default: config).")
+@click.option("--at", "start_at", type=click.DateTime(("%Y-%m-%dT%H:%M",)), help="Seoul time (default: now).")
+def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
+    """Plan rebalancing routes from the current stock and store the plan and its tasks."""
+    started = datetime.now()
+    stored = plans.create_plan(
+        user_id=None,
+        horizon_h=horizon_h,
+        time_limit_s=time_limit_s or current_app.config["BIKESHARE_PLAN_TIME_LIMIT_S"],
+        truck_count=truck_count,
+        truck_capacity=truck_capacity,
+        zone=zone,
+        start_at=start_at.replace(tzinfo=plans.SEOUL) if start_at else None,
+    )
+    seconds = (datetime.now() - started).total_seconds()
+    click.echo(
+        f"plan {stored.id}: {stored.station_count} stations, {truck_count} trucks, {stored.bikes_moved} bikes moved "
+        f"over {stored.truck_km:.1f} truck-km, {len(stored.tasks)} tasks; expected dissatisfaction over "
+        f"{horizon_h:g} h {stored.dissatisfaction_before:.1f} -> {stored.dissatisfaction_after:.1f}; "
+        f"planner {stored.elapsed_s:.1f} s, command {seconds:.1f} s"
+    )
+
+
+@click.command("evaluate")
+@with_appcontext
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/rebalancing", show_default=True)
+@click.option("--quick", is_flag=True, help="One district, few trucks, short limits: a smoke test (< 30 s).")
+@click.option("--district", default="강남구", show_default=True, help="The district of --quick.")
+def evaluate(out_dir, quick, district):
+    """Replay the morning rush under each policy and write a Markdown report with plots."""
+    metrics, report = evaluation.evaluate(out_dir=out_dir, quick=quick, district=district)
+    click.echo(metrics["notice"])
+    click.echo(f"{metrics['stations']} stations, {metrics['trips']} synthetic trips, trucks {metrics['trucks']}")
+    click.echo(evaluation.table(metrics))
+    full = metrics["full_city_plan"]
+    click.echo(f"plan of {full['stations']} stations: {full['seconds']:.1f} s; report: {report}")
+
+
+def register_commands(group) -> None:
+    """Add the operations commands to `flask bikeshare`."""
+    for command in (import_trips, plan, evaluate):
+        group.add_command(command)

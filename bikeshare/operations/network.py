@@ -1,0 +1,121 @@
+"""Load what the pure rebalancing core needs from the database: the network, its stock and the
+demand history, as arrays indexed by station position.
+
+History: the hourly records inside a window. An hour in which anything was recorded anywhere in
+the city counts as observed for every station; a station without a record in an observed hour
+had a bike and room for the whole hour and saw no rider. Exposure (minutes with a bike / with
+room) is therefore observed minutes minus the station's empty / full minutes.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import func, select
+
+from bikeshare.demand import StationHourStat
+from bikeshare.models import Station
+from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandHistory, DemandRates, estimate_rates
+from bikeshare.rebalancing.model import StationNetwork
+from core.db import db, utcnow
+
+DAY_TYPES = {"weekday": WEEKDAY, "weekend": WEEKEND}
+KST_OFFSET_H = 9  # Asia/Seoul has no daylight saving time
+
+
+@dataclass(frozen=True)
+class Window:
+    since: datetime
+    until: datetime
+    observed_hours: int
+
+
+def load_network(*, districts: set[str] | None = None) -> tuple[StationNetwork, np.ndarray]:
+    """Active stations in id order (optionally only some districts), and the bikes parked at each."""
+    query = select(
+        Station.id,
+        Station.lat,
+        Station.lon,
+        Station.docks,
+        Station.overflow_allowance,
+        Station.district,
+        Station.bikes_parked,
+    ).where(Station.active)
+    if districts is not None:
+        query = query.where(Station.district.in_(districts))
+    rows = db.session.execute(query.order_by(Station.id)).all()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
+    network = StationNetwork(
+        station_ids=np.array(columns[0], dtype=int),
+        lat=np.array(columns[1], dtype=float),
+        lon=np.array(columns[2], dtype=float),
+        docks=np.array(columns[3], dtype=int),
+        overflow_allowance=np.array(columns[4], dtype=int),
+        district=np.array(columns[5], dtype=object),
+    )
+    return network, np.array(columns[6], dtype=int)
+
+
+def history_window(*, since: datetime | None = None, until: datetime | None = None) -> tuple[datetime, datetime]:
+    """Default: the configured number of days up to the latest record (imported history is old)."""
+    if until is None:
+        latest = db.session.scalar(select(func.max(StationHourStat.hour_start)))
+        until = latest + timedelta(hours=1) if latest else utcnow()
+    days = current_app.config.get("BIKESHARE_DEMAND_WINDOW_DAYS", 28)
+    return since or until - timedelta(days=days), until
+
+
+def _slot(hour_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day type and hour of day in Seoul for UTC hour indexes (hours since the epoch)."""
+    local = hour_starts + KST_OFFSET_H
+    weekday = (local // 24 + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+    return np.where(weekday >= 5, WEEKEND, WEEKDAY), local % 24
+
+
+def load_history(*, network: StationNetwork, since: datetime, until: datetime) -> tuple[DemandHistory, Window]:
+    """Counts and exposure per (station, day type, hour of day) from the records in [since, until)."""
+    rows = db.session.execute(
+        select(
+            StationHourStat.station_id,
+            StationHourStat.hour_start,
+            StationHourStat.rentals,
+            StationHourStat.returns,
+            StationHourStat.empty_minutes,
+            StationHourStat.full_minutes,
+        ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
+    ).all()
+    shape = (network.size, 2, 24)
+    rentals, returns, empty, full = (np.zeros(shape) for _ in range(4))
+    observed = np.zeros((2, 24))
+    hours = np.array([int(row[1].timestamp()) // 3600 for row in rows], dtype=np.int64)
+    unique_hours = np.unique(hours)
+    day_type, hour = _slot(unique_hours)
+    np.add.at(observed, (day_type, hour), 1)
+    position = {int(station_id): i for i, station_id in enumerate(network.station_ids)}
+    known = np.array([row[0] in position for row in rows], dtype=bool)
+    if known.any():
+        stations = np.array([position[row[0]] for row in rows if row[0] in position])
+        day_type, hour = _slot(hours[known])
+        values = np.array([row[2:] for row in rows], dtype=float)[known]
+        for target, column in zip((rentals, returns, empty, full), values.T, strict=True):
+            np.add.at(target, (stations, day_type, hour), column)
+    minutes = observed[None, :, :] * 60.0
+    history = DemandHistory(
+        rentals=rentals,
+        returns=returns,
+        minutes_with_bike=np.maximum(minutes - empty, 0.0),
+        minutes_with_room=np.maximum(minutes - full, 0.0),
+    )
+    return history, Window(since=since, until=until, observed_hours=len(unique_hours))
+
+
+def load_rates(
+    *, network: StationNetwork, since: datetime | None = None, until: datetime | None = None
+) -> tuple[DemandRates, DemandHistory, Window]:
+    """Censoring-corrected, neighbourhood-shrunken rates for every station of `network`."""
+    since, until = history_window(since=since, until=until)
+    history, window = load_history(network=network, since=since, until=until)
+    if network.size == 0:
+        return DemandRates(np.zeros((0, 2, 24)), np.zeros((0, 2, 24))), history, window
+    return estimate_rates(network=network, history=history), history, window

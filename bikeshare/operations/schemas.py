@@ -1,0 +1,154 @@
+"""Operations request and response shapes."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+
+class DemandQuerySchema(Schema):
+    station_id = fields.Integer(required=True)
+    day_type = fields.String(validate=validate.OneOf(("weekday", "weekend")))
+    since = fields.AwareDateTime(metadata={"description": "Default: the window's days before `until`."})
+    until = fields.AwareDateTime(metadata={"description": "Default: the end of the latest recorded hour."})
+
+
+class DemandHourSchema(Schema):
+    day_type = fields.String()
+    hour = fields.Integer(metadata={"description": "Hour of day in Seoul (KST)."})
+    rentals = fields.Integer()
+    returns = fields.Integer()
+    minutes_with_bike = fields.Float()
+    minutes_with_room = fields.Float()
+    rent_per_h = fields.Float(metadata={"description": "Rentals per hour with a bike available (shrunken)."})
+    return_per_h = fields.Float(metadata={"description": "Returns per hour with room (shrunken)."})
+
+
+class DemandSchema(Schema):
+    station_id = fields.Integer()
+    since = fields.DateTime()
+    until = fields.DateTime()
+    observed_hours = fields.Integer()
+    hours = fields.List(fields.Nested(DemandHourSchema))
+
+
+class PlanTruckSchema(Schema):
+    truck_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    station_id = fields.Integer(required=True)
+    load = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Default: bikes on board."})
+    capacity = fields.Integer(validate=validate.Range(min=1, max=100))
+
+
+class PlanCreateSchema(Schema):
+    horizon_h = fields.Float(load_default=3.0, validate=validate.Range(min=0.25, max=12))
+    trucks = fields.List(fields.Nested(PlanTruckSchema), validate=validate.Length(min=1, max=200))
+    truck_count = fields.Integer(validate=validate.Range(min=1, max=200))
+    truck_capacity = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    zone = fields.String(metadata={"description": "gangnam, gangbuk or a district; omitted: the whole city."})
+    time_limit_s = fields.Float(validate=validate.Range(min=0.5, max=60))
+    start_at = fields.AwareDateTime(metadata={"description": "Default: now."})
+
+    @validates_schema
+    def _one_fleet(self, data, **_):
+        if ("trucks" in data) == ("truck_count" in data):
+            raise ValidationError("Give either trucks or truck_count.", "trucks")
+
+
+class MoveSchema(Schema):
+    source_station_id = fields.Integer()
+    target_station_id = fields.Integer()
+    bikes = fields.Integer()
+    value = fields.Float(metadata={"description": "Expected dissatisfaction the move removes."})
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    plan_id = fields.Integer()
+    truck_id = fields.Integer()
+    sequence = fields.Integer()
+    station_id = fields.Integer()
+    kind = fields.String(metadata={"description": "pickup or dropoff"})
+    load_change = fields.Integer(metadata={"description": "Positive for a pickup, negative for a drop."})
+    load_after = fields.Integer(metadata={"description": "Planned truck load after this stop."})
+    planned = fields.Integer()
+    done = fields.Integer()
+    status = fields.String(metadata={"description": "open, partial or done"})
+    distance_km = fields.Float(metadata={"description": "Driving from the previous stop."})
+    arrival_min = fields.Float(metadata={"description": "Minutes after the plan's start."})
+
+
+class RouteSchema(Schema):
+    truck_id = fields.Integer()
+    distance_km = fields.Float()
+    stops = fields.List(fields.Nested(TaskSchema))
+
+
+class PlanSchema(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    zone = fields.String(allow_none=True)
+    start_at = fields.DateTime()
+    day_type = fields.String()
+    horizon_h = fields.Float()
+    time_limit_s = fields.Float()
+    elapsed_s = fields.Float()
+    station_count = fields.Integer()
+    dissatisfaction_before = fields.Float(metadata={"description": "Expected over the horizon, current stock."})
+    dissatisfaction_after = fields.Float(metadata={"description": "Expected over the horizon, after the routes."})
+    bikes_moved = fields.Integer()
+    truck_km = fields.Float()
+    moves = fields.List(fields.Nested(MoveSchema))
+    routes = fields.List(fields.Nested(RouteSchema))
+
+
+class TaskActionSchema(Schema):
+    bike_ids = fields.List(fields.String(), validate=validate.Length(min=1, max=100))
+    count = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Default: what is left."})
+
+    @validates_schema
+    def _not_both(self, data, **_):
+        if "bike_ids" in data and "count" in data:
+            raise ValidationError("Give bike_ids or count, not both.", "count")
+
+
+class TruckSchema(Schema):
+    id = fields.Integer()
+    capacity = fields.Integer()
+    station_id = fields.Integer(allow_none=True)
+    load = fields.Integer()
+    bike_ids = fields.List(fields.String())
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+
+
+class UnderusedBikesQuerySchema(Schema):
+    idle_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=3650))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class UnderusedBikeSchema(Schema):
+    bike_id = fields.String()
+    station_id = fields.Integer()
+    district = fields.String()
+    status = fields.String()
+    last_moved_at = fields.DateTime()
+    idle_days = fields.Float()
+
+
+class UnderusedStationsQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=3000))
+    max_turnover = fields.Float(validate=validate.Range(min=0), metadata={"description": "Per dock per day."})
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+
+
+class UnderusedStationSchema(Schema):
+    station_id = fields.Integer()
+    district = fields.String()
+    docks = fields.Integer()
+    bikes_parked = fields.Integer()
+    rentals = fields.Integer()
+    returns = fields.Integer()
+    turnover_per_dock_day = fields.Float()
+
+
+class UnderusedStationsSchema(Schema):
+    since = fields.DateTime()
+    until = fields.DateTime()
+    stations = fields.List(fields.Nested(UnderusedStationSchema))

@@ -1,0 +1,136 @@
+"""Truck tasks: pick bikes up from a station onto a truck (`in_transit`), drop them off at another.
+
+A bike is always in exactly one place: parked at a station (counted in its counters), on one
+truck (`truck_id`, status `in_transit`), or out with a rider. Each call moves bikes and the
+station's counters in one transaction, locking in one order: task, station, truck, then bikes
+(rentals lock station, then bike). Asking for more bikes than are there completes the task
+partly; the task records how many were really moved.
+"""
+
+from sqlalchemy import func, select
+
+from bikeshare import demand
+from bikeshare.models import Bike, Station
+from bikeshare.operations.models import Task, Truck
+from core import audit
+from core.db import db, utcnow
+from core.errors import Conflict, InvalidInput, NotFound
+
+
+def _locked_task(task_id: int, kind: str) -> Task:
+    task = db.session.scalar(select(Task).where(Task.id == task_id).with_for_update())
+    if task is None:
+        raise NotFound(f"There is no task {task_id}.", slug="task-not-found")
+    if task.kind != kind:
+        raise Conflict(f"Task {task_id} is a {task.kind}, not a {kind}.", slug="wrong-task-kind")
+    if task.done >= task.planned:
+        raise Conflict(f"Task {task_id} is already done.", slug="task-done")
+    return task
+
+
+def _wanted(task: Task, bike_ids: list[str] | None, count: int | None) -> int:
+    remaining = task.planned - task.done
+    wanted = len(bike_ids) if bike_ids else count or remaining
+    if wanted > remaining:
+        raise InvalidInput(f"Task {task.id} has {remaining} bikes left to move.", slug="more-than-planned")
+    return wanted
+
+
+def _load(truck_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(Bike.truck_id == truck_id))
+
+
+def _locked(task: Task) -> tuple[Station, Truck]:
+    station = db.session.scalar(select(Station).where(Station.id == task.station_id).with_for_update())
+    truck = db.session.scalar(select(Truck).where(Truck.id == task.truck_id).with_for_update())
+    return station, truck
+
+
+def _bikes(query, bike_ids: list[str] | None, wanted: int) -> list[Bike]:
+    if bike_ids:
+        query = query.where(Bike.id.in_(bike_ids))
+    # Skip bikes a rider is renting right now rather than waiting for them.
+    return list(db.session.scalars(query.order_by(Bike.id).limit(wanted).with_for_update(skip_locked=True)))
+
+
+def pickup(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None, count: int | None = None) -> Task:
+    """Load available bikes of the task's station onto its truck (all of them, or as many as are there)."""
+    task = _locked_task(task_id, "pickup")
+    wanted = _wanted(task, bike_ids, count)
+    station, truck = _locked(task)
+    room = truck.capacity - _load(truck.id)
+    if wanted > room:
+        raise Conflict(f"Truck {truck.id} has room for {room} more bikes.", slug="truck-full", room=room)
+    query = select(Bike).where(Bike.station_id == station.id, Bike.status == "available")
+    bikes = _bikes(query, bike_ids, wanted)
+    if bike_ids and len(bikes) < len(bike_ids):
+        missing = sorted(set(bike_ids) - {b.id for b in bikes})
+        raise Conflict(f"Not available at station {station.id}: {', '.join(missing)}.", slug="bike-not-available")
+    if not bikes:
+        raise Conflict(f"No bike is available at station {station.id}.", slug="no-bike-available")
+    now = utcnow()
+    demand.record_station_change(station, now=now)  # book the stock's state up to this change
+    for bike in bikes:
+        bike.status, bike.station_id, bike.truck_id = "in_transit", None, truck.id
+    station.bikes_parked -= len(bikes)
+    station.bikes_available -= len(bikes)
+    return _finish(task, truck, station, len(bikes), operator_id)
+
+
+def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None, count: int | None = None) -> Task:
+    """Dock bikes from the task's truck at its station, within the station's capacity."""
+    task = _locked_task(task_id, "dropoff")
+    wanted = _wanted(task, bike_ids, count)
+    station, truck = _locked(task)
+    room = station.capacity - station.bikes_parked
+    if wanted > room:
+        raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
+    bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
+    if bike_ids and len(bikes) < len(bike_ids):
+        missing = sorted(set(bike_ids) - {b.id for b in bikes})
+        raise Conflict(f"Not on truck {truck.id}: {', '.join(missing)}.", slug="bike-not-on-truck")
+    if not bikes:
+        raise Conflict(f"Truck {truck.id} carries no bike.", slug="truck-empty")
+    now = utcnow()
+    demand.record_station_change(station, now=now)
+    for bike in bikes:
+        # A bike riders reported as faulty stays out of service where it is docked.
+        bike.status = "maintenance" if bike.needs_repair else "available"
+        bike.station_id, bike.truck_id, bike.last_moved_at = station.id, None, now
+    station.bikes_parked += len(bikes)
+    station.bikes_available += sum(bike.status == "available" for bike in bikes)
+    return _finish(task, truck, station, len(bikes), operator_id)
+
+
+def _finish(task: Task, truck: Truck, station: Station, moved: int, operator_id: int) -> Task:
+    task.done += moved
+    truck.station_id = station.id
+    audit.record(
+        f"rebalancing_{task.kind}",
+        actor_id=operator_id,
+        subject=f"task:{task.id}",
+        truck_id=truck.id,
+        station_id=station.id,
+        bikes=moved,
+    )
+    db.session.commit()
+    return task
+
+
+def get_truck(*, truck_id: int) -> dict:
+    """A truck, the bikes it carries and its open tasks."""
+    truck = db.session.get(Truck, truck_id)
+    if truck is None:
+        raise NotFound(f"There is no truck {truck_id}.", slug="truck-not-found")
+    bikes = list(db.session.scalars(select(Bike.id).where(Bike.truck_id == truck_id).order_by(Bike.id)))
+    open_tasks = db.session.scalars(
+        select(Task).where(Task.truck_id == truck_id, Task.done < Task.planned).order_by(Task.plan_id, Task.sequence)
+    )
+    return {
+        "id": truck.id,
+        "capacity": truck.capacity,
+        "station_id": truck.station_id,
+        "load": len(bikes),
+        "bike_ids": bikes,
+        "open_tasks": list(open_tasks),
+    }
