@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import load_settings
 from core import auth, observability
 from core import redis as redis_ext
+from core.converters import POSTGRES_INTEGER_MAX, DatabaseIdConverter
 from core.db import sqlalchemy_url
 from core.errors import register_error_handlers
 from core.extensions import api, db, jwt, limiter, migrate
@@ -20,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("seoul", instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.config.from_mapping(load_settings(test_config))
     app.json.ensure_ascii = False  # Korean names read as Korean
+    app.url_map.converters["int"] = DatabaseIdConverter
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
@@ -61,6 +63,9 @@ def _register_extensions(app: Flask) -> None:
     auth.init_app(app)
     limiter.init_app(app)
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api.register_converter(
+        DatabaseIdConverter, lambda converter: {"type": "integer", "minimum": 0, "maximum": POSTGRES_INTEGER_MAX}
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme("terminalKey", {"type": "apiKey", "in": "header", "name": "X-Terminal-Key"})
 

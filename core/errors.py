@@ -10,7 +10,8 @@ import logging
 
 import redis
 from flask import Flask, current_app, g, json, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from psycopg import errors as pg_errors
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from werkzeug.exceptions import HTTPException
 
@@ -136,9 +137,24 @@ def register_error_handlers(app: Flask) -> None:
         log.info("integrity error mapped to 409: %s", error.orig.__class__.__name__)
         return problem(409, "Conflict", "The request conflicts with the current state; retry it.", slug="conflict")
 
+    @app.errorhandler(DataError)
+    def _out_of_range(error: DataError):
+        # Validation should have caught it; the database is the last line of defence.
+        db.session.rollback()
+        return problem(422, "Unprocessable content", "A value in the request is out of range.", slug="out-of-range")
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBInterfaceError)
     def _database_down(error):
+        if isinstance(getattr(error, "orig", None), (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)):
+            db.session.rollback()
+            return problem(
+                409,
+                "Conflict",
+                "The request collided with a concurrent one; retry it.",
+                slug="concurrent-update",
+                headers={"Retry-After": "1"},
+            )
         log.error("database unavailable: %s", error.__class__.__name__)
         # The connection is gone; the pool discards it, and rolling back may fail as well.
         with contextlib.suppress(Exception):

@@ -47,9 +47,7 @@ def idempotent(view):
         if not _WELL_FORMED_KEY.match(key):
             raise InvalidInput(f"{HEADER} must be 1-100 letters, digits or . _ : -", slug="bad-idempotency-key")
         user_id = int(get_jwt_identity())
-        fingerprint = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])
-        ).hexdigest()
+        fingerprint = _fingerprint()
 
         stored = _replay(user_id, key, fingerprint)
         if stored is not None:
@@ -89,6 +87,15 @@ def idempotent(view):
         }
     )
     return wrapper
+
+
+def _fingerprint() -> str:
+    """The request's identity: method, path and the JSON body in canonical form (key order, spacing)."""
+    body = request.get_json(silent=True)
+    canonical = (
+        json.dumps(body, sort_keys=True, separators=(",", ":")) if body is not None else request.get_data(as_text=True)
+    )
+    return hashlib.sha256("\n".join([request.method, request.path, canonical]).encode()).hexdigest()
 
 
 def _replay(user_id: int, key: str, fingerprint: str):
