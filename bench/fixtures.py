@@ -133,7 +133,8 @@ def _buy_passes(gunicorn, tokens: list[str]) -> int:
 def prepare_clients(gunicorn, settings: dict, notes: list[str]) -> dict:
     """Cards, terminal keys, rider tokens with passes and station ids for the load processes."""
     fixtures: dict = {}
-    if _has_table("cards") and _has_table("facility_terminals"):
+    wanted = not settings["only"] or "qr_verification" in settings["only"]
+    if wanted and _has_table("cards") and _has_table("facility_terminals"):
         started = time.perf_counter()
         fixtures["terminal_keys"] = load_facilities()
         fixtures["counts"] = {"facilities": FACILITIES, "terminals": len(fixtures["terminal_keys"])}

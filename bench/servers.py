@@ -108,6 +108,8 @@ class Gunicorn:
             str(workers),
             "-b",
             f"127.0.0.1:{self.port}",
+            # Instances side by side must not share gunicorn's default control socket.
+            "--no-control-socket",
             "wsgi:app",
         ]
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
