@@ -26,6 +26,7 @@ from core.redis import get_redis
 KEY_PREFIX = "sct_"
 TOMBSTONE = "0"
 TOUCH_SECONDS = 60  # last_used_at is written at most once a minute per terminal
+TOUCH_KEY = "cardapi:terminal-touch:"
 
 # KEYS: rate counter, cached terminal. ARGV: limit, window seconds, touch key prefix, touch seconds.
 _GATE = """
@@ -68,7 +69,7 @@ def authenticate_terminal(api_key: str | None) -> TerminalContext:
     window_index = int(time.time() // window)
     count, cached, touch = script(_GATE)(
         keys=[f"cardapi:terminal-rate:{key_hash}:{window_index}", _cache_key(key_hash)],
-        args=[config["CARDAPI_TERMINAL_RATE_LIMIT"], window, "cardapi:terminal-touch:", TOUCH_SECONDS],
+        args=[config["CARDAPI_TERMINAL_RATE_LIMIT"], window, TOUCH_KEY, TOUCH_SECONDS],
     )
     if count > config["CARDAPI_TERMINAL_RATE_LIMIT"]:
         retry_after = max(1, int((window_index + 1) * window - time.time()))
@@ -98,7 +99,11 @@ def _load_terminal(key_hash: str) -> str:
         value = TOMBSTONE
     else:
         value = f"{row[0]}|" + json.dumps({"id": row[2], "district": row[4], "rules": row[5]}, ensure_ascii=False)
-    get_redis().set(_cache_key(key_hash), value, nx=True, ex=current_app.config["CARDAPI_TERMINAL_CACHE_SECONDS"])
+    with get_redis().pipeline(transaction=False) as pipe:
+        pipe.set(_cache_key(key_hash), value, nx=True, ex=current_app.config["CARDAPI_TERMINAL_CACHE_SECONDS"])
+        if value != TOMBSTONE:  # the caller records this use; the next minute's hits need not
+            pipe.set(f"{TOUCH_KEY}{row[0]}", "1", ex=TOUCH_SECONDS)
+        pipe.execute()
     return value
 
 
