@@ -48,6 +48,7 @@ def test_reindex_command_rebuilds_the_index_from_the_database(app, client, netwo
         moved.lat, moved.lon = LAT, LON + 0.0001  # now ~9 m from City Hall
         db.session.get(Station, 102).active = False
         db.session.commit()
+    assert 102 not in nearest_ids(client)  # closed: skipped even before the index knows
 
     result = app.test_cli_runner().invoke(args=["bikeshare", "reindex"])
 
