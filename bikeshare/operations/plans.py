@@ -1,7 +1,7 @@
 """Rebalancing plans: load stations, stock, demand rates and trucks from the database, call the pure
 planner, store the plan and turn every route stop into a task."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -103,7 +103,7 @@ def create_plan(
     start_at: datetime | None = None,
 ) -> Plan:
     """Plan routes for the trucks over the zone from the current stock; store the plan and its tasks."""
-    start_at = start_at or utcnow()
+    start_at = (start_at or utcnow()).astimezone(UTC)
     network, stock = load_network(districts=zone_districts(zone))
     if network.size < 2:
         raise InvalidInput("The planned area has fewer than two active stations.", slug="area-too-small")

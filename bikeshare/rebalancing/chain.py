@@ -75,9 +75,10 @@ def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
     uniform_rate = np.maximum((down + up).max(axis=1), 1e-12)
     mean_jumps = uniform_rate * duration_h
     jumps_needed = poisson.isf(POISSON_TAIL, mean_jumps).astype(int) + 1
-    # Busy stations need more jumps; ordering them first lets step k touch only a prefix.
+    # Busy stations need more jumps; ordering them first lets step k touch only a prefix: the stations
+    # needing more than k jumps ("right": a station with no rate needs one step, to carry V_end back).
     order = np.argsort(-jumps_needed, kind="stable")
-    active_count = np.searchsorted(-jumps_needed[order], -np.arange(jumps_needed.max() + 1), "left")
+    active_count = np.searchsorted(-jumps_needed[order], -np.arange(jumps_needed.max() + 1), "right")
     p_down = (down / uniform_rate[:, None])[order]
     p_up = (up / uniform_rate[:, None])[order]
     p_stay = 1.0 - p_down - p_up
