@@ -17,13 +17,17 @@ from core.extensions import jwt
 BEARER_SECURITY = [{"bearerAuth": []}]
 
 
-def auth_required(*roles: str, refresh: bool = False):
-    """Require a valid, unrevoked token and, when roles are given, one of them."""
+def auth_required(*roles: str, refresh: bool = False, fresh: bool = False):
+    """Require a valid, unrevoked token and, when roles are given, one of them.
+
+    `fresh` demands an access token from a password login, not from a refresh: for actions a thief
+    holding a stolen session must not take.
+    """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            verify_jwt_in_request(refresh=refresh)
+            verify_jwt_in_request(refresh=refresh, fresh=fresh)
             if roles and not any(current_user.has_role(role) for role in roles):
                 raise Forbidden(f"This needs the role {' or '.join(roles)}.", slug="role-required")
             return view(*args, **kwargs)

@@ -1,9 +1,6 @@
 """The citizen's own card: issue, QR, suspend, reissue, unlock, memberships and visits."""
 
-from functools import wraps
-
 from flask import Response
-from flask_jwt_extended import verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from cardapi import qrimage
@@ -23,17 +20,6 @@ from core.idempotency import idempotent
 blp = Blueprint("cards", __name__, url_prefix="/api/v1", description="The citizen's card")
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
-
-
-def fresh_login_required(view):
-    """Demand an access token from a login (not from a refresh): for actions a thief must not take."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        verify_jwt_in_request(fresh=True)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @blp.post("/cards")
@@ -101,8 +87,7 @@ def suspend_my_card():
 
 
 @blp.post("/cards/me/reissue")
-@auth_required("citizen")
-@fresh_login_required
+@auth_required("citizen", fresh=True)
 @idempotent
 @blp.response(200, IssuedCardSchema)
 @blp.alt_response(404, response="NOT_FOUND")
@@ -113,8 +98,7 @@ def reissue_my_card():
 
 
 @blp.post("/cards/me/unlock")
-@auth_required("citizen")
-@fresh_login_required
+@auth_required("citizen", fresh=True)
 @idempotent
 @blp.response(200, CardSchema)
 @blp.alt_response(404, response="NOT_FOUND")
