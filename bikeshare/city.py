@@ -10,7 +10,9 @@ from datetime import date
 
 from sqlalchemy import func, insert, select, update
 
+from bikeshare.gbfs import services as gbfs_services
 from bikeshare.models import Bike, Station
+from bikeshare.stations import services as stations_services
 from core.db import db, utcnow
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
@@ -58,7 +60,14 @@ def import_stations(*, path: str = STATIONS_FILE) -> tuple[int, int]:
     if known:
         db.session.execute(update(Station), [{**row, "updated_at": now} for row in known])
     db.session.commit()
+    _publish_network_change()
     return len(new), len(known)
+
+
+def _publish_network_change() -> None:
+    """Positions or counts changed: rebuild the location index and drop the cached GBFS station files."""
+    gbfs_services.invalidate()
+    stations_services.reindex()
 
 
 def overflow_allowance(*, docks: int, observed: int) -> int:
@@ -123,5 +132,6 @@ def setup_city(*, stations_path: str = STATIONS_FILE, snapshot_path: str = SNAPS
     db.session.execute(insert(Bike), bikes)
     db.session.execute(update(Station), counters)
     db.session.commit()
+    _publish_network_change()
     summary["bikes_placed"] = len(bikes)
     return summary

@@ -13,9 +13,12 @@ from bikeshare.models import Bike, Station
 from bikeshare.passes import services as passes
 from bikeshare.passes.models import Charge
 from bikeshare.rentals.models import Rental
-from bikeshare.rentals.nearby import nearest_with_room
+from bikeshare.stations.services import nearest_stations
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
+
+# How far a rider facing a full station is pointed to stations with room.
+NEARBY_RADIUS_M = 3000
 
 
 def _locked_station(station_id: int) -> Station:
@@ -95,7 +98,9 @@ def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[Ren
         raise Conflict(
             f"Station {station.id} is full; return the bike at a station nearby.",
             slug="station-full",
-            nearest_stations_with_room=nearest_with_room(station),
+            nearest_stations_with_room=nearest_stations(
+                lat=station.lat, lon=station.lon, radius_m=NEARBY_RADIUS_M, limit=5, with_room=True
+            ),
         )
     bike = db.session.scalar(select(Bike).where(Bike.id == rental.bike_id).with_for_update())
     ride = fare(duration=now - rental.started_at, ride_minutes=rental.ride_minutes)

@@ -9,23 +9,31 @@ from core.errors import NotFound
 from core.redis import get_redis
 
 
-def nearest_stations(*, lat: float, lon: float, radius_m: float = 500, limit: int = 10) -> list[dict]:
-    """Active stations within `radius_m` of (lat, lon), nearest first, with live counts and `distance_m`."""
+def nearest_stations(
+    *, lat: float, lon: float, radius_m: float = 500, limit: int = 10, with_room: bool = False
+) -> list[dict]:
+    """Active stations within `radius_m` of (lat, lon), nearest first, with live counts and `distance_m`.
+
+    `with_room` keeps only stations that can take a returned bike (the answer to a full station).
+    """
     client = get_redis()
-    hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=limit)
+    # Room is known only to the database, so ask the index for spare candidates to filter.
+    candidates = max(limit * 5, 25) if with_room else limit
+    hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=candidates)
     if not hits and not geo.is_built(client):
         reindex()
-        hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=limit)
+        hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=candidates)
     if not hits:
         return []
     # One query for the counts: the database is the source of truth, the index only knows positions.
     stations = {s.id: s for s in db.session.scalars(select(Station).where(Station.id.in_([sid for sid, _ in hits])))}
     # A station closed or deleted since the last reindex is skipped rather than shown.
-    return [
+    found = [
         {**public_view(stations[sid]), "distance_m": round(distance)}
         for sid, distance in hits
-        if sid in stations and stations[sid].active
+        if sid in stations and stations[sid].active and (stations[sid].has_room or not with_room)
     ]
+    return found[:limit]
 
 
 def get_station(*, station_id: int) -> dict:
