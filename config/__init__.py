@@ -62,6 +62,12 @@ class BaseConfig:
     BIKESHARE_DEMAND_WINDOW_DAYS = 28
     BIKESHARE_PLAN_TIME_LIMIT_S = 10.0  # the default keeps a plan request well inside HTTP timeouts
 
+    # --- bikeshare GBFS feeds: seconds each file may be served from cache (0 turns the cache off) ---
+    GBFS_STATUS_TTL = 10
+    GBFS_INFORMATION_TTL = 300
+    GBFS_STATIC_TTL = 3600
+    GBFS_FEED_CONTACT_EMAIL = "gbfs@example.com"  # set per deployment
+
     JSON_LOGS = False
     LOG_LEVEL = "INFO"
 
@@ -87,6 +93,7 @@ class BaseConfig:
             "DATABASE_URL",
             "REDIS_URL",
             "LOG_LEVEL",
+            "GBFS_FEED_CONTACT_EMAIL",
         ):
             if os.environ.get(name):
                 settings[name] = os.environ[name]

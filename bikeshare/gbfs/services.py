@@ -2,8 +2,8 @@
 
 A cached file keeps the moment its data was read; every response states that moment as
 `last_updated` and the seconds left until the cache is rebuilt as `ttl`, so neither lies about
-freshness. Settings (seconds; 0 turns the cache off): GBFS_STATUS_TTL, GBFS_INFORMATION_TTL,
-GBFS_STATIC_TTL; and GBFS_FEED_CONTACT_EMAIL.
+freshness. Settings (config/): GBFS_STATUS_TTL, GBFS_INFORMATION_TTL, GBFS_STATIC_TTL and
+GBFS_FEED_CONTACT_EMAIL.
 """
 
 import json
@@ -21,11 +21,10 @@ from core.errors import NotFound
 from core.redis import get_redis
 
 _SETTINGS = {
-    "station_status": ("GBFS_STATUS_TTL", 10),
-    "station_information": ("GBFS_INFORMATION_TTL", 300),
+    "station_status": "GBFS_STATUS_TTL",
+    "station_information": "GBFS_INFORMATION_TTL",
 }
-_STATIC_TTL = ("GBFS_STATIC_TTL", 3600)
-_DEFAULT_CONTACT_EMAIL = "gbfs@example.com"
+_STATIC_TTL = "GBFS_STATIC_TTL"
 _CACHE_KEY = "bikeshare:gbfs:{version}:{feed}"
 _REBUILD_LOCK_MS = 5000  # longer than a rebuild takes; frees itself if the rebuilding request dies
 
@@ -57,7 +56,7 @@ def _static_data(version: str, feed: str, base_url: str) -> dict:
     if feed == "gbfs_versions":
         return feeds.gbfs_versions(lambda v: f"{base_url}gbfs/{v}/gbfs.json")
     if feed == "system_information":
-        email = current_app.config.get("GBFS_FEED_CONTACT_EMAIL", _DEFAULT_CONTACT_EMAIL)
+        email = current_app.config["GBFS_FEED_CONTACT_EMAIL"]
         return feeds.system_information(version, contact_email=email)
     if feed == "vehicle_types":
         return feeds.vehicle_types(version)
@@ -127,9 +126,8 @@ def _status_rows():
     ).all()
 
 
-def _setting(setting: tuple[str, int]) -> int:
-    name, default = setting
-    return int(current_app.config.get(name, default))
+def _setting(name: str) -> int:
+    return int(current_app.config[name])
 
 
 def _dumps(value) -> str:
