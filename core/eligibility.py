@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, se
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db, utcnow
+from core.timezones import SEOUL
 
 SENIOR_AGE = 65
 GRANTED_CATEGORIES = ("disabled", "national_merit", "multi_child", "low_income")
@@ -46,7 +47,11 @@ def active_categories(*, user_id: int, birth_date: date, at: datetime) -> set[st
             (Eligibility.expires_at.is_(None)) | (Eligibility.expires_at > at),
         )
     )
-    categories = set(granted)
-    if age_on(birth_date, at.date()) >= SENIOR_AGE:
-        categories.add("senior")
-    return categories
+    return with_age_categories(set(granted), birth_date=birth_date, at=at)
+
+
+def with_age_categories(granted: set[str], *, birth_date: date, at: datetime) -> set[str]:
+    """Granted categories plus those that follow from age (senior from 65, on Seoul's calendar)."""
+    if age_on(birth_date, at.astimezone(SEOUL).date()) >= SENIOR_AGE:
+        return granted | {"senior"}
+    return granted

@@ -2,7 +2,7 @@
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -11,8 +11,7 @@ from core.accounts.models import User
 from core.db import db, utcnow
 from core.eligibility import GRANTED_CATEGORIES, Eligibility, active_categories
 from core.errors import NotFound
-
-SEOUL = timezone(timedelta(hours=9))  # Korea keeps no daylight saving time
+from core.timezones import SEOUL
 
 
 def expiry_of(expires_on: date | None) -> datetime | None:

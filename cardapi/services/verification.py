@@ -32,9 +32,10 @@ from cardapi.services.terminals import TerminalContext, touch_terminal
 from core import audit
 from core.accounts.models import User
 from core.db import db
-from core.eligibility import SENIOR_AGE, Eligibility, age_on
+from core.eligibility import Eligibility, with_age_categories
 from core.errors import InvalidInput
 from core.security import secret_box
+from core.timezones import SEOUL
 
 LAST_STEP_TTL_STEPS = 4  # past ±1 step the guard is moot, and the database still holds the step
 FAILURES_TTL_SECONDS = 86400
@@ -227,9 +228,8 @@ def _refuse(terminal: TerminalContext, card_number: str, card_id, reason: str, *
 
 
 def _accept(terminal: TerminalContext, card_number: str, card, now: datetime) -> dict:
-    categories = set(card.categories.split(",")) if card.categories else set()
-    if age_on(card.birth_date, now.date()) >= SENIOR_AGE:
-        categories.add("senior")
+    granted = set(card.categories.split(",")) if card.categories else set()
+    categories = with_age_categories(granted, birth_date=card.birth_date, at=now)
     benefits = codes.best_benefits(
         terminal.benefit_rules, categories=categories, resident=card.district == terminal.district
     )
@@ -268,7 +268,7 @@ def _accept(terminal: TerminalContext, card_number: str, card, now: datetime) ->
         "card_number": card_number,
         "holder": {
             "display_name": codes.masked_name(card.name),
-            "age_group": codes.age_group(card.birth_date, now.date()),
+            "age_group": codes.age_group(card.birth_date, now.astimezone(SEOUL).date()),
         },
         "benefits": benefits,
         "member_id": member_id,
