@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bikeshare.operations import evaluation, plans, trips
+from core.timezones import SEOUL
 
 
 @click.command("import-trips")
@@ -47,7 +48,7 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
         truck_count=truck_count,
         truck_capacity=truck_capacity,
         zone=zone,
-        start_at=start_at.replace(tzinfo=plans.SEOUL) if start_at else None,
+        start_at=start_at.replace(tzinfo=SEOUL) if start_at else None,
     )
     seconds = (datetime.now() - started).total_seconds()
     click.echo(

@@ -62,7 +62,7 @@ def history_window(*, since: datetime | None = None, until: datetime | None = No
     if until is None:
         latest = db.session.scalar(select(func.max(StationHourStat.hour_start)))
         until = latest + timedelta(hours=1) if latest else utcnow()
-    days = current_app.config.get("BIKESHARE_DEMAND_WINDOW_DAYS", 28)
+    days = current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"]
     return since or until - timedelta(days=days), until
 
 

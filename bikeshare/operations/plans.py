@@ -2,7 +2,6 @@
 planner, store the plan and turn every route stop into a task."""
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import func, select
@@ -18,8 +17,8 @@ from core import audit
 from core.db import db, utcnow
 from core.districts import DISTRICTS, normalise_district
 from core.errors import InvalidInput, NotFound
+from core.timezones import SEOUL
 
-SEOUL = ZoneInfo("Asia/Seoul")
 # The two operations centres: districts south of the Han river go to Gangnam, the rest to Gangbuk.
 GANGNAM = {
     *("강서구", "양천구", "구로구", "영등포구", "금천구", "동작구"),

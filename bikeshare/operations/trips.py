@@ -11,7 +11,6 @@ import io
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,8 +19,8 @@ from bikeshare.demand import StationHourStat
 from bikeshare.models import Station
 from bikeshare.operations.models import Trip
 from core.db import db
+from core.timezones import SEOUL
 
-SEOUL = ZoneInfo("Asia/Seoul")
 BATCH = 1000
 EXAMPLES = 10
 
