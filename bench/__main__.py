@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import dataset, loadgen, report, scenarios, servers
+from bench import dataset, loadgen, report, sampling, scenarios, servers
 
 
 def _settings() -> dict:
@@ -59,7 +59,9 @@ def build_scenarios(app, gunicorn, settings: dict, fixtures: dict) -> dict:
     paths = set((spec or {}).get("paths", {}))
     built: dict = {"trivial": scenarios.Trivial()}
     if "/api/v1/verifications" in paths and fixtures.get("cards"):
-        built["qr_verification"] = scenarios.Verify(cards=fixtures["cards"], terminal_keys=fixtures["terminal_keys"])
+        built["qr_verification"] = scenarios.Verify(
+            cards=fixtures["cards"], terminal_keys=fixtures["terminal_keys"], absent_card=fixtures["absent_card"]
+        )
     else:
         built["qr_verification"] = "POST /api/v1/verifications or the card data set is missing"
     if {"/api/v1/rentals", "/api/v1/passes"} <= paths and fixtures.get("rider_tokens"):
@@ -89,6 +91,9 @@ def run_scenarios(built: dict, gunicorn, settings: dict) -> dict:
             results[name] = {"status": "not available", "reason": scenario}
             continue
         print(f"{name}: {settings['duration_s']:g} s over {settings['connections']} connections ...", flush=True)
+        if hasattr(scenario, "warm"):
+            scenario.warm(host, port)
+        record = sampling.start(gunicorn.process.pid, name, settings["duration_s"] + settings["warmup_s"] + 1.5)
         summary = loadgen.run(
             scenario,
             host,
@@ -99,6 +104,9 @@ def run_scenarios(built: dict, gunicorn, settings: dict) -> dict:
             warmup=settings["warmup_s"],
         )
         summary["status"] = "measured"
+        profile = sampling.summarise(record)
+        if profile:
+            summary["profile"] = profile
         results[name] = summary
         print(
             f"  {summary['throughput']:,.0f}/s p99 {summary.get('p99_ms', 0):.1f} ms errors {summary['errors']}"

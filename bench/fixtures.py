@@ -105,8 +105,8 @@ def load_facilities() -> list[str]:
             benefit_rules=rules,
         )
         for number in range(TERMINALS_PER_FACILITY):
-            _, key = terminals.create_terminal(actor_id=None, facility_id=facility.id, name=f"gate {number + 1}")
-            keys.append(key)
+            terminal = terminals.create_terminal(actor_id=None, facility_id=facility.id, name=f"gate {number + 1}")
+            keys.append(terminal.api_key)
     return keys
 
 
@@ -140,6 +140,7 @@ def prepare_clients(gunicorn, settings: dict, notes: list[str]) -> dict:
         fixtures["counts"] = {"facilities": FACILITIES, "terminals": len(fixtures["terminal_keys"])}
         print(f"  facilities and terminals: {time.perf_counter() - started:.1f} s", flush=True)
         cards = min(QR_CARDS, settings["citizens"])
+        fixtures["absent_card"] = card_number(0)  # a valid number no citizen holds
         fixtures["cards"] = [(card_number(i), dataset.card_secret(CARD_SEED, i)) for i in range(1, cards + 1)]
     if _has_table("stations"):
         with db.engine.connect() as conn:
