@@ -1,8 +1,10 @@
 """Account rules: registration, login, token rotation with reuse detection, logout, roles."""
 
+import logging
 import uuid
 from datetime import date, datetime
 
+import redis
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from sqlalchemy import select, update
@@ -16,6 +18,7 @@ from core.redis import get_redis
 from core.security import hash_password, verify_password
 
 MIN_PASSWORD_LENGTH = 10
+log = logging.getLogger(__name__)
 
 
 def _revoked_family_key(family_id: str) -> str:
@@ -141,11 +144,26 @@ def _revoke_family(family_id: str, *, now: datetime) -> None:
 
 
 def is_token_revoked(payload: dict) -> bool:
-    """One Redis round trip: the token itself or its family has been revoked."""
+    """One Redis round trip: the token itself or its family has been revoked.
+
+    Redis only mirrors the revocations the database records per family (logout revokes the family),
+    so when Redis is down the database answers instead and signed-in riders are not locked out.
+    """
     keys = [_revoked_token_key(payload["jti"])]
     if payload.get("fam"):
         keys.append(_revoked_family_key(payload["fam"]))
-    return get_redis().exists(*keys) > 0
+    try:
+        return get_redis().exists(*keys) > 0
+    except redis.exceptions.RedisError:
+        log.warning("redis unavailable: token revocation checked in the database")
+        return _family_revoked_in_database(payload.get("fam"))
+
+
+def _family_revoked_in_database(family_id: str | None) -> bool:
+    if family_id is None:
+        return True  # every token we issue has a family; refuse what cannot be checked
+    revoked = select(RefreshToken.jti).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
+    return db.session.scalar(revoked.limit(1)) is not None
 
 
 def get_user(user_id: int) -> User:

@@ -155,3 +155,13 @@ def test_logout_on_one_instance_is_seen_by_another(make_app):
     instance_a.post("/api/v1/auth/logout", headers=session.headers)
     assert instance_b.get("/api/v1/me", headers=session.headers).status_code == 401
     assert _refresh(instance_b, session.refresh_token).status_code == 401
+
+
+def test_with_redis_down_tokens_are_checked_against_the_database(make_app, tmp_path):
+    healthy = make_app().test_client()
+    signed_in, signed_out = citizen(healthy), citizen(healthy)
+    healthy.post("/api/v1/auth/logout", headers=signed_out.headers)
+
+    without_redis = make_app(REDIS_URL=f"unix://{tmp_path}/no-redis.sock").test_client()
+    assert without_redis.get("/api/v1/me", headers=signed_in.headers).status_code == 200
+    assert without_redis.get("/api/v1/me", headers=signed_out.headers).status_code == 401
