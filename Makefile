@@ -19,8 +19,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	$(BIN)/flask db upgrade heads
-	$(BIN)/flask bikeshare setup-city || true
+	$(BIN)/flask db upgrade
+	$(BIN)/flask bikeshare setup-city
 	$(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
 
 test: $(VENV)/.dev

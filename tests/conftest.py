@@ -64,7 +64,7 @@ def base_config(database_url, redis_url):
 def migrated(base_config):
     app = create_app(base_config)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.engine.dispose()
     return True
 
