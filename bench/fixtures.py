@@ -4,6 +4,7 @@ Every step checks that the piece of the app it relies on exists, so the bench ru
 "not available") while endpoints are still being built.
 """
 
+import base64
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -141,7 +142,9 @@ def prepare_clients(gunicorn, settings: dict, notes: list[str]) -> dict:
         print(f"  facilities and terminals: {time.perf_counter() - started:.1f} s", flush=True)
         cards = min(QR_CARDS, settings["citizens"])
         fixtures["absent_card"] = card_number(0)  # a valid number no citizen holds
-        fixtures["cards"] = [(card_number(i), dataset.card_secret(CARD_SEED, i)) for i in range(1, cards + 1)]
+        fixtures["cards"] = [
+            (card_number(i), base64.b32encode(dataset.card_secret(CARD_SEED, i)).decode()) for i in range(1, cards + 1)
+        ]
     if _has_table("stations"):
         with db.engine.connect() as conn:
             fixtures["stations"] = list(conn.execute(text("SELECT id FROM stations WHERE active")).scalars())

@@ -83,7 +83,6 @@ def _drive_thread(scenario, client: Client, slot: int, slots: int) -> None:
 
 
 def _process_main(scenario, host, port, threads, process_index, processes, start_at, warmup, duration):
-    scenario.prepare(process_index, processes)
     time.sleep(max(0.0, start_at - time.time()))
     now = time.perf_counter()
     measure_from, deadline = now + warmup, now + warmup + duration

@@ -44,13 +44,6 @@ class InProcessClient:
         self.units += 1
 
 
-class _FakeGunicorn:
-    """`prepare_clients` buys passes over HTTP; here the test client stands in for the server."""
-
-    def __init__(self, port):
-        self.base = ("127.0.0.1", port)
-
-
 def main() -> int:
     from bench.__main__ import build_scenarios
 

@@ -1,16 +1,17 @@
 """What each simulated client does in a loop. Objects are pickled into the load processes.
 
-`prepare(process, processes)` runs once per load process before the start; `drive(client, slot,
-slots)` loops until the client's window ends (`Client.call` raises `Stop`). A slot is one
-connection; slots own disjoint slices of cards and riders, so no two connections share one.
+`drive(client, slot, slots)` loops until the client's window ends (`Client.call` raises `Stop`).
+A slot is one connection; slots own disjoint slices of cards and riders, so no two share one.
 """
 
-import hashlib
-import hmac
+import http.client
+import json
 import random
-import struct
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+import pyotp
 
 # A box around Seoul's stations (south-west to north-east corner).
 SEOUL_LAT = (37.43, 37.69)
@@ -24,9 +25,6 @@ class Trivial:
     name: str = "trivial"
     path: str = "/health"
 
-    def prepare(self, process: int, processes: int) -> None:
-        pass
-
     def drive(self, client, slot: int, slots: int) -> None:
         while True:
             client.call("GET", self.path)
@@ -39,9 +37,6 @@ class Login:
     emails: list[str]
     password: str
     name: str = "login"
-
-    def prepare(self, process: int, processes: int) -> None:
-        pass
 
     def drive(self, client, slot: int, slots: int) -> None:
         rng = random.Random(slot)
@@ -65,9 +60,6 @@ class Nearest:
 
     name: str = "nearest_stations"
 
-    def prepare(self, process: int, processes: int) -> None:
-        pass
-
     def drive(self, client, slot: int, slots: int) -> None:
         rng = random.Random(1000 + slot)
         while True:
@@ -82,47 +74,31 @@ class StationStatus:
     path: str
     name: str = "gbfs_station_status"
 
-    def prepare(self, process: int, processes: int) -> None:
-        pass
-
     def drive(self, client, slot: int, slots: int) -> None:
         while True:
             client.call("GET", self.path)
-
-
-def totp(secret: bytes, step: int, digits: int = 8) -> str:
-    """RFC 6238 with SHA-1, what an authenticator app computes from the enrolment."""
-    mac = hmac.new(secret, struct.pack(">Q", step), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    return str((struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits).zfill(digits)
 
 
 @dataclass
 class Verify:
     """Facility terminals verify fresh QR codes of distinct cards; each card is shown once per run.
 
-    `cards` are (card number, secret) pairs the bench enrolled; `terminal_keys` are spread over
-    the connections so no terminal exceeds its rate limit.
+    `cards` are (card number, base32 secret) pairs as the enrolment shows them (codes come from
+    pyotp, like any authenticator app); `terminal_keys` are spread over the connections so no
+    terminal exceeds its rate limit.
     """
 
-    cards: list[tuple[str, bytes]]
+    cards: list[tuple[str, str]]
     terminal_keys: list[str]
     absent_card: str
     period: int = 30
     name: str = "qr_verification"
-
-    def prepare(self, process: int, processes: int) -> None:
-        pass
 
     def warm(self, host: str, port: int) -> None:
         """Use every terminal once, as terminals in service have been: their cache entries are filled.
 
         The payload names a card that does not exist, so no card's failure count moves.
         """
-        import http.client
-        import json
-        from concurrent.futures import ThreadPoolExecutor
-
         body = json.dumps({"payload": f"SCC1:{self.absent_card}:{int(time.time()) // self.period}:00000000"})
 
         def touch(key: str) -> None:
@@ -141,7 +117,8 @@ class Verify:
         keys = self.terminal_keys[slot::slots] or self.terminal_keys
         for index, (number, secret) in enumerate(mine):
             step = int(time.time()) // self.period
-            payload = f"SCC1:{number}:{step}:{totp(secret, step)}"
+            code = pyotp.TOTP(secret, digits=8, interval=self.period).generate_otp(step)
+            payload = f"SCC1:{number}:{step}:{code}"
             status, body = client.call(
                 "POST",
                 "/api/v1/verifications",
@@ -162,9 +139,6 @@ class RentReturn:
     tokens: list[str]
     station_ids: list[int]
     name: str = "rent_return"
-
-    def prepare(self, process: int, processes: int) -> None:
-        pass
 
     def drive(self, client, slot: int, slots: int) -> None:
         rng = random.Random(2000 + slot)
