@@ -20,6 +20,25 @@ TARGETS = {
 }
 
 
+METHOD = [
+    "",
+    "## Method and caveats",
+    "",
+    "- The load generator is Python (`http.client`, closed loop) on the same two cores as gunicorn, "
+    "PostgreSQL and Redis, so it takes CPU from the server; the ratio to the trivial endpoint, "
+    "measured the same way in the same run, is the figure to compare across machines.",
+    "- gunicorn's sync workers close the connection after each answer, so every request includes a "
+    "loopback TCP connect, as behind a load balancer without keep-alive to the app.",
+    "- The production settings are used (argon2id at t=3, 64 MiB; JSON logs; the access log to a file).",
+    "- QR codes are computed by the load processes with pyotp from the enrolment secrets; every "
+    "payload is fresh and used once. Terminals are used once before the run (their cache is warm, as in service).",
+    "- Rent + return: riders with passes rent at a random station and return at another; an empty "
+    "or full station (409) sends the rider to another one, as the API's answer suggests.",
+    "- The rebalancing plan uses the shipped station list and 05:29 stock with SYNTHETIC demand rates "
+    "(timing only; decision quality is measured by `python -m bikeshare.rebalancing.evaluate`).",
+]
+
+
 def verdict(name: str, summary: dict) -> str:
     target = TARGETS.get(name)
     if summary.get("status") == "not available":
@@ -71,7 +90,13 @@ def markdown(results: dict) -> str:
             f"| rebalancing plan ({plan['stations']:,} stations, {plan['trucks']} trucks of {plan['capacity']}) "
             f"| {plan['seconds']:.1f} s | | | | | | ≤ 30 s | {met} |"
         )
-    lines += ["", "Errors are answers other than the expected status (details in `results.json`)."]
+    lines += ["", "Errors are answers other than the expected status (details in `results.json`).", *METHOD]
+    profiled = {name: s["profile"] for name, s in results["scenarios"].items() if s.get("profile")}
+    if profiled:
+        lines += ["", "## Where the workers' time goes (py-spy samples, leaf frame by layer)", ""]
+        for name, profile in profiled.items():
+            top = ", ".join(f"{layer} {share:g} %" for layer, share in list(profile["leaf_layer_percent"].items())[:4])
+            lines.append(f"- {name}: {top}")
     notes = results.get("notes") or []
     if notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]

@@ -87,11 +87,6 @@ def test_with_redis_down_verification_fails_closed_and_recovers_when_redis_retur
     assert (status, body["accepted"]) == (200, False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core.auth checks revoked tokens in Redis on every authenticated request, so with Redis down "
-    "rentals answer 503 too (reported; the fix belongs to core.auth)",
-)
 def test_with_redis_down_rentals_go_on(drill):
     app, gunicorn, _, redis_server = drill
     client = app.test_client()
