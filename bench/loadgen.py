@@ -9,6 +9,7 @@ short warm-up.
 import http.client
 import json
 import multiprocessing
+import resource
 import threading
 import time
 from array import array
@@ -109,11 +110,16 @@ def run(scenario, host: str, port: int, *, connections: int, processes: int, dur
     threads = max(1, connections // processes)
     start_at = time.time() + 1.5  # the processes import and prepare before the common start
     context = multiprocessing.get_context("spawn")
-    with context.Pool(processes) as pool:
-        parts = pool.starmap(
-            _process_main,
-            [(scenario, host, port, threads, i, processes, start_at, warmup, duration) for i in range(processes)],
-        )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pool = context.Pool(processes)
+    parts = pool.starmap(
+        _process_main,
+        [(scenario, host, port, threads, i, processes, start_at, warmup, duration) for i in range(processes)],
+    )
+    pool.close()
+    pool.join()  # reaped, so their CPU time shows in RUSAGE_CHILDREN
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     latencies = np.concatenate([np.frombuffer(p["latencies"], dtype=float) for p in parts])
     statuses = sum((p["statuses"] for p in parts), Counter())
     errors = sum((p["errors"] for p in parts), Counter())
@@ -129,6 +135,8 @@ def run(scenario, host: str, port: int, *, connections: int, processes: int, dur
         "connections": processes * threads,
         "throughput": good / duration,
         "units_per_s": units / duration,
+        # Cores the load processes themselves used (start-up and warm-up included): taken from the server.
+        "load_generator_cores": load_cpu / (duration + warmup + 1.5),
     }
     if latencies.size:
         p50, p95, p99 = np.percentile(latencies, [50, 95, 99])

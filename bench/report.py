@@ -26,7 +26,8 @@ METHOD = [
     "",
     "- The load generator is Python (`http.client`, closed loop) on the same two cores as gunicorn, "
     "PostgreSQL and Redis, so it takes CPU from the server; the ratio to the trivial endpoint, "
-    "measured the same way in the same run, is the figure to compare across machines.",
+    "measured the same way in the same run, is the figure to compare across machines. `client cores` "
+    "is the CPU the load processes used (of the machine's cores).",
     "- gunicorn's sync workers close the connection after each answer, so every request includes a "
     "loopback TCP connect, as behind a load balancer without keep-alive to the app.",
     "- The production settings are used (argon2id at t=3, 64 MiB; JSON logs; the access log to a file).",
@@ -52,14 +53,14 @@ def _row(name: str, s: dict) -> str:
     target = TARGETS.get(name)
     target_text = target[0] if target else "-"
     if s.get("status") == "not available":
-        return f"| {name} | not available | | | | | | {target_text} | not available |"
+        return f"| {name} | not available | | | | | | | {target_text} | not available |"
     rate = f"{s['throughput']:,.0f} req/s"
     if name == "rent_return":
         rate = f"{s['units_per_s']:,.0f} pairs/s ({s['throughput']:,.0f} req/s)"
     ratio = f"{s['ratio_to_trivial']:.2f}" if "ratio_to_trivial" in s else "-"
     return (
         f"| {name} | {rate} | {s.get('p50_ms', 0):.1f} | {s.get('p95_ms', 0):.1f} | {s.get('p99_ms', 0):.1f} "
-        f"| {s['errors']} | {ratio} | {target_text} | {verdict(name, s)} |"
+        f"| {s['errors']} | {ratio} | {s.get('load_generator_cores', 0):.2f} | {target_text} | {verdict(name, s)} |"
     )
 
 
@@ -77,18 +78,18 @@ def markdown(results: dict) -> str:
         f"{setup['data'].get('facilities', 0):,} facilities with {setup['data'].get('terminals', 0):,} "
         f"terminals (loaded in {setup['data'].get('load_seconds', 0):.0f} s).",
         "",
-        "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | × trivial | target | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | × trivial | client cores | target | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [_row(name, summary) for name, summary in results["scenarios"].items()]
     plan = results.get("rebalancing_plan", {})
     if plan.get("status") == "not available":
-        lines.append("| rebalancing plan | not available | | | | | | ≤ 30 s | not available |")
+        lines.append("| rebalancing plan | not available | | | | | | | ≤ 30 s | not available |")
     elif plan:
         met = "met" if plan["seconds"] <= 30 else "NOT met"
         lines.append(
             f"| rebalancing plan ({plan['stations']:,} stations, {plan['trucks']} trucks of {plan['capacity']}) "
-            f"| {plan['seconds']:.1f} s | | | | | | ≤ 30 s | {met} |"
+            f"| {plan['seconds']:.1f} s | | | | | | | ≤ 30 s | {met} |"
         )
     lines += ["", "Errors are answers other than the expected status (details in `results.json`).", *METHOD]
     profiled = {name: s["profile"] for name, s in results["scenarios"].items() if s.get("profile")}
