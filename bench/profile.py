@@ -30,7 +30,7 @@ class InProcessClient:
         self.client, self.left = client, requests
         self.errors, self.statuses, self.units = Counter(), Counter(), 0
 
-    def call(self, method, path, body=None, headers=None, expect=(200,)):
+    def call(self, method, path, body=None, headers=None, expect=(200,), parse=False):
         if self.left <= 0:
             raise Stop
         self.left -= 1
@@ -68,6 +68,8 @@ def main() -> int:
             with app.app_context():
                 fixtures = bench_fixtures.prepare_clients(gunicorn, settings, notes)
             scenario = build_scenarios(app, gunicorn, settings, fixtures)[name]
+            if hasattr(scenario, "warm"):
+                scenario.warm(*gunicorn.base)
         finally:
             gunicorn.stop()
         statements, first = Counter(), []
@@ -102,9 +104,9 @@ def main() -> int:
         print(f"SQL statements per request: {statements['sql'] / requests:.1f}; statuses {dict(client.statuses)}")
         print(f"errors: {dict(client.errors.most_common(5))}")
         print("first statements:\n  " + "\n  ".join(first))
-        for order in ("tottime", "cumulative"):
+        for order, restriction in (("tottime", 30), ("cumulative", "/(core|cardapi|bikeshare)/")):
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(restriction, 40)
             print(out.getvalue())
     return 0
 

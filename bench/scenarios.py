@@ -153,6 +153,7 @@ class RentReturn:
                 {"station_id": rng.choice(self.station_ids)},
                 headers=headers,
                 expect=(201, 409),  # an empty station is an answer: the rider walks to another one
+                parse=True,
             )
             if status != 201:
                 continue
