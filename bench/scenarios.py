@@ -124,8 +124,9 @@ class Verify:
                 "/api/v1/verifications",
                 {"payload": payload},
                 headers={"X-Terminal-Key": keys[index % len(keys)]},
+                parse=True,
             )
-            if status == 200 and body and body.get("accepted"):
+            if status == 200 and body.get("accepted"):
                 client.unit_done()
             elif status == 200:
                 client.errors[f"refused: {body.get('reason')}"] += 1
