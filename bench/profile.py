@@ -38,7 +38,7 @@ class InProcessClient:
         self.statuses[response.status_code] += 1
         if response.status_code not in expect:
             self.errors[f"HTTP {response.status_code}: {(response.get_json() or {}).get('type')}"] += 1
-        return response.status_code, response.get_json(silent=True)
+        return response.status_code, response.get_json(silent=True) if parse else None
 
     def unit_done(self):
         self.units += 1
