@@ -143,7 +143,7 @@ def test_a_worker_killed_in_the_middle_of_rentals_leaves_every_invariant_intact(
     with RentalLoad(gunicorn.port, riders, [601, 602, 603]) as load:
         for _ in range(3):
             time.sleep(1.0)
-            os.kill(gunicorn.worker_pids()[0], signal.SIGKILL)
+            os.kill(_until(gunicorn.worker_pids)[0], signal.SIGKILL)
         time.sleep(1.0)
         killed = time.monotonic()
         # The master replaces the killed workers; the service goes on without a restart.
