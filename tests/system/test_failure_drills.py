@@ -24,23 +24,28 @@ from tests.system.support import build_stations, call, invariant_violations, rid
 def drill(tmp_path_factory):
     """(app for set-up and checks, gunicorn port, postgres, redis) on servers this module owns."""
     postgres = Postgres(tmp_path_factory.mktemp("drill-pg"))
-    redis_server = Redis(tmp_path_factory.mktemp("drill-redis"))
-    app = create_app({"APP_ENV": "testing", "DATABASE_URL": postgres.url, "REDIS_URL": redis_server.url})
-    with app.app_context():
-        upgrade(revision="heads")
-    gunicorn = Gunicorn(
-        server_environment(postgres.url, redis_server.url),
-        workers=2,
-        log_path=tmp_path_factory.mktemp("drill-gunicorn") / "gunicorn.log",
-    )
+    redis_server = gunicorn = app = None
     try:
+        redis_server = Redis(tmp_path_factory.mktemp("drill-redis"))
+        app = create_app({"APP_ENV": "testing", "DATABASE_URL": postgres.url, "REDIS_URL": redis_server.url})
+        with app.app_context():
+            upgrade(revision="heads")
+        gunicorn = Gunicorn(
+            server_environment(postgres.url, redis_server.url),
+            workers=2,
+            log_path=tmp_path_factory.mktemp("drill-gunicorn") / "gunicorn.log",
+        )
         gunicorn.wait_ready(timeout=60)
         yield app, gunicorn, postgres, redis_server
     finally:
-        gunicorn.stop()
-        with app.app_context():
-            db.engine.dispose()
-        redis_server.cleanup()
+        # A set-up that failed half-way still stops what it started.
+        if gunicorn is not None:
+            gunicorn.stop()
+        if app is not None:
+            with app.app_context():
+                db.engine.dispose()
+        if redis_server is not None:
+            redis_server.cleanup()
         postgres.cleanup()
 
 
