@@ -8,13 +8,56 @@ from copy import deepcopy
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import Flask
-from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
+from flask import Flask, g
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from werkzeug.local import LocalProxy
 
-from core.errors import Forbidden, problem
+from core.db import db
+from core.errors import Forbidden, Unauthenticated, problem
 from core.extensions import jwt
 
 BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+class Principal:
+    """The signed-in account: id and roles come with the token check; the full row only when asked for.
+
+    Most requests need only the id, so the users row is read lazily on first use of another attribute.
+    """
+
+    def __init__(self, user_id: int, roles: frozenset[str]):
+        self.id = user_id
+        self.roles = roles
+        self._user = None
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(self.roles)
+
+    def __getattr__(self, name: str):
+        if self._user is None:
+            from core.accounts.models import User
+
+            self._user = db.session.get(User, self.id)
+            if self._user is None:
+                raise Unauthenticated("The account no longer exists.", slug="user-gone")
+        return getattr(self._user, name)
+
+
+current_user: Principal = LocalProxy(lambda: g.principal)  # type: ignore[assignment]
+
+
+def authenticate(*, refresh: bool = False, fresh: bool = False) -> Principal:
+    """Verify the request's bearer token (signature, expiry, revocation) and remember who it names."""
+    from core.accounts.services import check_session
+
+    verify_jwt_in_request(refresh=refresh, fresh=fresh)
+    payload = get_jwt()
+    g.principal = Principal(int(payload["sub"]), check_session(payload))
+    return g.principal
 
 
 def auth_required(*roles: str, refresh: bool = False, fresh: bool = False):
@@ -27,8 +70,8 @@ def auth_required(*roles: str, refresh: bool = False, fresh: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            verify_jwt_in_request(refresh=refresh, fresh=fresh)
-            if roles and not any(current_user.has_role(role) for role in roles):
+            principal = authenticate(refresh=refresh, fresh=fresh)
+            if roles and not any(principal.has_role(role) for role in roles):
                 raise Forbidden(f"This needs the role {' or '.join(roles)}.", slug="role-required")
             return view(*args, **kwargs)
 
@@ -51,17 +94,7 @@ def current_token() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from core.accounts import services as accounts
-    from core.accounts.models import User
-    from core.db import db
-
-    @jwt.user_lookup_loader
-    def _load_user(_header, payload):
-        return db.session.get(User, int(payload["sub"]))
-
-    @jwt.token_in_blocklist_loader
-    def _revoked(_header, payload):
-        return accounts.is_token_revoked(payload)
+    """Problem+json answers for the JWT library's own failures."""
 
     def unauthorized(detail: str, slug: str):
         return problem(401, "Unauthorized", detail, slug=slug, headers={"WWW-Authenticate": "Bearer"})
@@ -71,6 +104,4 @@ def init_app(app: Flask) -> None:
         lambda reason: unauthorized("The token is malformed or of the wrong kind.", "token-invalid")
     )
     jwt.expired_token_loader(lambda h, p: unauthorized("The token has expired.", "token-expired"))
-    jwt.revoked_token_loader(lambda h, p: unauthorized("The token has been revoked.", "token-revoked"))
-    jwt.user_lookup_error_loader(lambda h, p: unauthorized("The account no longer exists.", "user-gone"))
     jwt.needs_fresh_token_loader(lambda h, p: unauthorized("A fresh login is required.", "fresh-token-required"))

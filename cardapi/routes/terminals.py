@@ -4,12 +4,11 @@ from copy import deepcopy
 from functools import wraps
 
 from flask import request
-from flask_jwt_extended import verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from cardapi.schemas import FacilityVisitSchema, PageArgsSchema, VerificationRequestSchema, VerificationSchema
 from cardapi.services import memberships, terminals, verification
-from core.auth import current_user
+from core.auth import authenticate
 from core.errors import Forbidden
 
 blp = Blueprint("verification", __name__, url_prefix="/api/v1", description="Facility terminals")
@@ -45,8 +44,7 @@ def terminal_or_admin(view):
         if request.headers.get(HEADER):
             terminal = terminals.authenticate_terminal(request.headers[HEADER])
         else:
-            verify_jwt_in_request()
-            if not current_user.has_role("admin"):
+            if not authenticate().has_role("admin"):
                 raise Forbidden("This needs a terminal key or the role admin.", slug="role-required")
         return view(*args, terminal=terminal, **kwargs)
 

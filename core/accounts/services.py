@@ -143,20 +143,44 @@ def _revoke_family(family_id: str, *, now: datetime) -> None:
     get_redis().set(_revoked_family_key(family_id), "1", ex=int(lifetime.total_seconds()))
 
 
-def is_token_revoked(payload: dict) -> bool:
-    """One Redis round trip: the token itself or its family has been revoked.
+def _roles_cache_key(user_id: int) -> str:
+    return f"auth:roles:{user_id}"
 
-    Redis only mirrors the revocations the database records per family (logout revokes the family),
-    so when Redis is down the database answers instead and signed-in riders are not locked out.
+
+ROLES_CACHE_SECONDS = 3600
+
+
+def check_session(payload: dict) -> frozenset[str]:
+    """The roles of a verified token's account, after checking the token is not revoked.
+
+    One Redis round trip answers both (revocation marks and the cached roles). Redis only mirrors the
+    database: revocations are recorded per family (logout revokes the family), so when Redis is down
+    the database answers instead and signed-in riders are not locked out.
     """
-    keys = [_revoked_token_key(payload["jti"])]
-    if payload.get("fam"):
-        keys.append(_revoked_family_key(payload["fam"]))
+    user_id = int(payload["sub"])
+    keys = [_revoked_token_key(payload["jti"]), _revoked_family_key(payload.get("fam", "")), _roles_cache_key(user_id)]
     try:
-        return get_redis().exists(*keys) > 0
+        token_revoked, family_revoked, cached_roles = get_redis().mget(keys)
     except redis.exceptions.RedisError:
-        log.warning("redis unavailable: token revocation checked in the database")
-        return _family_revoked_in_database(payload.get("fam"))
+        log.warning("redis unavailable: session checked in the database")
+        if _family_revoked_in_database(payload.get("fam")):
+            raise _revoked() from None
+        return _roles_in_database(user_id)
+    if token_revoked or family_revoked:
+        raise _revoked()
+    if cached_roles is not None:
+        return frozenset(filter(None, cached_roles.split(",")))
+    roles = _roles_in_database(user_id)
+    get_redis().set(_roles_cache_key(user_id), ",".join(sorted(roles)), ex=ROLES_CACHE_SECONDS)
+    return roles
+
+
+def _revoked() -> Unauthenticated:
+    return Unauthenticated("The token has been revoked.", slug="token-revoked", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _roles_in_database(user_id: int) -> frozenset[str]:
+    return frozenset(db.session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
 
 
 def _family_revoked_in_database(family_id: str | None) -> bool:
@@ -164,6 +188,13 @@ def _family_revoked_in_database(family_id: str | None) -> bool:
         return True  # every token we issue has a family; refuse what cannot be checked
     revoked = select(RefreshToken.jti).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None))
     return db.session.scalar(revoked.limit(1)) is not None
+
+
+def _commit_role_change(user: User) -> None:
+    """Commit a role change and drop the cached roles, before and after, so no reader keeps old ones."""
+    get_redis().delete(_roles_cache_key(user.id))
+    db.session.commit()
+    get_redis().delete(_roles_cache_key(user.id))
 
 
 def get_user(user_id: int) -> User:
@@ -186,7 +217,7 @@ def grant_role(*, user: User, role: str, actor_id: int | None = None) -> User:
     if not user.has_role(role):
         user.roles.append(UserRole(role=role))
         audit.record("role_granted", actor_id=actor_id, subject=f"user:{user.id}", role=role)
-    db.session.commit()
+    _commit_role_change(user)
     return user
 
 
@@ -199,7 +230,7 @@ def revoke_role(*, user: User, role: str, actor_id: int) -> User:
     if len(remaining) != len(user.roles):
         user.roles = remaining
         audit.record("role_revoked", actor_id=actor_id, subject=f"user:{user.id}", role=role)
-    db.session.commit()
+    _commit_role_change(user)
     return user
 
 
