@@ -24,7 +24,7 @@ run: $(VENV)/.runtime
 	$(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
 
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
