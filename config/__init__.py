@@ -57,6 +57,8 @@ class BaseConfig:
     CARDAPI_TERMINAL_RATE_LIMIT = 120  # verifications per terminal per window
     CARDAPI_TERMINAL_RATE_WINDOW_SECONDS = 60
     CARDAPI_TERMINAL_CACHE_SECONDS = 30
+    # An acceptance's commit waits for the WAL flush only if True; see cardapi/services/verification.py.
+    CARDAPI_VERIFY_SYNCHRONOUS_COMMIT = False
 
     # --- bikeshare operations: demand history window, rebalancing plan time limit ---
     BIKESHARE_DEMAND_WINDOW_DAYS = 28

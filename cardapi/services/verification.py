@@ -4,10 +4,9 @@ Round trips per verification (steady state, terminal cached):
   Redis 1  terminal gate: rate-limit count + cached terminal (services.terminals)
   DB    1  SELECT card + holder + active eligibility categories + membership epoch (one statement)
   Redis 2  step guard + failure counting + back-off + lock decision (one Lua script, atomic)
-  DB    2  accepted only: UPDATE card's last accepted step, guarded by the step and the secret version
-  DB    3  INSERT visit (accepted only)
-  DB    4  INSERT audit event
-  DB    5  COMMIT
+  DB    2  accepted: ONE statement updates the card's last accepted step (guarded by the step and the
+           secret version) and inserts the visit and its audit event; refused: INSERT audit event
+  DB    3  COMMIT
 Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET), last_used_at once a minute (+1 UPDATE),
 the attempt that locks the card (+1 UPDATE).
 
@@ -15,6 +14,15 @@ Acceptance is decided atomically in Redis (the Lua script compares and sets the 
 confirmed by the database's conditional UPDATE, the source of truth: a step no later than the stored
 one, or a secret rotated since the card was read, updates no row and is refused. Without Redis the
 request fails with 503 before anything is accepted.
+
+An acceptance's commit does not wait for the WAL flush unless CARDAPI_VERIFY_SYNCHRONOUS_COMMIT is set
+(the flush cost ~3 ms a commit, most of a verification's latency). What a PostgreSQL crash can lose
+is the last fraction of a second of acceptances (at most 3 x wal_writer_delay): their visits, their
+audit rows and their steps, atomically (never half of one), and never anything of another kind:
+refusals, locks and every other transaction keep synchronous commits. Replay protection survives:
+Redis keeps the last accepted step for a few periods and the guard takes the later of Redis's and
+the database's, so a lost step would matter only if Redis lost it at the same moment, and even then
+only for codes presented in that fraction of a second, within their 90-second window.
 """
 
 import math
@@ -22,17 +30,17 @@ import time
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import update
 
 from cardapi import codes
-from cardapi.models import Card, MembershipEpoch, Visit
+from cardapi.models import Card
+from cardapi.services import verification_sql as sql
 from cardapi.services.cards import associated_data, redis_keys
 from cardapi.services.scripts import script
 from cardapi.services.terminals import TerminalContext, touch_terminal
 from core import audit
-from core.accounts.models import User
 from core.db import db
-from core.eligibility import Eligibility, with_age_categories
+from core.eligibility import with_age_categories
 from core.errors import InvalidInput
 from core.security import secret_box
 from core.timezones import SEOUL
@@ -75,44 +83,6 @@ return {'invalid', fails, 0}
 """
 
 
-def _card_query(card_number: str, facility_id: int, now: datetime):
-    categories = (
-        select(func.aggregate_strings(Eligibility.category, ","))
-        .where(
-            Eligibility.user_id == Card.user_id,
-            or_(Eligibility.expires_at.is_(None), Eligibility.expires_at > now),
-        )
-        .scalar_subquery()
-    )
-    epoch = (
-        select(MembershipEpoch.epoch)
-        .where(MembershipEpoch.user_id == Card.user_id, MembershipEpoch.facility_id == facility_id)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            Card.id,
-            Card.user_id,
-            Card.status,
-            Card.locked_at,
-            Card.secret_key_id,
-            Card.secret_ciphertext,
-            Card.secret_version,
-            Card.digits,
-            Card.period,
-            Card.algorithm,
-            Card.last_accepted_step,
-            User.name,
-            User.birth_date,
-            User.district,
-            categories.label("categories"),
-            epoch.label("epoch"),
-        )
-        .join(User, User.id == Card.user_id)
-        .where(Card.card_number == card_number)
-    )
-
-
 def verify(*, terminal: TerminalContext, payload: str) -> dict:
     """Accept or refuse a QR payload presented at this terminal's facility."""
     parsed = codes.parse_payload(payload)
@@ -126,7 +96,7 @@ def verify(*, terminal: TerminalContext, payload: str) -> dict:
     now = time.time()
     now_dt = datetime.fromtimestamp(now, UTC)
     touch_terminal(terminal)
-    card = db.session.execute(_card_query(card_number, terminal.facility_id, now_dt)).one_or_none()
+    card = sql.read_card(card_number, facility_id=terminal.facility_id, now=now_dt)
     if card is None:
         # An unknown number gets the answer a wrong code gets: numbers cannot be probed.
         return _refuse(terminal, card_number, None, "invalid_code")
@@ -151,10 +121,12 @@ def verify(*, terminal: TerminalContext, payload: str) -> dict:
         return _refuse(terminal, card_number, card.id, "locked", failures=failures)
     if verdict == "backoff":
         return _refuse(terminal, card_number, card.id, "backoff", failures=failures, retry_after=wait_ms / 1000)
-    if verdict != "accepted" or not _record_step(card, step):
-        retry_after = wait_ms / 1000 if wait_ms else None
-        return _refuse(terminal, card_number, card.id, "invalid_code", failures=failures, retry_after=retry_after)
-    return _accept(terminal, card_number, card, now_dt)
+    if verdict == "accepted":
+        accepted = _accept(terminal, card_number, card, step, now_dt)
+        if accepted is not None:
+            return accepted
+    retry_after = wait_ms / 1000 if wait_ms else None
+    return _refuse(terminal, card_number, card.id, "invalid_code", failures=failures, retry_after=retry_after)
 
 
 def _guard(card, *, step: int, code_ok: bool, blocked: bool, now: float) -> tuple[str, int, int]:
@@ -175,23 +147,6 @@ def _guard(card, *, step: int, code_ok: bool, blocked: bool, now: float) -> tupl
         ],
     )
     return verdict, int(failures), int(wait_ms)
-
-
-def _record_step(card, step: int) -> bool:
-    """The database's word on acceptance: this step is later, and the secret is the one we checked."""
-    updated = db.session.execute(
-        update(Card)
-        .where(
-            Card.id == card.id,
-            Card.status == "active",
-            Card.locked_at.is_(None),
-            Card.secret_version == card.secret_version,
-            or_(Card.last_accepted_step.is_(None), Card.last_accepted_step < step),
-        )
-        .values(last_accepted_step=step)
-        .execution_options(synchronize_session=False)
-    )
-    return updated.rowcount == 1
 
 
 def _lock(card_id: int, now: datetime, failures: int) -> None:
@@ -227,7 +182,7 @@ def _refuse(terminal: TerminalContext, card_number: str, card_id, reason: str, *
     }
 
 
-def _accept(terminal: TerminalContext, card_number: str, card, now: datetime) -> dict:
+def _accept(terminal: TerminalContext, card_number: str, card, step: int, now: datetime) -> dict | None:
     granted = set(card.categories.split(",")) if card.categories else set()
     categories = with_age_categories(granted, birth_date=card.birth_date, at=now)
     benefits = codes.best_benefits(
@@ -240,27 +195,23 @@ def _accept(terminal: TerminalContext, card_number: str, card, now: datetime) ->
         facility_id=terminal.facility_id,
         epoch=epoch,
     )
-    visit_id = db.session.execute(
-        insert(Visit)
-        .values(
-            at=now,
-            card_id=card.id,
-            user_id=card.user_id,
-            facility_id=terminal.facility_id,
-            terminal_id=terminal.terminal_id,
-            member_id=member_id,
-            member_epoch=epoch,
-            benefits=benefits,
-        )
-        .returning(Visit.id)
-    ).scalar_one()
-    audit.record(
-        "card_verified",
-        subject=f"card:{card.id}",
-        terminal_id=terminal.terminal_id,
-        facility_id=terminal.facility_id,
-        visit_id=visit_id,
+    visit_id = sql.accept(
+        card,
+        step=step,
+        visit={
+            "at": now,
+            "card_id": card.id,
+            "user_id": card.user_id,
+            "facility_id": terminal.facility_id,
+            "terminal_id": terminal.terminal_id,
+            "member_id": member_id,
+            "member_epoch": epoch,
+            "benefits": benefits,
+        },
+        synchronous_commit=current_app.config["CARDAPI_VERIFY_SYNCHRONOUS_COMMIT"],
     )
+    if visit_id is None:  # the database saw a later step or a rotated secret: the step lost
+        return None
     db.session.commit()
     return {
         "accepted": True,

@@ -1,0 +1,120 @@
+"""The SQL of a verification, built once at import and run on the session's connection (no ORM objects).
+
+Building the SQLAlchemy expressions on every request cost about as much as running them. On
+PostgreSQL an acceptance is ONE statement (a data-modifying CTE: step update, visit insert, audit
+insert); other databases (SQLite in development) run the same three writes one by one.
+"""
+
+import json
+
+from flask import g, has_request_context, request
+from sqlalchemy import bindparam, func, insert, or_, select, text, update
+
+from cardapi.models import Card, MembershipEpoch, Visit
+from core import audit
+from core.accounts.models import User
+from core.db import UTCDateTime, db
+from core.eligibility import Eligibility
+
+# The card, its holder, the holder's active eligibility categories and membership epoch at the facility.
+CARD = (
+    select(
+        Card.id,
+        Card.user_id,
+        Card.status,
+        Card.locked_at,
+        Card.secret_key_id,
+        Card.secret_ciphertext,
+        Card.secret_version,
+        Card.digits,
+        Card.period,
+        Card.algorithm,
+        Card.last_accepted_step,
+        User.name,
+        User.birth_date,
+        User.district,
+        select(func.aggregate_strings(Eligibility.category, ","))
+        .where(
+            Eligibility.user_id == Card.user_id,
+            or_(Eligibility.expires_at.is_(None), Eligibility.expires_at > bindparam("now", type_=UTCDateTime)),
+        )
+        .scalar_subquery()
+        .label("categories"),
+        select(MembershipEpoch.epoch)
+        .where(MembershipEpoch.user_id == Card.user_id, MembershipEpoch.facility_id == bindparam("facility_id"))
+        .scalar_subquery()
+        .label("epoch"),
+    )
+    .join(User, User.id == Card.user_id)
+    .where(Card.card_number == bindparam("card_number"))
+)
+
+# The database's word on acceptance: this step is later, and the secret is the one that was checked.
+_STEP_GUARD = """
+    id = :card_id AND status = 'active' AND locked_at IS NULL AND secret_version = :checked_version
+    AND (last_accepted_step IS NULL OR last_accepted_step < :step)
+"""
+
+# The audit row is written here rather than through core.audit.record, so it must stay in step with
+# core.audit.AuditEvent (and, like it, never holds the code). set_config applies to this transaction only.
+_ACCEPT_POSTGRESQL = text(f"""
+WITH step AS (
+    UPDATE cards SET last_accepted_step = :step WHERE {_STEP_GUARD} RETURNING id
+), visit AS (
+    INSERT INTO card_visits (at, card_id, user_id, facility_id, terminal_id, member_id, member_epoch, benefits)
+    SELECT :at, step.id, :user_id, :facility_id, :terminal_id, :member_id, :member_epoch, CAST(:benefits AS JSON)
+    FROM step
+    RETURNING id
+), audited AS (
+    INSERT INTO audit_events (at, event, subject, client_address, request_id, details)
+    SELECT :at, 'card_verified', :subject, :client_address, :request_id,
+           json_build_object('terminal_id', CAST(:terminal_id AS INTEGER),
+                             'facility_id', CAST(:facility_id AS INTEGER), 'visit_id', visit.id)
+    FROM visit
+)
+SELECT visit.id, set_config('synchronous_commit', :synchronous_commit, true) FROM visit
+""")
+
+_RECORD_STEP = (
+    update(Card)
+    .where(text(_STEP_GUARD))
+    .values(last_accepted_step=bindparam("step"))
+    .execution_options(synchronize_session=False)
+)
+_INSERT_VISIT = insert(Visit).returning(Visit.id)
+
+
+def read_card(card_number: str, *, facility_id: int, now):
+    return (
+        db.session.connection()
+        .execute(CARD, {"card_number": card_number, "facility_id": facility_id, "now": now})
+        .one_or_none()
+    )
+
+
+def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | None:
+    """Record the accepted step, the visit and its audit event; the visit's id, or None if the step lost.
+
+    `visit` holds the card_visits columns. Nothing is committed here.
+    """
+    connection = db.session.connection()
+    guard = {"card_id": card.id, "checked_version": card.secret_version, "step": step}
+    details = {"terminal_id": visit["terminal_id"], "facility_id": visit["facility_id"]}
+    if connection.dialect.name == "postgresql":
+        return connection.execute(
+            _ACCEPT_POSTGRESQL,
+            {
+                **guard,
+                **visit,
+                "benefits": json.dumps(visit["benefits"]),
+                "subject": f"card:{card.id}",
+                "client_address": request.remote_addr if has_request_context() else None,
+                "request_id": g.get("request_id") if has_request_context() else None,
+                "synchronous_commit": "on" if synchronous_commit else "off",
+            },
+        ).scalar()
+    if connection.execute(_RECORD_STEP, guard).rowcount != 1:
+        return None
+    visit_id = connection.execute(_INSERT_VISIT, visit).scalar_one()
+    audit.record("card_verified", subject=f"card:{card.id}", visit_id=visit_id, **details)
+    return visit_id
