@@ -3,12 +3,14 @@
 Rates need exposure, not only counts: rentals per minute the station *had a bike*, returns per
 minute it *had room*. So every change of a station's stock first books the time since the previous
 change to the state the station was in (empty: no available bike; full: bikes parked >= docks),
-split over the hours it covered, in one multi-row upsert. Call `record_station_change` with the
-station locked and its counters not yet changed. Hours are UTC hour starts; the open interval
+split over the hours it covered, in one upsert (built once; one parameter set per hour). Call
+`record_station_change` (or `record_change` on the hot path) with the station locked and its
+counters as they were before the change. Hours are UTC hour starts; the open interval
 since `Station.counted_at` is booked at the station's next change.
 """
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Float, ForeignKey, Integer, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,7 +39,17 @@ def _hour_start(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _rows(station: Station, now: datetime, rentals: int, returns: int) -> list[dict]:
+class StationState(NamedTuple):
+    """What the demand records need of a station, as it was before this change."""
+
+    id: int
+    bikes_available: int
+    bikes_parked: int
+    docks: int
+    counted_at: datetime
+
+
+def _rows(station: StationState, now: datetime, rentals: int, returns: int) -> list[dict]:
     empty = station.bikes_available == 0
     full = station.bikes_parked >= station.docks
     rows = {}
@@ -58,23 +70,37 @@ def _rows(station: Station, now: datetime, rentals: int, returns: int) -> list[d
     ]
 
 
-def record_station_change(station: Station, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
-    """Book the station's state since its last change, and count this rental or return, in one statement."""
-    if now < station.counted_at:  # clocks of two instances may disagree slightly; never book negative time
-        now = station.counted_at
-    rows = _rows(station, now, rentals, returns)
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(StationHourStat).values(rows)
+def _upsert(dialect):
+    """One row's upsert, built once per dialect: a change books one or a few rows as its parameters."""
     table = StationHourStat.__table__
-    statement = statement.on_conflict_do_update(
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
         index_elements=["station_id", "hour_start"],
         set_={
             name: table.c[name] + statement.excluded[name]
             for name in ("rentals", "returns", "empty_minutes", "full_minutes")
         },
     )
-    db.session.execute(statement)
-    station.counted_at = now
+
+
+_UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
+def record_change(connection, station: StationState, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
+    """Book `station`'s state since its last change and count this rental or return.
+
+    The caller holds the station's lock and sets its `counted_at` to `max(counted_at, now)` (clocks
+    of two instances may disagree slightly; time is never booked negative).
+    """
+    rows = _rows(station, max(now, station.counted_at), rentals, returns)
+    connection.execute(_UPSERTS[connection.dialect.name], rows[0] if len(rows) == 1 else rows)
+
+
+def record_station_change(station: Station, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
+    """`record_change` for a locked Station object, whose `counted_at` it moves on."""
+    state = StationState(station.id, station.bikes_available, station.bikes_parked, station.docks, station.counted_at)
+    record_change(db.session.connection(), state, now=now, rentals=rentals, returns=returns)
+    station.counted_at = max(now, station.counted_at)
 
 
 def hourly(*, station_id: int, since: datetime, until: datetime) -> list[StationHourStat]:

@@ -2,11 +2,11 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, bindparam, or_, select, update
 
 from bikeshare.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
 from bikeshare.passes.models import Charge, Pass
-from core.db import db, utcnow
+from core.db import UTCDateTime, db, utcnow
 from core.eligibility import active_categories
 from core.errors import InvalidInput
 
@@ -45,26 +45,39 @@ def buy_pass(*, user, kind: str, now: datetime | None = None) -> Pass:
     return bought
 
 
-def usable_pass(*, user_id: int, now: datetime) -> Pass | None:
-    """The pass a ride starting now uses: a running one first, else an unstarted day pass; longest rides first."""
-    return db.session.scalar(
-        select(Pass)
-        .where(
-            Pass.user_id == user_id,
-            or_(
-                (Pass.valid_from <= now) & (Pass.valid_until > now),
-                Pass.valid_from.is_(None) & (Pass.start_by > now),
-            ),
-        )
-        .order_by(Pass.valid_from.is_(None), Pass.ride_minutes.desc(), Pass.valid_until.desc())
-        .limit(1)
+_passes = Pass.__table__
+_NOW = bindparam("now", type_=UTCDateTime())
+# Columns only, built once: this runs on every rental.
+_USABLE = (
+    select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes, _passes.c.valid_from)
+    .where(
+        _passes.c.user_id == bindparam("user_id"),
+        or_(
+            (_passes.c.valid_from <= _NOW) & (_passes.c.valid_until > _NOW),
+            _passes.c.valid_from.is_(None) & (_passes.c.start_by > _NOW),
+        ),
     )
+    .order_by(_passes.c.valid_from.is_(None), _passes.c.ride_minutes.desc(), _passes.c.valid_until.desc())
+    .limit(1)
+)
+_START = (
+    update(_passes)
+    .where(_passes.c.id == bindparam("pass_id"), _passes.c.valid_from.is_(None))
+    .values(valid_from=_NOW, valid_until=bindparam("until", type_=UTCDateTime()))
+)
 
 
-def start_if_unstarted(bought: Pass, *, now: datetime) -> None:
+def usable_pass(*, user_id: int, now: datetime) -> Row | None:
+    """The pass a ride starting now uses (id, kind, ride_minutes, valid_from): a running one first,
+    else an unstarted day pass; longest rides first."""
+    return db.session.connection().execute(_USABLE, {"user_id": user_id, "now": now}).first()
+
+
+def start_if_unstarted(ride_pass: Pass | Row, *, now: datetime) -> None:
     """A day pass's 24 hours start at its first rental."""
-    if bought.valid_from is None:
-        bought.valid_from, bought.valid_until = now, now + timedelta(days=PASS_KINDS[bought.kind].days)
+    if ride_pass.valid_from is None:
+        until = now + timedelta(days=PASS_KINDS[ride_pass.kind].days)
+        db.session.connection().execute(_START, {"pass_id": ride_pass.id, "now": now, "until": until})
 
 
 def my_passes(*, user_id: int) -> list[Pass]:

@@ -1,5 +1,8 @@
 """Rent and return: row locks (station, then bike) for correctness under races, partial unique
 indexes as the last line of defence, station counters and demand records in the same transaction.
+
+The hot path runs prebuilt statements (statements.py) on the session's connection and answers
+plain dicts: no ORM objects to load, track and flush for one rental.
 """
 
 from datetime import datetime
@@ -8,10 +11,11 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bikeshare import demand
-from bikeshare.fares import fare, missing_after
-from bikeshare.models import Bike, Station
+from bikeshare.fares import Fare, fare, missing_after
+from bikeshare.models import Bike
 from bikeshare.passes import services as passes
 from bikeshare.passes.models import Charge
+from bikeshare.rentals import statements
 from bikeshare.rentals.models import Rental
 from bikeshare.stations.services import nearest_stations
 from core.db import db, utcnow
@@ -21,101 +25,106 @@ from core.errors import Conflict, NotFound
 NEARBY_RADIUS_M = 3000
 
 
-def _locked_station(station_id: int) -> Station:
-    station = db.session.scalar(select(Station).where(Station.id == station_id).with_for_update())
+def _refusal(connection, station_id: int, *, returning: bool, bike_id: str | None = None) -> Exception:
+    """Why the station's counters did not move: it is missing or closed (404), else empty or full (409)."""
+    station = connection.execute(statements.STATION, {"station": station_id}).first()
     if station is None or not station.active:
-        raise NotFound(f"There is no station {station_id}.", slug="station-not-found")
-    return station
+        return NotFound(f"There is no station {station_id}.", slug="station-not-found")
+    if returning:
+        return Conflict(
+            f"Station {station_id} is full; return the bike at a station nearby.",
+            slug="station-full",
+            nearest_stations_with_room=nearest_stations(
+                lat=station.lat, lon=station.lon, radius_m=NEARBY_RADIUS_M, limit=5, with_room=True
+            ),
+        )
+    return _no_bike(station_id, bike_id)
 
 
-def _pick_bike(station: Station, bike_id: str | None) -> Bike:
-    query = select(Bike).where(Bike.station_id == station.id, Bike.status == "available")
+def _no_bike(station_id: int, bike_id: str | None) -> Conflict:
     if bike_id is not None:
-        query = query.where(Bike.id == bike_id)
-    # Skip bikes another transaction holds (an operator's maintenance call) instead of queueing behind it.
-    bike = db.session.scalar(query.limit(1).with_for_update(skip_locked=True))
-    if bike is None and bike_id is not None:
-        raise Conflict(f"Bike {bike_id} is not available at station {station.id}.", slug="bike-not-available")
-    if bike is None:
-        raise Conflict(f"No bike is available at station {station.id}.", slug="no-bike-available")
-    return bike
+        return Conflict(f"Bike {bike_id} is not available at station {station_id}.", slug="bike-not-available")
+    return Conflict(f"No bike is available at station {station_id}.", slug="no-bike-available")
 
 
-def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str | None = None, now=None) -> Rental:
+def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str | None = None, now=None) -> dict:
     """Rent a bike at a station (the system picks one, or the scanned `bike_id`)."""
     now = now or utcnow()
     ride_pass = passes.add_pass(user=user, kind=buy_day_pass, now=now) if buy_day_pass else None
     ride_pass = ride_pass or passes.usable_pass(user_id=user.id, now=now)
     if ride_pass is None:
         raise Conflict("A valid pass is needed to rent; buy one first or with the rental.", slug="pass-required")
-    station = _locked_station(station_id)
-    if station.bikes_available == 0 and bike_id is None:
-        raise Conflict(f"No bike is available at station {station.id}.", slug="no-bike-available")
-    bike = _pick_bike(station, bike_id)
-    passes.start_if_unstarted(ride_pass, now=now)
-    rental = Rental(
-        user_id=user.id,
-        bike_id=bike.id,
-        pass_id=ride_pass.id,
-        pass_kind=ride_pass.kind,
-        ride_minutes=ride_pass.ride_minutes,
-        start_station_id=station.id,
-        started_at=now,
-    )
-    db.session.add(rental)
+    connection = db.session.connection()
+    station = connection.execute(statements.TAKE_FROM_STATION, {"station": station_id, "now": now}).first()
+    if station is None:
+        raise _refusal(connection, station_id, returning=False, bike_id=bike_id)
+    take = statements.TAKE_ANY_BIKE if bike_id is None else statements.TAKE_SCANNED_BIKE
+    taken = connection.scalar(take, {"station": station_id, "bike": bike_id, "now": now})
+    if taken is None:
+        raise _no_bike(station_id, bike_id)
+    rental = {
+        "user_id": user.id,
+        "bike_id": taken,
+        "pass_id": ride_pass.id,
+        "pass_kind": ride_pass.kind,
+        "ride_minutes": ride_pass.ride_minutes,
+        "start_station_id": station_id,
+        "started_at": now,
+        "overtime_won": 0,
+    }
     try:
-        db.session.flush()  # the open-rental indexes decide here, before any other write
-    except IntegrityError as error:
+        rental["id"] = connection.scalar(statements.OPEN_RENTAL, rental)
+    except IntegrityError as error:  # the open-rental indexes decide; the rollback undoes the moves above
         db.session.rollback()
         message = str(error.orig)
         if "open_per_user" in message or "bike_rentals.user_id" in message:
             raise Conflict("You already have a bike out; return it first.", slug="already-riding") from None
         raise Conflict("That bike was just taken; try again.", slug="bike-not-available") from None
-    demand.record_station_change(station, now=now, rentals=1)
-    bike.status, bike.station_id, bike.last_moved_at = "rented", None, now
-    station.bikes_parked -= 1
-    station.bikes_available -= 1
+    passes.start_if_unstarted(ride_pass, now=now)
+    demand.record_change(connection, demand.StationState(*station), now=now, rentals=1)
     db.session.commit()
-    return rental
+    return {**rental, "end_station_id": None, "returned_at": None, "duration_seconds": None, "missing_since": None}
 
 
-def _owned_rental(user_id: int, rental_id: int, *, lock: bool = False) -> Rental:
-    query = select(Rental).where(Rental.id == rental_id, Rental.user_id == user_id)
-    rental = db.session.scalar(query.with_for_update() if lock else query)
+def _owned_rental(user_id: int, rental_id: int) -> Rental:
+    rental = db.session.scalar(select(Rental).where(Rental.id == rental_id, Rental.user_id == user_id))
     if rental is None:  # someone else's rental is as invisible as one that does not exist
         raise NotFound(f"You have no rental {rental_id}.", slug="rental-not-found")
     return rental
 
 
-def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[Rental, object]:
+def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dict, Fare]:
     """Return a rented bike at a station with room; returns the closed rental and its fare."""
     now = now or utcnow()
-    rental = _owned_rental(user.id, rental_id, lock=True)
+    connection = db.session.connection()
+    rental = connection.execute(statements.LOCKED_RENTAL, {"rental": rental_id, "user": user.id}).first()
+    if rental is None:  # someone else's rental is as invisible as one that does not exist
+        raise NotFound(f"You have no rental {rental_id}.", slug="rental-not-found")
     if rental.returned_at is not None:
         raise Conflict(f"Rental {rental_id} was already returned.", slug="already-returned")
-    station = _locked_station(station_id)
-    if not station.has_room:
-        raise Conflict(
-            f"Station {station.id} is full; return the bike at a station nearby.",
-            slug="station-full",
-            nearest_stations_with_room=nearest_stations(
-                lat=station.lat, lon=station.lon, radius_m=NEARBY_RADIUS_M, limit=5, with_room=True
-            ),
-        )
-    bike = db.session.scalar(select(Bike).where(Bike.id == rental.bike_id).with_for_update())
+    station = connection.execute(statements.PARK_AT_STATION, {"station": station_id, "now": now}).first()
+    if station is None:
+        raise _refusal(connection, station_id, returning=True)
+    parked = {"bike": rental.bike_id, "station": station_id, "now": now}
+    if connection.scalar(statements.PARK_BIKE, parked) != "available":
+        connection.execute(statements.NOT_AVAILABLE_AFTER_ALL, {"station": station_id})
     ride = fare(duration=now - rental.started_at, ride_minutes=rental.ride_minutes)
-    rental.returned_at, rental.end_station_id = now, station.id
-    rental.duration_seconds, rental.overtime_won = ride.duration_seconds, ride.overtime_won
+    closed = {"rental": rental.id, "station": station_id, "now": now}
+    connection.execute(
+        statements.CLOSE_RENTAL, {**closed, "duration": ride.duration_seconds, "overtime": ride.overtime_won}
+    )
     if ride.overtime_won:
         db.session.add(Charge(user_id=user.id, amount_won=ride.overtime_won, reason="overtime", rental_id=rental.id))
-    demand.record_station_change(station, now=now, returns=1)
-    # A bike enough riders reported as faulty stays parked, out of service, until an operator clears it.
-    bike.status = "maintenance" if bike.needs_repair else "available"
-    bike.station_id, bike.last_moved_at = station.id, now
-    station.bikes_parked += 1
-    station.bikes_available += bike.status == "available"
+    demand.record_change(connection, demand.StationState(*station), now=now, returns=1)
     db.session.commit()
-    return rental, ride
+    returned = {
+        **rental._asdict(),
+        "returned_at": now,
+        "end_station_id": station_id,
+        "duration_seconds": ride.duration_seconds,
+        "overtime_won": ride.overtime_won,
+    }
+    return returned, ride
 
 
 def get_rental(*, user, rental_id: int, now=None) -> Rental:

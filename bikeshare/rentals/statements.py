@@ -1,0 +1,102 @@
+"""The SQL of rent and return, built once: each call is one round trip that locks, checks and writes.
+
+Lock order stays station, then bike. A station's counters move in one UPDATE that locks the row
+first (the FOR UPDATE subquery) and returns the row as it was before, which the demand records
+need; a bike is taken by an UPDATE whose subquery skips bikes another transaction holds.
+"""
+
+from sqlalchemy import bindparam, case, select, update
+
+from bikeshare.demand import StationState
+from bikeshare.models import Bike, Station
+from bikeshare.rentals.models import Rental
+from core.db import UTCDateTime
+
+_stations, _bikes, _rentals = Station.__table__, Bike.__table__, Rental.__table__
+NOW = bindparam("now", type_=UTCDateTime())
+
+
+def _move_stock(*, parked: int, available: int, condition):
+    """Add to the station's counters if `condition` holds; RETURNING the counters from before."""
+    before = (
+        select(*(_stations.c[name] for name in StationState._fields))
+        .where(_stations.c.id == bindparam("station"))
+        .with_for_update()
+        .subquery("before")
+    )
+    return (
+        update(_stations)
+        .where(_stations.c.id == before.c.id, _stations.c.active.is_(True), condition)
+        .values(
+            bikes_parked=_stations.c.bikes_parked + parked,
+            bikes_available=_stations.c.bikes_available + available,
+            updated_at=NOW,
+            # Clocks of two instances may disagree slightly: demand time never runs backwards.
+            counted_at=case((_stations.c.counted_at > NOW, _stations.c.counted_at), else_=NOW),
+        )
+        .returning(*(before.c[name] for name in StationState._fields))
+    )
+
+
+# Rent: one bike fewer, if the station has one.
+TAKE_FROM_STATION = _move_stock(parked=-1, available=-1, condition=_stations.c.bikes_available > 0)
+# Return: one more bike, counted available; a bike that goes to maintenance is taken back off below.
+PARK_AT_STATION = _move_stock(
+    parked=1, available=1, condition=_stations.c.bikes_parked < _stations.c.docks + _stations.c.overflow_allowance
+)
+NOT_AVAILABLE_AFTER_ALL = (
+    update(_stations)
+    .where(_stations.c.id == bindparam("station"))
+    .values(bikes_available=_stations.c.bikes_available - 1)
+)
+# Why a station refused (the rare path): missing, closed, empty or full.
+STATION = select(_stations.c.active, _stations.c.lat, _stations.c.lon).where(_stations.c.id == bindparam("station"))
+
+
+def _take_bike(*, scanned: bool):
+    candidate = _bikes.alias("candidate")
+    pick = select(candidate.c.id).where(
+        candidate.c.station_id == bindparam("station"), candidate.c.status == "available"
+    )
+    if scanned:
+        pick = pick.where(candidate.c.id == bindparam("bike"))
+    # Skip bikes another transaction holds (an operator's maintenance call) instead of queueing behind it.
+    pick = pick.limit(1).with_for_update(skip_locked=True).scalar_subquery()
+    return (
+        update(_bikes)
+        .where(_bikes.c.id == pick)
+        .values(status="rented", station_id=None, last_moved_at=NOW)
+        .returning(_bikes.c.id)
+    )
+
+
+TAKE_ANY_BIKE = _take_bike(scanned=False)
+TAKE_SCANNED_BIKE = _take_bike(scanned=True)
+# A bike enough riders reported as faulty stays parked, out of service, until an operator clears it.
+PARK_BIKE = (
+    update(_bikes)
+    .where(_bikes.c.id == bindparam("bike"))
+    .values(
+        status=case((_bikes.c.needs_repair.is_(True), "maintenance"), else_="available"),
+        station_id=bindparam("station"),
+        last_moved_at=NOW,
+    )
+    .returning(_bikes.c.status)
+)
+
+OPEN_RENTAL = _rentals.insert().returning(_rentals.c.id)
+LOCKED_RENTAL = (
+    select(_rentals)
+    .where(_rentals.c.id == bindparam("rental"), _rentals.c.user_id == bindparam("user"))
+    .with_for_update()
+)
+CLOSE_RENTAL = (
+    update(_rentals)
+    .where(_rentals.c.id == bindparam("rental"))
+    .values(
+        returned_at=NOW,
+        end_station_id=bindparam("station"),
+        duration_seconds=bindparam("duration"),
+        overtime_won=bindparam("overtime"),
+    )
+)
