@@ -6,6 +6,7 @@ RENAME, so a search never sees a half-built index, and it is rebuilt lazily when
 """
 
 import uuid
+import weakref
 
 import redis
 
@@ -30,13 +31,27 @@ def replace(client: redis.Redis, positions: list[tuple[int, float, float]]) -> i
     return len(positions)
 
 
-def search(client: redis.Redis, *, lat: float, lon: float, radius_m: float, count: int) -> list[tuple[int, float]]:
-    """Station ids within `radius_m`, nearest first, with their distance in metres."""
-    hits = client.geosearch(
-        GEO_KEY, longitude=lon, latitude=lat, radius=radius_m, unit="m", sort="ASC", count=count, withdist=True
-    )
+# One round trip that tells "no station near" from "no index" (a flushed or restarted Redis): the
+# caller rebuilds only in the second case, without asking Redis again after every empty answer.
+_SEARCH = """
+local hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[3], 'm',
+                        'ASC', 'COUNT', ARGV[4], 'WITHDIST')
+if #hits == 0 and redis.call('EXISTS', KEYS[1]) == 0 then
+    return false
+end
+return hits
+"""
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def search(
+    client: redis.Redis, *, lat: float, lon: float, radius_m: float, count: int
+) -> list[tuple[int, float]] | None:
+    """Station ids within `radius_m`, nearest first, with their distance in metres; None if there is no index."""
+    script = _scripts.get(client)
+    if script is None:
+        script = _scripts[client] = client.register_script(_SEARCH)
+    hits = script(keys=[GEO_KEY], args=[lon, lat, radius_m, count])
+    if not isinstance(hits, list):  # Lua's false: nil in RESP2, false in RESP3
+        return None
     return [(int(member), float(distance)) for member, distance in hits]
-
-
-def is_built(client: redis.Redis) -> bool:
-    return bool(client.exists(GEO_KEY))

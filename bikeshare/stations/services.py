@@ -1,12 +1,19 @@
 """Nearest stations and station details: positions from the Redis GEO index, counts from the database."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bikeshare.models import Station
 from bikeshare.stations import geo
 from core.db import db
 from core.errors import NotFound
 from core.redis import get_redis
+
+_stations = Station.__table__
+# The columns a public view needs, built once; closed stations are left out by the query.
+_VIEW = ("id", "code", "name", "district", "address", "lat", "lon", "docks", "overflow_allowance", "active")
+_COUNTS = select(*(_stations.c[name] for name in (*_VIEW, "bikes_parked", "bikes_available"))).where(
+    _stations.c.id.in_(bindparam("ids", expanding=True)), _stations.c.active.is_(True)
+)
 
 
 def nearest_stations(
@@ -20,20 +27,23 @@ def nearest_stations(
     # Room is known only to the database, so ask the index for spare candidates to filter.
     candidates = max(limit * 5, 25) if with_room else limit
     hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=candidates)
-    if not hits and not geo.is_built(client):
+    if hits is None:  # no index (a flushed or restarted Redis): rebuild it from the database
         reindex()
-        hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=candidates)
+        hits = geo.search(client, lat=lat, lon=lon, radius_m=radius_m, count=candidates) or []
     if not hits:
         return []
     # One query for the counts: the database is the source of truth, the index only knows positions.
-    stations = {s.id: s for s in db.session.scalars(select(Station).where(Station.id.in_([sid for sid, _ in hits])))}
+    rows = db.session.connection().execute(_COUNTS, {"ids": [sid for sid, _ in hits]})
+    stations = {row.id: row for row in rows}
     # A station closed or deleted since the last reindex is skipped rather than shown.
-    found = [
-        {**public_view(stations[sid]), "distance_m": round(distance)}
-        for sid, distance in hits
-        if sid in stations and stations[sid].active and (stations[sid].has_room or not with_room)
-    ]
-    return found[:limit]
+    found = []
+    for sid, distance in hits:
+        station = stations.get(sid)
+        if station is not None and (not with_room or station.bikes_parked < station.docks + station.overflow_allowance):
+            found.append({**public_view(station), "distance_m": round(distance)})
+            if len(found) == limit:
+                break
+    return found
 
 
 def get_station(*, station_id: int) -> dict:
@@ -50,7 +60,9 @@ def reindex() -> int:
     return geo.replace(get_redis(), [tuple(row) for row in rows])
 
 
-def public_view(station: Station) -> dict:
+def public_view(station) -> dict:
+    """A Station, or a row of the same columns, as riders see it."""
+    capacity = station.docks + station.overflow_allowance
     return {
         "id": station.id,
         "code": station.code,
@@ -60,9 +72,9 @@ def public_view(station: Station) -> dict:
         "lat": station.lat,
         "lon": station.lon,
         "docks": station.docks,
-        "capacity": station.capacity,
+        "capacity": capacity,
         "bikes_available": station.bikes_available,
-        "docks_available": station.docks_available,
-        "has_room": station.has_room,
+        "docks_available": max(0, station.docks - station.bikes_parked),
+        "has_room": station.bikes_parked < capacity,
         "active": station.active,
     }
