@@ -9,8 +9,10 @@ GBFS_FEED_CONTACT_EMAIL.
 import json
 import math
 import time
+import weakref
 from datetime import UTC, datetime
 
+import redis
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -29,8 +31,8 @@ _CACHE_KEY = "bikeshare:gbfs:{version}:{feed}"
 _REBUILD_LOCK_MS = 5000  # longer than a rebuild takes; frees itself if the rebuilding request dies
 
 
-def document(*, version: str, feed: str, base_url: str) -> tuple[str, int]:
-    """The JSON text of one GBFS file and its `ttl`; `base_url` makes the discovery URLs absolute."""
+def document(*, version: str, feed: str, base_url: str) -> tuple[bytes, int]:
+    """The JSON of one GBFS file and its `ttl`; `base_url` makes the discovery URLs absolute."""
     if version not in feeds.VERSIONS or feed not in feeds.FEEDS:
         raise NotFound(
             f"GBFS {version}/{feed}.json is not published; gbfs.json lists the files.", slug="gbfs-feed-not-found"
@@ -39,10 +41,10 @@ def document(*, version: str, feed: str, base_url: str) -> tuple[str, int]:
         data_json, read_at, ttl = _cached_station_file(version, feed)
     else:
         read_at, ttl = time.time(), _setting(_STATIC_TTL)
-        data_json = _dumps(_static_data(version, feed, base_url))
+        data_json = _dumps(_static_data(version, feed, base_url)).encode()
     last_updated = feeds.timestamp(version, datetime.fromtimestamp(read_at, UTC))
     envelope = f'{{"last_updated":{_dumps(last_updated)},"ttl":{ttl},"version":"{version}","data":'
-    return envelope + data_json + "}", ttl
+    return b"".join((envelope.encode(), data_json, b"}")), ttl
 
 
 def invalidate() -> None:
@@ -63,20 +65,22 @@ def _static_data(version: str, feed: str, base_url: str) -> dict:
     return feeds.system_pricing_plans(version)
 
 
-def _cached_station_file(version: str, feed: str) -> tuple[str, float, int]:
+def _cached_station_file(version: str, feed: str) -> tuple[bytes, float, int]:
     """(data JSON, when it was read from the database, seconds until it is read again).
 
     An expired copy stays in Redis for one more lifetime: while one request rebuilds it (under a
     short lock), the others serve the expired copy with `ttl` 0 instead of all querying at once.
+    Each worker keeps the copy it last fetched (bytes) and fetches the whole file again only when
+    the stamp at the head of Redis's copy differs: the check reads a few bytes, not the ~800 KB
+    file, and a rebuild or an invalidation anywhere is seen at once.
     """
     lifetime = _setting(_SETTINGS[feed])
     key = _CACHE_KEY.format(version=version, feed=feed)
     client = get_redis()
     if lifetime:
-        cached = client.get(key)
+        cached = _copy(client, key)
         if cached:
-            stamp, data_json = cached.split("\n", 1)
-            read_at = float(stamp)
+            read_at, data_json = cached
             remaining = read_at + lifetime - time.time()
             if remaining > 0 or not client.set(f"{key}:rebuilding", "1", nx=True, px=_REBUILD_LOCK_MS):
                 return data_json, read_at, max(0, math.ceil(remaining))
@@ -87,11 +91,35 @@ def _cached_station_file(version: str, feed: str) -> tuple[str, float, int]:
         data = feeds.station_information(version, _information_rows())
     data_json = _dumps(data)
     if lifetime:
+        stamp = repr(read_at)
         pipe = client.pipeline(transaction=False)
-        pipe.set(key, f"{read_at!r}\n{data_json}", px=2 * lifetime * 1000)
+        pipe.set(key, f"{stamp}\n{data_json}", px=2 * lifetime * 1000)
         pipe.delete(f"{key}:rebuilding")
         pipe.execute()
-    return data_json, read_at, lifetime
+        _copies.setdefault(client, {})[key] = (stamp, read_at, data_json.encode())
+    return data_json.encode(), read_at, lifetime
+
+
+# Per worker and Redis server: cache key -> (stamp, read_at, data JSON bytes) of the last copy fetched.
+_copies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_STAMP_BYTES = 40  # a float's repr and the newline after it
+
+
+def _copy(client: redis.Redis, key: str) -> tuple[float, bytes] | None:
+    """(read_at, data JSON) of Redis's copy of the file, or None when Redis has none."""
+    head = client.getrange(key, 0, _STAMP_BYTES - 1)
+    if "\n" not in head:
+        return None
+    stamp = head.split("\n", 1)[0]
+    copies = _copies.setdefault(client, {})
+    local = copies.get(key)
+    if local is None or local[0] != stamp:
+        cached = client.get(key)
+        if not cached:
+            return None
+        stamp, data_json = cached.split("\n", 1)
+        local = copies[key] = (stamp, float(stamp), data_json.encode())
+    return local[1], local[2]
 
 
 def _information_rows():
