@@ -25,12 +25,12 @@ def _document(wrapper, view, security: list, statuses: dict):
     return wrapper
 
 
-def terminal_required(view):
-    """Authenticate the terminal (and count its rate limit) before the body is even parsed."""
+def terminal_key_required(view):
+    """Require the key; the service authenticates it (and counts the rate limit) with its own Redis call."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        return view(*args, terminal=terminals.authenticate_terminal(request.headers.get(HEADER)), **kwargs)
+        return view(*args, api_key=terminals.require_key(request.headers.get(HEADER)), **kwargs)
 
     return _document(wrapper, view, [{"terminalKey": []}], {401: "UNAUTHORIZED", 429: "TOO_MANY_REQUESTS"})
 
@@ -57,14 +57,14 @@ def terminal_or_admin(view):
 
 
 @blp.post("/verifications")
-@terminal_required
+@terminal_key_required
 @blp.arguments(VerificationRequestSchema)
 @blp.response(200, VerificationSchema)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-def verify(data, terminal):
+def verify(data, api_key):
     """Check a card's QR payload: accepted at most once; refusals (200, accepted false) say why."""
-    return verification.verify(terminal=terminal, payload=data["payload"])
+    return verification.verify(api_key=api_key, payload=data["payload"])
 
 
 @blp.get("/facilities/<int:facility_id>/visits")

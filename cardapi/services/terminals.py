@@ -2,9 +2,10 @@
 
 A terminal authenticates with its API key. The key is 256 random bits, so a plain SHA-256 of it
 is a safe and fast lookup key. Every request makes one Redis call that both counts the terminal's
-rate limit and reads the cached terminal (its facility, district and benefit rules); the database
-is read only on a cache miss. Revoking a terminal or deactivating its facility writes a tombstone
-over the cache entry, and refills use SET NX, so a refill that read the old row cannot resurrect it.
+rate limit and reads the cached terminal (its facility, district and benefit rules); a verification
+runs its card guard in that same call (see `gate`). The database is read only on a cache miss.
+Revoking a terminal or deactivating its facility writes a tombstone over the cache entry, and
+refills use SET NX, so a refill that read the old row cannot resurrect it.
 """
 
 import hashlib
@@ -28,18 +29,28 @@ TOMBSTONE = "0"
 TOUCH_SECONDS = 60  # last_used_at is written at most once a minute per terminal
 TOUCH_KEY = "cardapi:terminal-touch:"
 
-# KEYS: rate counter, cached terminal. ARGV: limit, window seconds, touch key prefix, touch seconds.
-_GATE = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if n > tonumber(ARGV[1]) then return {n, '', 0} end
-local cached = redis.call('GET', KEYS[2])
-if not cached then return {n, '', 0} end
-local touch = 0
-local terminal_id = string.match(cached, '^(%d+)|')
-if terminal_id and redis.call('SET', ARGV[3] .. terminal_id, '1', 'NX', 'EX', ARGV[4]) then touch = 1 end
-return {n, cached, touch}
+# KEYS: rate counter, cached terminal. ARGV: count (1; 0 re-reads the count after a cache refill),
+# limit, window seconds, touch key prefix, touch seconds. Leaves n, cached, touch and live (a terminal,
+# not a tombstone, within its limit) in locals, so a caller's script can go on in the same call.
+GATE = """
+local n
+if ARGV[1] == '1' then
+  n = redis.call('INCR', KEYS[1])
+  if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+else
+  n = tonumber(redis.call('GET', KEYS[1]) or '0')
+end
+local cached, touch, live = false, 0, false
+if n <= tonumber(ARGV[2]) then
+  cached = redis.call('GET', KEYS[2])
+  local terminal_id = cached and string.match(cached, '^(%d+)|')
+  if terminal_id then
+    live = true
+    if redis.call('SET', ARGV[4] .. terminal_id, '1', 'NX', 'EX', ARGV[5]) then touch = 1 end
+  end
+end
 """
+_GATE_ONLY = GATE + "return {n, cached or '', touch}"
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class TerminalContext:
     touch: bool  # last_used_at is due for an update
 
 
-def _hash(api_key: str) -> str:
+def hash_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
@@ -59,19 +70,30 @@ def _cache_key(key_hash: str) -> str:
     return f"cardapi:terminal:{key_hash}"
 
 
-def authenticate_terminal(api_key: str | None) -> TerminalContext:
-    """The terminal holding this key, after counting the request against its rate limit."""
+def require_key(api_key: str | None) -> str:
     if not api_key:
         raise Unauthenticated("The X-Terminal-Key header is required.", slug="terminal-key-missing")
+    return api_key
+
+
+def authenticate_terminal(api_key: str | None) -> TerminalContext:
+    """The terminal holding this key, after counting the request against its rate limit."""
+    return gate(hash_key(require_key(api_key)))[0]
+
+
+def gate(key_hash: str, source: str = _GATE_ONLY, keys: list = (), args: list = ()) -> tuple[TerminalContext, list]:
+    """Authenticate the terminal and count its rate limit in ONE Redis script call.
+
+    `source` may be GATE followed by more Lua (which sees `keys` and `args` after the gate's own);
+    its results after the gate's three come back as the list, empty if the gate refused.
+    """
     config = current_app.config
-    key_hash = _hash(api_key)
-    window = config["CARDAPI_TERMINAL_RATE_WINDOW_SECONDS"]
+    limit, window = config["CARDAPI_TERMINAL_RATE_LIMIT"], config["CARDAPI_TERMINAL_RATE_WINDOW_SECONDS"]
     window_index = int(time.time() // window)
-    count, cached, touch = script(_GATE)(
-        keys=[f"cardapi:terminal-rate:{key_hash}:{window_index}", _cache_key(key_hash)],
-        args=[config["CARDAPI_TERMINAL_RATE_LIMIT"], window, TOUCH_KEY, TOUCH_SECONDS],
-    )
-    if count > config["CARDAPI_TERMINAL_RATE_LIMIT"]:
+    run = script(source)
+    all_keys = [f"cardapi:terminal-rate:{key_hash}:{window_index}", _cache_key(key_hash), *keys]
+    count, cached, touch, *more = run(keys=all_keys, args=[1, limit, window, TOUCH_KEY, TOUCH_SECONDS, *args])
+    if count > limit:
         retry_after = max(1, int((window_index + 1) * window - time.time()))
         raise TooManyRequests(
             "This terminal sent too many requests; retry shortly.",
@@ -80,11 +102,13 @@ def authenticate_terminal(api_key: str | None) -> TerminalContext:
         )
     if not cached:
         cached, touch = _load_terminal(key_hash), True
+        if cached != TOMBSTONE and keys:  # now cached, the rest of the script can run
+            _, cached, _, *more = run(keys=all_keys, args=[0, limit, window, TOUCH_KEY, TOUCH_SECONDS, *args])
     if cached == TOMBSTONE:
         raise Unauthenticated("The terminal key is unknown or revoked.", slug="terminal-key-invalid")
     terminal_id, _, body = cached.partition("|")
     facility = json.loads(body)
-    return TerminalContext(int(terminal_id), facility["id"], facility["district"], facility["rules"], bool(touch))
+    return TerminalContext(int(terminal_id), facility["id"], facility["district"], facility["rules"], bool(touch)), more
 
 
 def _load_terminal(key_hash: str) -> str:
@@ -164,7 +188,7 @@ def create_terminal(*, actor_id: int, facility_id: int, name: str) -> Terminal:
     """A new terminal carrying its API key in `api_key`: returned this once, stored only as a hash."""
     facility = get_facility(facility_id)
     api_key = KEY_PREFIX + secrets.token_urlsafe(32)
-    terminal = Terminal(facility_id=facility.id, name=name, key_hash=_hash(api_key), key_prefix=api_key[:12])
+    terminal = Terminal(facility_id=facility.id, name=name, key_hash=hash_key(api_key), key_prefix=api_key[:12])
     db.session.add(terminal)
     db.session.flush()
     audit.record("terminal_created", actor_id=actor_id, subject=f"terminal:{terminal.id}", facility_id=facility.id)

@@ -1,14 +1,14 @@
 """Verifying a QR payload at a facility terminal.
 
 Round trips per verification (steady state, terminal cached):
-  Redis 1  terminal gate: rate-limit count + cached terminal (services.terminals)
   DB    1  SELECT card + holder + active eligibility categories + membership epoch (one statement)
-  Redis 2  step guard + failure counting + back-off + lock decision (one Lua script, atomic)
+  Redis 1  ONE Lua script, atomic: terminal gate (rate-limit count + cached terminal, services.terminals),
+           then step guard + failure counting + back-off + lock decision
   DB    2  accepted: ONE statement updates the card's last accepted step (guarded by the step and the
            secret version) and inserts the visit and its audit event; refused: INSERT audit event
   DB    3  COMMIT
-Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET), last_used_at once a minute (+1 UPDATE),
-the attempt that locks the card (+1 UPDATE).
+Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET, +1 script call that does not count again),
+last_used_at once a minute (+1 UPDATE), the attempt that locks the card (+1 UPDATE).
 
 Acceptance is decided atomically in Redis (the Lua script compares and sets the last step) and then
 confirmed by the database's conditional UPDATE, the source of truth: a step no later than the stored
@@ -34,10 +34,10 @@ from sqlalchemy import update
 
 from cardapi import codes
 from cardapi.models import Card
+from cardapi.services import terminals
 from cardapi.services import verification_sql as sql
 from cardapi.services.cards import associated_data, redis_keys
-from cardapi.services.scripts import script
-from cardapi.services.terminals import TerminalContext, touch_terminal
+from cardapi.services.terminals import GATE, TerminalContext
 from core import audit
 from core.db import db
 from core.eligibility import with_age_categories
@@ -48,43 +48,54 @@ from core.timezones import SEOUL
 LAST_STEP_TTL_STEPS = 4  # past ±1 step the guard is moot, and the database still holds the step
 FAILURES_TTL_SECONDS = 86400
 
-# KEYS: last step, failures, back-off deadline (ms).
-# ARGV: step, code_ok, blocked, last step in the database, now (ms), lock after, back-off after,
-#       back-off cap (ms), failures TTL (s), last-step TTL (s).
-_GUARD = """
-local step = tonumber(ARGV[1])
-local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if tonumber(ARGV[4]) > last then last = tonumber(ARGV[4]) end
-local good = ARGV[2] == '1' and step > last
-local fails
-if good then
-  fails = tonumber(redis.call('GET', KEYS[2]) or '0')
-else
-  fails = redis.call('INCR', KEYS[2])
-  redis.call('EXPIRE', KEYS[2], ARGV[9])
+# After the terminal gate (terminals.GATE), in the same script call, for a live terminal:
+# KEYS 3-5: last step, failures, back-off deadline (ms).
+# ARGV 6-15: step, code_ok, blocked, last step in the database, now (ms), lock after, back-off after,
+#            back-off cap (ms), failures TTL (s), last-step TTL (s).
+_GATED_GUARD = (
+    GATE
+    + """
+if not live or #KEYS < 5 then return {n, cached or '', touch} end
+local K = {KEYS[3], KEYS[4], KEYS[5]}
+local A = {unpack(ARGV, 6)}
+local function guard()
+  local step = tonumber(A[1])
+  local last = tonumber(redis.call('GET', K[1]) or '-1')
+  if tonumber(A[4]) > last then last = tonumber(A[4]) end
+  local good = A[2] == '1' and step > last
+  local fails
+  if good then
+    fails = tonumber(redis.call('GET', K[2]) or '0')
+  else
+    fails = redis.call('INCR', K[2])
+    redis.call('EXPIRE', K[2], A[9])
+  end
+  if A[3] == '1' then return {'blocked', fails, 0} end
+  if fails >= tonumber(A[6]) then return {'locked', fails, 0} end
+  local now = tonumber(A[5])
+  local deadline = tonumber(redis.call('GET', K[3]) or '0')
+  if now < deadline then return {'backoff', fails, deadline - now} end
+  if good then
+    redis.call('SET', K[1], A[1], 'EX', A[10])
+    redis.call('DEL', K[2], K[3])
+    return {'accepted', 0, 0}
+  end
+  local over = fails - tonumber(A[7])
+  if over >= 0 then
+    local delay = math.min(1000 * 2 ^ over, tonumber(A[8]))
+    redis.call('SET', K[3], string.format('%.0f', now + delay), 'PX', string.format('%.0f', delay))
+    return {'invalid', fails, delay}
+  end
+  return {'invalid', fails, 0}
 end
-if ARGV[3] == '1' then return {'blocked', fails, 0} end
-if fails >= tonumber(ARGV[6]) then return {'locked', fails, 0} end
-local now = tonumber(ARGV[5])
-local deadline = tonumber(redis.call('GET', KEYS[3]) or '0')
-if now < deadline then return {'backoff', fails, deadline - now} end
-if good then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[10])
-  redis.call('DEL', KEYS[2], KEYS[3])
-  return {'accepted', 0, 0}
-end
-local over = fails - tonumber(ARGV[7])
-if over >= 0 then
-  local delay = math.min(1000 * 2 ^ over, tonumber(ARGV[8]))
-  redis.call('SET', KEYS[3], string.format('%.0f', now + delay), 'PX', string.format('%.0f', delay))
-  return {'invalid', fails, delay}
-end
-return {'invalid', fails, 0}
+local verdict, fails, wait = unpack(guard())
+return {n, cached, touch, verdict, fails, wait}
 """
+)
 
 
-def verify(*, terminal: TerminalContext, payload: str) -> dict:
-    """Accept or refuse a QR payload presented at this terminal's facility."""
+def verify(*, api_key: str, payload: str) -> dict:
+    """Accept or refuse a QR payload presented at the facility of the terminal holding `api_key`."""
     parsed = codes.parse_payload(payload)
     if parsed is None:
         raise InvalidInput(
@@ -95,9 +106,10 @@ def verify(*, terminal: TerminalContext, payload: str) -> dict:
     card_number, step, code = parsed
     now = time.time()
     now_dt = datetime.fromtimestamp(now, UTC)
-    touch_terminal(terminal)
-    card = sql.read_card(card_number, facility_id=terminal.facility_id, now=now_dt)
+    key_hash = terminals.hash_key(api_key)
+    card = sql.read_card(card_number, key_hash=key_hash, now=now_dt)
     if card is None:
+        terminal, _ = terminals.gate(key_hash)
         # An unknown number gets the answer a wrong code gets: numbers cannot be probed.
         return _refuse(terminal, card_number, None, "invalid_code")
 
@@ -111,7 +123,8 @@ def verify(*, terminal: TerminalContext, payload: str) -> dict:
         algorithm=card.algorithm,
     )
     blocked = card.status != "active" or card.locked_at is not None
-    verdict, failures, wait_ms = _guard(card, step=step, code_ok=code_ok, blocked=blocked, now=now)
+    terminal, (verdict, failures, wait_ms) = _gated_guard(key_hash, card, step, code_ok, blocked, now)
+    failures, wait_ms = int(failures), int(wait_ms)
 
     if card.status != "active":
         return _refuse(terminal, card_number, card.id, card.status, failures=failures)
@@ -129,9 +142,12 @@ def verify(*, terminal: TerminalContext, payload: str) -> dict:
     return _refuse(terminal, card_number, card.id, "invalid_code", failures=failures, retry_after=retry_after)
 
 
-def _guard(card, *, step: int, code_ok: bool, blocked: bool, now: float) -> tuple[str, int, int]:
+def _gated_guard(key_hash: str, card, step: int, code_ok: bool, blocked: bool, now: float):
+    """The terminal (authenticated, rate limit counted) and the card guard's verdict, in one Redis call."""
     config = current_app.config
-    verdict, failures, wait_ms = script(_GUARD)(
+    return terminals.gate(
+        key_hash,
+        _GATED_GUARD,
         keys=list(redis_keys(card.id)),
         args=[
             step,
@@ -146,7 +162,6 @@ def _guard(card, *, step: int, code_ok: bool, blocked: bool, now: float) -> tupl
             card.period * LAST_STEP_TTL_STEPS,
         ],
     )
-    return verdict, int(failures), int(wait_ms)
 
 
 def _lock(card_id: int, now: datetime, failures: int) -> None:
@@ -169,6 +184,7 @@ def _refuse(terminal: TerminalContext, card_number: str, card_id, reason: str, *
         reason=reason,
         **{k: v for k, v in details.items() if k == "failures"},
     )
+    terminals.touch_terminal(terminal)
     db.session.commit()
     return {
         "accepted": False,
@@ -212,6 +228,8 @@ def _accept(terminal: TerminalContext, card_number: str, card, step: int, now: d
     )
     if visit_id is None:  # the database saw a later step or a rotated secret: the step lost
         return None
+    # After the acceptance's write: its row lock on the card is taken right after the Redis verdict.
+    terminals.touch_terminal(terminal)
     db.session.commit()
     return {
         "accepted": True,

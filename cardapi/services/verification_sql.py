@@ -10,7 +10,7 @@ import json
 from flask import g, has_request_context, request
 from sqlalchemy import bindparam, func, insert, or_, select, text, update
 
-from cardapi.models import Card, MembershipEpoch, Visit
+from cardapi.models import Card, MembershipEpoch, Terminal, Visit
 from core import audit
 from core.accounts.models import User
 from core.db import UTCDateTime, db
@@ -40,8 +40,10 @@ CARD = (
         )
         .scalar_subquery()
         .label("categories"),
+        # The facility is the terminal's: the card is read before the terminal gate (one Redis call for both).
         select(MembershipEpoch.epoch)
-        .where(MembershipEpoch.user_id == Card.user_id, MembershipEpoch.facility_id == bindparam("facility_id"))
+        .join(Terminal, Terminal.facility_id == MembershipEpoch.facility_id)
+        .where(MembershipEpoch.user_id == Card.user_id, Terminal.key_hash == bindparam("key_hash"))
         .scalar_subquery()
         .label("epoch"),
     )
@@ -50,8 +52,11 @@ CARD = (
 )
 
 # The database's word on acceptance: this step is later, and the secret is the one that was checked.
+# Not locked_at: a card locked when it was read never reaches here (the Redis guard says "blocked"), and
+# a lock written since was decided by Redis after this acceptance (an acceptance clears the failure
+# count), so letting it win would refuse a code that Redis had already accepted: nobody would be.
 _STEP_GUARD = """
-    id = :card_id AND status = 'active' AND locked_at IS NULL AND secret_version = :checked_version
+    id = :card_id AND status = 'active' AND secret_version = :checked_version
     AND (last_accepted_step IS NULL OR last_accepted_step < :step)
 """
 
@@ -84,10 +89,11 @@ _RECORD_STEP = (
 _INSERT_VISIT = insert(Visit).returning(Visit.id)
 
 
-def read_card(card_number: str, *, facility_id: int, now):
+def read_card(card_number: str, *, key_hash: str, now):
+    """The card's row (None for an unknown number), with the epoch at the facility of the terminal's key."""
     return (
         db.session.connection()
-        .execute(CARD, {"card_number": card_number, "facility_id": facility_id, "now": now})
+        .execute(CARD, {"card_number": card_number, "key_hash": key_hash, "now": now})
         .one_or_none()
     )
 
