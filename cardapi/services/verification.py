@@ -9,6 +9,8 @@ Round trips per verification (steady state, terminal cached):
   DB    3  COMMIT
 Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET, +1 script call that does not count again),
 last_used_at once a minute (+1 UPDATE), the attempt that locks the card (+1 UPDATE).
+The card is read before the terminal is authenticated so that one Redis call serves both: an
+unknown, revoked or rate-limited key costs one indexed SELECT before its 401 or 429.
 
 Acceptance is decided atomically in Redis (the Lua script compares and sets the last step) and then
 confirmed by the database's conditional UPDATE, the source of truth: a step no later than the stored
