@@ -81,7 +81,9 @@ class BaseConfig:
     OPENAPI_SWAGGER_UI_PATH = "/docs"
     OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No ping on every checkout (a round trip per request): after a database restart the first query
+    # on a dead connection fails as 503, SQLAlchemy then discards the whole pool, and service recovers.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False, "pool_recycle": 1800}
 
     @classmethod
     def from_environment(cls) -> dict:

@@ -140,6 +140,9 @@ INVARIANTS = {
 def invariant_violations(app) -> dict[str, list]:
     """Every broken invariant with (up to 5 of) the rows that break it; empty when all hold."""
     broken = {}
+    with app.app_context():
+        # A fresh connection: after a drill restarted PostgreSQL, pooled ones are dead.
+        db.engine.dispose()
     with app.app_context(), db.engine.connect() as conn:
         for name, query in INVARIANTS.items():
             rows = conn.execute(text(query)).fetchmany(5)
