@@ -1,7 +1,7 @@
 """Closed-loop HTTP load generator, run in processes separate from the server.
 
 Each process drives a few threads; each thread owns one keep-alive `http.client` connection (it
-reconnects by itself when gunicorn's sync workers close it) and sends its next request as soon as
+reconnects by itself whenever the server closes it) and sends its next request as soon as
 the previous answer is read. Latencies are recorded only inside the measured window, after a
 short warm-up.
 """

@@ -28,8 +28,8 @@ METHOD = [
     "PostgreSQL and Redis, so it takes CPU from the server; the ratio to the trivial endpoint, "
     "measured the same way in the same run, is the figure to compare across machines. `client cores` "
     "is the CPU the load processes used (of the machine's cores).",
-    "- gunicorn's sync workers close the connection after each answer, so every request includes a "
-    "loopback TCP connect, as behind a load balancer without keep-alive to the app.",
+    "- gunicorn runs the deployment's settings (`docker/gunicorn.conf.py`: threaded workers, keep-alive), "
+    "so connections stay open between requests, as behind nginx with upstream keep-alive.",
     "- The production settings are used (argon2id at t=3, 64 MiB; JSON logs; the access log to a file).",
     "- QR codes are computed by the load processes with pyotp from the enrolment secrets; every "
     "payload is fresh and used once. Terminals are used once before the run (their cache is warm, as in service).",
@@ -70,7 +70,7 @@ def markdown(results: dict) -> str:
         "# Benchmark results",
         "",
         f"Measured by `make bench` on {setup['cpus']} cores ({setup['machine']}): gunicorn with "
-        f"{setup['workers']} sync workers on PostgreSQL + Redis, driven closed-loop over "
+        f"{setup['workers']} workers (`docker/gunicorn.conf.py`) on PostgreSQL + Redis, driven closed-loop over "
         f"{setup['connections']} connections from {setup['load_processes']} load processes on the same "
         f"machine, {setup['duration_s']:g} s per scenario after {setup['warmup_s']:g} s of warm-up.",
         f"Data set: {setup['data'].get('citizens', 0):,} citizens, {setup['data'].get('cards', 0):,} cards, "
