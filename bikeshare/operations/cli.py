@@ -3,7 +3,6 @@
 from datetime import datetime
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from bikeshare.operations import evaluation, plans, trips
@@ -44,7 +43,7 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
     stored = plans.create_plan(
         user_id=None,
         horizon_h=horizon_h,
-        time_limit_s=time_limit_s or current_app.config["BIKESHARE_PLAN_TIME_LIMIT_S"],
+        time_limit_s=time_limit_s,
         truck_count=truck_count,
         truck_capacity=truck_capacity,
         zone=zone,

@@ -4,6 +4,7 @@ planner, store the plan and turn every route stop into a task."""
 from datetime import UTC, datetime
 
 import numpy as np
+from flask import current_app
 from sqlalchemy import func, select
 
 from bikeshare.models import Bike
@@ -94,7 +95,7 @@ def create_plan(
     *,
     user_id: int | None,
     horizon_h: float,
-    time_limit_s: float,
+    time_limit_s: float | None = None,
     trucks: list[dict] | None = None,
     truck_count: int | None = None,
     truck_capacity: int = 20,
@@ -102,6 +103,7 @@ def create_plan(
     start_at: datetime | None = None,
 ) -> Plan:
     """Plan routes for the trucks over the zone from the current stock; store the plan and its tasks."""
+    time_limit_s = time_limit_s or current_app.config["BIKESHARE_PLAN_TIME_LIMIT_S"]
     start_at = (start_at or utcnow()).astimezone(UTC)
     network, stock = load_network(districts=zone_districts(zone))
     if network.size < 2:

@@ -1,6 +1,5 @@
 """Operations staff: demand rates, rebalancing plans, truck tasks, underused bikes and stations."""
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from bikeshare.operations import insight, plans, tasks
@@ -36,11 +35,11 @@ def station_demand_rates(query):
 
 @blp.post("/rebalancing/plans")
 @auth_required(*STAFF)
+@idempotent
 @blp.arguments(PlanCreateSchema)
 @blp.response(201, PlanSchema)
 def create_plan(data):
     """Plan truck routes that move stock toward each station's target; its stops become tasks."""
-    data.setdefault("time_limit_s", current_app.config["BIKESHARE_PLAN_TIME_LIMIT_S"])
     return plans.create_plan(user_id=current_user.id, **data)
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from bikeshare.models import Bike, Station
+from bikeshare.operations.models import Plan
 from core.db import db
 from tests.bikeshare.conftest import sql
 from tests.helpers import citizen
@@ -155,3 +156,22 @@ def test_a_pickup_larger_than_the_truck_is_refused_and_changes_nothing(app, clie
         assert response.status_code == 409 and response.get_json()["room"] == 1
         assert where_bikes_are(app) == before
     assert_one_place_each(app, sum(len(b) for b in placed.values()))
+
+
+def test_a_retried_plan_request_returns_the_first_plan_and_creates_no_second(app, client, network, operator):
+    network(CROWDED_AND_EMPTY)
+    busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
+    request = {
+        "horizon_h": 2,
+        "time_limit_s": 1,
+        "start_at": "2025-09-08T07:30:00+09:00",
+        "trucks": [{"truck_id": 7, "station_id": 5, "capacity": 12}],
+    }
+    headers = {**operator.headers, "Idempotency-Key": "plan-0800-gangbuk"}
+    first = client.post(PLANS, json=request, headers=headers)
+    retry = client.post(PLANS, json=request, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.get_json() == first.get_json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Plan)) == 1
