@@ -1,5 +1,7 @@
 """Plans through HTTP on a small network, and truck tasks that keep every bike in one place."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import func, select
 
 from bikeshare.models import Bike, Station
@@ -175,3 +177,29 @@ def test_a_retried_plan_request_returns_the_first_plan_and_creates_no_second(app
     assert retry.headers["Idempotent-Replayed"] == "true"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Plan)) == 1
+
+
+def test_operators_racing_on_one_pickup_load_each_bike_once(app, client, network, operator):
+    placed = network(CROWDED_AND_EMPTY)
+    total = sum(len(bikes) for bikes in placed.values())
+    busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
+    body = plan(client, operator, trucks=[{"truck_id": 9, "station_id": 1, "capacity": 20}]).get_json()
+    pickup = next(s for s in body["routes"][0]["stops"] if s["kind"] == "pickup")
+
+    def one_at_a_time(_):
+        racer = app.test_client()
+        return [
+            racer.post(
+                f"/api/v1/ops/tasks/{pickup['id']}/pickup", json={"count": 1}, headers=operator.headers
+            ).status_code
+            for _ in range(pickup["planned"])
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = [status for batch in pool.map(one_at_a_time, range(4)) for status in batch]
+
+    assert statuses.count(200) == pickup["planned"]  # every bike of the task loaded exactly once
+    assert set(statuses) <= {200, 409}
+    truck = client.get("/api/v1/ops/trucks/9", headers=operator.headers).get_json()
+    assert truck["load"] == len(set(truck["bike_ids"])) == pickup["planned"]
+    assert_one_place_each(app, total)
