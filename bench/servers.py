@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlalchemy as sa
+from core.db import fresh_database
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -47,19 +47,6 @@ def database_and_redis(workdir: Path):
             redis_server.shutdown()
         if pg is not None:
             pg.cleanup()
-
-
-def fresh_database(server_url: str, name: str) -> str:
-    """Drop and create `name` on the server; return its URL."""
-    from core.db import sqlalchemy_url
-
-    admin = sa.create_engine(sqlalchemy_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = sa.engine.make_url(sqlalchemy_url(server_url)).set(database=name)
-    return url.render_as_string(hide_password=False)
 
 
 def production_environment(database_url: str, redis_url: str, **extra) -> dict:

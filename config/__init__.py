@@ -14,6 +14,17 @@ DEVELOPMENT_SECRET = "dev-only-not-a-secret-do-not-use-in-production"
 DEVELOPMENT_ENCRYPTION_KEYS = "dev:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
 
+# Secrets and server addresses: read from the environment, and required (non-default) in production.
+SECRETS_AND_URLS = (
+    "SECRET_KEY",
+    "JWT_SECRET_KEY",
+    "PSEUDONYM_KEY",
+    "SECRET_ENCRYPTION_KEYS",
+    "DATABASE_URL",
+    "REDIS_URL",
+)
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the chosen environment."""
 
@@ -89,16 +100,7 @@ class BaseConfig:
     def from_environment(cls) -> dict:
         """The settings of this class, overridden by the environment variables of the same name."""
         settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
-        for name in (
-            "SECRET_KEY",
-            "JWT_SECRET_KEY",
-            "PSEUDONYM_KEY",
-            "SECRET_ENCRYPTION_KEYS",
-            "DATABASE_URL",
-            "REDIS_URL",
-            "LOG_LEVEL",
-            "GBFS_FEED_CONTACT_EMAIL",
-        ):
+        for name in (*SECRETS_AND_URLS, "LOG_LEVEL", "GBFS_FEED_CONTACT_EMAIL"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
         if os.environ.get("PROXY_COUNT"):
@@ -125,14 +127,7 @@ class TestingConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     JSON_LOGS = True
-    REQUIRED = (
-        "SECRET_KEY",
-        "JWT_SECRET_KEY",
-        "PSEUDONYM_KEY",
-        "SECRET_ENCRYPTION_KEYS",
-        "DATABASE_URL",
-        "REDIS_URL",
-    )
+    REQUIRED = SECRETS_AND_URLS
     UNSAFE_VALUES = {DEVELOPMENT_SECRET, DEVELOPMENT_ENCRYPTION_KEYS, "", None}
 
     @classmethod

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from core.app import create_app
-from core.db import db, sqlalchemy_url
+from core.db import db, fresh_database
 
 
 def _worker_suffix() -> str:
@@ -30,14 +30,7 @@ def database_url():
         server = pgserver.get_server(tempfile.mkdtemp(prefix="seoul-pg-"), cleanup_mode="stop")
         base_url = server.get_uri()
     # One database per test worker, created fresh for this run.
-    name = f"seoul_test_{_worker_suffix()}"
-    admin_engine = sa.create_engine(sqlalchemy_url(base_url), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin_engine.dispose()
-    url = sa.engine.make_url(sqlalchemy_url(base_url)).set(database=name)
-    yield url.render_as_string(hide_password=False)
+    yield fresh_database(base_url, f"seoul_test_{_worker_suffix()}")
     if server is not None:
         server.cleanup()
 

@@ -18,7 +18,7 @@ class Postgres:
     def __init__(self, directory: Path, database: str = "drill"):
         import pgserver
 
-        from bench.servers import fresh_database
+        from core.db import fresh_database
 
         self.server = pgserver.get_server(str(directory), cleanup_mode="stop")
         self.url = fresh_database(self.server.get_uri(), database)

@@ -6,10 +6,10 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
-from bikeshare.models import Bike, Station
-from core.db import db, utcnow
+from core.db import db
+from tests.bikeshare.helpers import place_network
 from tests.helpers import citizen
 
 TIMEOUT_S = 20
@@ -55,37 +55,8 @@ def server_environment(database_url: str, redis_url: str) -> dict:
 
 
 def build_stations(app, spec: dict[int, tuple[int, int]]) -> None:
-    """Stations `{id: (docks, bikes)}` with their bikes parked, counters in step (data set-up only)."""
-    now, rows = utcnow(), []
-    with app.app_context():
-        db.session.execute(
-            insert(Station),
-            [
-                {
-                    "id": station_id,
-                    "code": f"ST-{station_id}",
-                    "name": f"System test station {station_id}",
-                    "district": "중구",
-                    "address": "",
-                    "lat": 37.56 + station_id * 0.001,
-                    "lon": 126.97 + station_id * 0.001,
-                    "docks": docks,
-                    "overflow_allowance": 0,
-                    "bikes_parked": bikes,
-                    "bikes_available": bikes,
-                    "counted_at": now,
-                }
-                for station_id, (docks, bikes) in spec.items()
-            ],
-        )
-        for station_id, (_, bikes) in spec.items():
-            rows += [
-                {"id": f"SYS-{station_id}-{n}", "station_id": station_id, "status": "available", "kind": "standard"}
-                for n in range(bikes)
-            ]
-        if rows:
-            db.session.execute(insert(Bike), rows)
-        db.session.commit()
+    """Stations `{id: (docks, bikes)}`, no overflow, with their bikes parked (data set-up only)."""
+    place_network(app, {station_id: (docks, 0, bikes) for station_id, (docks, bikes) in spec.items()})
 
 
 def riders_with_passes(client, count: int, kind: str = "30d_1h") -> list:
