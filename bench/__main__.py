@@ -102,6 +102,7 @@ def run_scenarios(built: dict, gunicorn, settings: dict) -> dict:
             processes=settings["load_processes"],
             duration=settings["duration_s"],
             warmup=settings["warmup_s"],
+            server_pid=gunicorn.process.pid,
         )
         summary["status"] = "measured"
         profile = sampling.summarise(record)

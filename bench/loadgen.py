@@ -9,7 +9,6 @@ short warm-up.
 import http.client
 import json
 import multiprocessing
-import resource
 import threading
 import time
 from array import array
@@ -17,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from bench import cpu
 
 
 class Stop(Exception):
@@ -95,9 +96,12 @@ def _process_main(scenario, host, port, threads, process_index, processes, start
     ]
     for w in workers:
         w.start()
+    time.sleep(max(0.0, measure_from - time.perf_counter()))
+    cpu_from = time.process_time()
     for w in workers:
         w.join()
     return {
+        "cpu_seconds": time.process_time() - cpu_from,
         "latencies": np.concatenate([np.frombuffer(c.latencies_ms, dtype=float) for c in clients]).tobytes(),
         "statuses": sum((c.statuses for c in clients), Counter()),
         "errors": sum((c.errors for c in clients), Counter()),
@@ -106,21 +110,25 @@ def _process_main(scenario, host, port, threads, process_index, processes, start
     }
 
 
-def run(scenario, host: str, port: int, *, connections: int, processes: int, duration: float, warmup: float) -> dict:
-    """Run `scenario` closed-loop over `connections` connections; summary of the measured window."""
+def run(
+    scenario, host: str, port: int, *, connections: int, processes: int, duration: float, warmup: float, server_pid: int
+) -> dict:
+    """Run `scenario` closed-loop over `connections` connections; summary of the measured window.
+
+    `server_pid` is the gunicorn master's: the CPU its workers, PostgreSQL and Redis use in the
+    window is reported beside the load processes' own.
+    """
     threads = max(1, connections // processes)
     start_at = time.time() + 1.5  # the processes import and prepare before the common start
+    window = cpu.Window(server_pid, start_at + warmup, start_at + warmup + duration)
     context = multiprocessing.get_context("spawn")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     pool = context.Pool(processes)
     parts = pool.starmap(
         _process_main,
         [(scenario, host, port, threads, i, processes, start_at, warmup, duration) for i in range(processes)],
     )
     pool.close()
-    pool.join()  # reaped, so their CPU time shows in RUSAGE_CHILDREN
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    load_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    pool.join()
     latencies = np.concatenate([np.frombuffer(p["latencies"], dtype=float) for p in parts])
     statuses = sum((p["statuses"] for p in parts), Counter())
     errors = sum((p["errors"] for p in parts), Counter())
@@ -136,8 +144,8 @@ def run(scenario, host: str, port: int, *, connections: int, processes: int, dur
         "connections": processes * threads,
         "throughput": good / duration,
         "units_per_s": units / duration,
-        # Cores the load processes themselves used (start-up and warm-up included): taken from the server.
-        "load_generator_cores": load_cpu / (duration + warmup + 1.5),
+        # Cores used in the measured window: the load processes' are taken from the server.
+        "cores": {**window.cores(), "load generator": round(sum(p["cpu_seconds"] for p in parts) / duration, 3)},
     }
     if latencies.size:
         p50, p95, p99 = np.percentile(latencies, [50, 95, 99])

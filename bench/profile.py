@@ -1,13 +1,14 @@
 """Profile one scenario's hot path in-process: `python -m bench.profile SCENARIO [REQUESTS]`.
 
-The same data set and scenario code as `make bench`, but the requests go through the Flask test
-client under cProfile (one process, no gunicorn), and the SQL statements of each request are
+The same data set and scenario code as `make bench`, but the requests go straight into the WSGI
+app under cProfile (one process, no gunicorn), and the SQL statements of each request are
 counted, so the cost of a request can be split into Python, SQL round trips and Redis.
 """
 
 import contextlib
 import cProfile
 import io
+import json
 import os
 import pstats
 import sys
@@ -24,21 +25,47 @@ from bench.loadgen import Stop
 
 
 class InProcessClient:
-    """The load generator's client interface over the Flask test client."""
+    """The load generator's client interface, calling the WSGI app directly (no HTTP, no test client).
 
-    def __init__(self, client, requests: int):
-        self.client, self.left = client, requests
+    The environ is built by hand, as gunicorn would hand it over, so the profile holds the app's own
+    cost and little of the client's.
+    """
+
+    def __init__(self, app, requests: int):
+        self.app, self.left = app, requests
         self.errors, self.statuses, self.units = Counter(), Counter(), 0
 
     def call(self, method, path, body=None, headers=None, expect=(200,), parse=False):
         if self.left <= 0:
             raise Stop
         self.left -= 1
-        response = self.client.open(path, method=method, json=body, headers=headers or {})
-        self.statuses[response.status_code] += 1
-        if response.status_code not in expect:
-            self.errors[f"HTTP {response.status_code}: {(response.get_json() or {}).get('type')}"] += 1
-        return response.status_code, response.get_json(silent=True) if parse else None
+        path, _, query = path.partition("?")
+        payload = b"" if body is None else json.dumps(body).encode()
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(payload),
+            "wsgi.errors": sys.stderr,
+        }
+        if payload:
+            environ.update(CONTENT_TYPE="application/json", CONTENT_LENGTH=str(len(payload)))
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        answer = {}
+        data = b"".join(self.app(environ, lambda status, _headers, _exc=None: answer.update(status=status)))
+        status = int(answer["status"][:3])
+        self.statuses[status] += 1
+        parsed = json.loads(data) if data[:1] in (b"{", b"[") else None
+        if status not in expect:
+            self.errors[f"HTTP {status}: {(parsed or {}).get('type')}"] += 1
+        return status, parsed if parse else None
 
     def unit_done(self):
         self.units += 1
@@ -83,7 +110,7 @@ def main() -> int:
             engine = bench_fixtures.db.engine
         event.listen(engine, "before_cursor_execute", count)
         # First unprofiled: wall and CPU time of this process (the app's Python; not PostgreSQL's or Redis's).
-        client = InProcessClient(app.test_client(), requests)
+        client = InProcessClient(app, requests)
         wall, cpu = time.perf_counter(), time.process_time()
         with contextlib.suppress(Stop):
             scenario.drive(client, 0, 2)
@@ -91,7 +118,7 @@ def main() -> int:
         per_request = f"{wall / requests * 1000:.2f} ms wall, {cpu / requests * 1000:.2f} ms app CPU"
         print(f"{name}: unprofiled {per_request} per request")
         statements["sql"], first[:] = 0, []
-        client = InProcessClient(app.test_client(), requests)
+        client = InProcessClient(app, requests)
         # CPU time, not wall time: waiting for PostgreSQL or Redis costs this process nothing.
         profiler = cProfile.Profile(time.process_time)
         started = time.perf_counter()
@@ -99,6 +126,8 @@ def main() -> int:
         with contextlib.suppress(Stop):
             scenario.drive(client, 1, 2)
         profiler.disable()
+        if os.environ.get("BENCH_PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         elapsed = time.perf_counter() - started
         print(f"{name}: {requests} requests in {elapsed:.2f} s = {elapsed / requests * 1000:.2f} ms each (profiled)")
         print(f"SQL statements per request: {statements['sql'] / requests:.1f}; statuses {dict(client.statuses)}")

@@ -1,0 +1,73 @@
+"""Where the machine's cores go while a scenario runs: CPU seconds per component, read from /proc.
+
+The closed loop fills the two cores, so throughput is set by the CPU each request costs in ALL the
+processes it touches. Splitting that cost into the app workers, PostgreSQL, Redis and the load
+generator shows which one a target is waiting on. Linux only; elsewhere the split is left out.
+"""
+
+import os
+import threading
+import time
+from pathlib import Path
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: str) -> float:
+    # /proc/PID/stat: the command may hold spaces, so count the fields after its closing parenthesis.
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _component(pid: str, app_pids: set[str]) -> str | None:
+    if pid in app_pids:
+        return "app"
+    name = Path(f"/proc/{pid}/comm").read_text().strip()
+    if name.startswith("postgres"):
+        return "PostgreSQL"
+    if name.startswith("redis-server"):
+        return "Redis"
+    return None
+
+
+def snapshot(master_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the gunicorn master and workers, every PostgreSQL process and Redis."""
+    master = str(master_pid)
+    children = Path(f"/proc/{master}/task/{master}/children")
+    app_pids = {master, *(children.read_text().split() if children.exists() else [])}
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            component = _component(entry.name, app_pids)
+            if component:
+                totals[component] = totals.get(component, 0.0) + _cpu_seconds(entry.name)
+        except (OSError, IndexError, ValueError):  # the process ended between listing and reading
+            continue
+    return totals
+
+
+class Window:
+    """Measures the components' CPU between two wall-clock instants, from a background thread."""
+
+    def __init__(self, master_pid: int, start_at: float, end_at: float):
+        self.master_pid, self.start_at, self.end_at = master_pid, start_at, end_at
+        self.seconds: dict[str, float] = {}
+        self._thread = threading.Thread(target=self._measure, daemon=True)
+        self._thread.start()
+
+    def _measure(self) -> None:
+        if not Path("/proc/self/stat").exists():
+            return
+        time.sleep(max(0.0, self.start_at - time.time()))
+        before = snapshot(self.master_pid)
+        time.sleep(max(0.0, self.end_at - time.time()))
+        after = snapshot(self.master_pid)
+        self.seconds = {name: after.get(name, 0.0) - spent for name, spent in before.items()}
+
+    def cores(self) -> dict[str, float]:
+        """Cores each component used on average over the window ({} where /proc is missing)."""
+        self._thread.join()
+        span = self.end_at - self.start_at
+        return {name: round(seconds / span, 3) for name, seconds in self.seconds.items()}
