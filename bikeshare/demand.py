@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bikeshare.models import Station
-from core.db import UTCDateTime, db
+from core.db import HotStatement, UTCDateTime, db
 
 HOUR = timedelta(hours=1)
 # A station idle for longer than this gets only its last week booked (bounds the upsert's size).
@@ -83,23 +83,24 @@ def _upsert(dialect):
     )
 
 
-_UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+_UPSERTS = {"postgresql": HotStatement(_upsert(postgresql)), "sqlite": HotStatement(_upsert(sqlite))}
 
 
-def record_change(connection, station: StationState, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
+def record_change(station: StationState, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
     """Book `station`'s state since its last change and count this rental or return.
 
     The caller holds the station's lock and sets its `counted_at` to `max(counted_at, now)` (clocks
     of two instances may disagree slightly; time is never booked negative).
     """
-    rows = _rows(station, max(now, station.counted_at), rentals, returns)
-    connection.execute(_UPSERTS[connection.dialect.name], rows[0] if len(rows) == 1 else rows)
+    upsert = _UPSERTS[db.session.get_bind().dialect.name]
+    for row in _rows(station, max(now, station.counted_at), rentals, returns):
+        upsert.rowcount(row)
 
 
 def record_station_change(station: Station, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
     """`record_change` for a locked Station object, whose `counted_at` it moves on."""
     state = StationState(station.id, station.bikes_available, station.bikes_parked, station.docks, station.counted_at)
-    record_change(db.session.connection(), state, now=now, rentals=rentals, returns=returns)
+    record_change(state, now=now, rentals=rentals, returns=returns)
     station.counted_at = max(now, station.counted_at)
 
 

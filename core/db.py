@@ -2,9 +2,12 @@
 
 from datetime import UTC, datetime
 
+import psycopg
 from flask_sqlalchemy import SQLAlchemy
+from psycopg.rows import namedtuple_row
 from sqlalchemy import DateTime, MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -52,14 +55,89 @@ class UTCDateTime(TypeDecorator):
 
 
 @event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, connection_record):
-    """SQLite only: enforce foreign keys and let writers wait for each other instead of failing."""
+def _configure_connection(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys and let writers wait for each other instead of failing.
+
+    PostgreSQL: timestamps come back in UTC whatever the server's zone, as they go in.
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
+
+
+class HotStatement:
+    """A prebuilt statement that a hot path (verification, rent, return) runs many times a second.
+
+    SQLAlchemy's own work per execution (cache key, bind and result processing, Row objects) cost
+    about three times the statement: ~150 µs of CPU against ~50 µs for the same prepared query sent
+    through psycopg (measured on verification's card read). So on PostgreSQL the statement is compiled
+    once per set of parameter names and sent by psycopg, as a server-side prepared statement, on the
+    session's connection and inside its transaction. Errors come back as SQLAlchemy's exceptions and a
+    lost connection is invalidated, as SQLAlchemy does. Elsewhere (SQLite in development) SQLAlchemy
+    runs it. Rows are named tuples either way. Parameters skip their column type's processing, so pass
+    what psycopg takes as it is (aware datetimes, not naive ones).
+    """
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled: dict[frozenset, tuple[str, dict]] = {}
+
+    def first(self, params: dict):
+        """The first row, or None."""
+        return self._run(params, lambda cursor: cursor.fetchone(), lambda result: result.first())
+
+    def scalar(self, params: dict):
+        """The first column of the first row, or None."""
+        return self._run(params, self._first_value, lambda result: result.scalar())
+
+    def rowcount(self, params: dict) -> int:
+        """Run it for its effect; the number of rows it touched."""
+        return self._run(params, lambda cursor: cursor.rowcount, lambda result: result.rowcount)
+
+    @staticmethod
+    def _first_value(cursor):
+        row = cursor.fetchone()
+        return None if row is None else row[0]
+
+    def _run(self, params: dict, read_cursor, read_result):
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql":
+            return read_result(connection.execute(self.statement, params))
+        sql, defaults = self._compile(connection.dialect, params)
+        driver = connection.connection.driver_connection
+        cursor = driver.cursor(row_factory=namedtuple_row)
+        try:
+            cursor.execute(sql, {**defaults, **params}, prepare=True)
+            return read_cursor(cursor)
+        except psycopg.Error as error:
+            lost = connection.dialect.is_disconnect(error, driver, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                sql, params, error, psycopg.Error, connection_invalidated=lost, dialect=connection.dialect
+            ) from error
+        finally:
+            cursor.close()
+
+    def _compile(self, dialect, params: dict) -> tuple[str, dict]:
+        names = frozenset(params)
+        if names not in self._compiled:
+            # An INSERT's columns are the parameters given. Literals in the statement become parameters,
+            # and the few SQLAlchemy renders into the text (a separator, never an IN list here) are fixed.
+            compiled = self.statement.compile(dialect=dialect, column_keys=list(params))
+            python_defaults = [column.name for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+            if python_defaults:  # SQLAlchemy computes these per execution; psycopg would write NULL
+                raise ValueError(f"set {', '.join(python_defaults)} in the statement or the parameters")
+            expanded = compiled.construct_expanded_state(dict(params))
+            defaults = {k: v for k, v in expanded.parameters.items() if k not in names}
+            self._compiled[names] = (expanded.statement, defaults)
+        return self._compiled[names]
 
 
 def sqlalchemy_url(database_url: str) -> str:

@@ -1,7 +1,7 @@
 """Rent and return: row locks (station, then bike) for correctness under races, partial unique
 indexes as the last line of defence, station counters and demand records in the same transaction.
 
-The hot path runs prebuilt statements (statements.py) on the session's connection and answers
+The hot path runs prebuilt statements (statements.py) in the session's transaction and answers
 plain dicts: no ORM objects to load, track and flush for one rental.
 """
 
@@ -25,9 +25,9 @@ from core.errors import Conflict, NotFound
 NEARBY_RADIUS_M = 3000
 
 
-def _refusal(connection, station_id: int, *, returning: bool, bike_id: str | None = None) -> Exception:
+def _refusal(station_id: int, *, returning: bool, bike_id: str | None = None) -> Exception:
     """Why the station's counters did not move: it is missing or closed (404), else empty or full (409)."""
-    station = connection.execute(statements.STATION, {"station": station_id}).first()
+    station = statements.STATION.first({"station": station_id})
     if station is None or not station.active:
         return NotFound(f"There is no station {station_id}.", slug="station-not-found")
     if returning:
@@ -54,12 +54,11 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
     ride_pass = ride_pass or passes.usable_pass(user_id=user.id, now=now)
     if ride_pass is None:
         raise Conflict("A valid pass is needed to rent; buy one first or with the rental.", slug="pass-required")
-    connection = db.session.connection()
-    station = connection.execute(statements.TAKE_FROM_STATION, {"station": station_id, "now": now}).first()
+    station = statements.TAKE_FROM_STATION.first({"station": station_id, "now": now})
     if station is None:
-        raise _refusal(connection, station_id, returning=False, bike_id=bike_id)
+        raise _refusal(station_id, returning=False, bike_id=bike_id)
     take = statements.TAKE_ANY_BIKE if bike_id is None else statements.TAKE_SCANNED_BIKE
-    taken = connection.scalar(take, {"station": station_id, "bike": bike_id, "now": now})
+    taken = take.scalar({"station": station_id, "bike": bike_id, "now": now})
     if taken is None:
         raise _no_bike(station_id, bike_id)
     rental = {
@@ -73,7 +72,7 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
         "overtime_won": 0,
     }
     try:
-        rental["id"] = connection.scalar(statements.OPEN_RENTAL, rental)
+        rental["id"] = statements.OPEN_RENTAL.scalar(rental)
     except IntegrityError as error:  # the open-rental indexes decide; the rollback undoes the moves above
         db.session.rollback()
         message = str(error.orig)
@@ -81,7 +80,7 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
             raise Conflict("You already have a bike out; return it first.", slug="already-riding") from None
         raise Conflict("That bike was just taken; try again.", slug="bike-not-available") from None
     passes.start_if_unstarted(ride_pass, now=now)
-    demand.record_change(connection, demand.StationState(*station), now=now, rentals=1)
+    demand.record_change(demand.StationState(*station), now=now, rentals=1)
     db.session.commit()
     return {**rental, "end_station_id": None, "returned_at": None, "duration_seconds": None, "missing_since": None}
 
@@ -96,26 +95,23 @@ def _owned_rental(user_id: int, rental_id: int) -> Rental:
 def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dict, Fare]:
     """Return a rented bike at a station with room; returns the closed rental and its fare."""
     now = now or utcnow()
-    connection = db.session.connection()
-    rental = connection.execute(statements.LOCKED_RENTAL, {"rental": rental_id, "user": user.id}).first()
+    rental = statements.LOCKED_RENTAL.first({"rental": rental_id, "user": user.id})
     if rental is None:  # someone else's rental is as invisible as one that does not exist
         raise NotFound(f"You have no rental {rental_id}.", slug="rental-not-found")
     if rental.returned_at is not None:
         raise Conflict(f"Rental {rental_id} was already returned.", slug="already-returned")
-    station = connection.execute(statements.PARK_AT_STATION, {"station": station_id, "now": now}).first()
+    station = statements.PARK_AT_STATION.first({"station": station_id, "now": now})
     if station is None:
-        raise _refusal(connection, station_id, returning=True)
+        raise _refusal(station_id, returning=True)
     parked = {"bike": rental.bike_id, "station": station_id, "now": now}
-    if connection.scalar(statements.PARK_BIKE, parked) != "available":
-        connection.execute(statements.NOT_AVAILABLE_AFTER_ALL, {"station": station_id})
+    if statements.PARK_BIKE.scalar(parked) != "available":
+        statements.NOT_AVAILABLE_AFTER_ALL.rowcount({"station": station_id, "now": now})
     ride = fare(duration=now - rental.started_at, ride_minutes=rental.ride_minutes)
     closed = {"rental": rental.id, "station": station_id, "now": now}
-    connection.execute(
-        statements.CLOSE_RENTAL, {**closed, "duration": ride.duration_seconds, "overtime": ride.overtime_won}
-    )
+    statements.CLOSE_RENTAL.rowcount({**closed, "duration": ride.duration_seconds, "overtime": ride.overtime_won})
     if ride.overtime_won:
         db.session.add(Charge(user_id=user.id, amount_won=ride.overtime_won, reason="overtime", rental_id=rental.id))
-    demand.record_change(connection, demand.StationState(*station), now=now, returns=1)
+    demand.record_change(demand.StationState(*station), now=now, returns=1)
     db.session.commit()
     returned = {
         **rental._asdict(),

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, case, select, update
 from bikeshare.demand import StationState
 from bikeshare.models import Bike, Station
 from bikeshare.rentals.models import Rental
-from core.db import UTCDateTime
+from core.db import HotStatement, UTCDateTime
 
 _stations, _bikes, _rentals = Station.__table__, Bike.__table__, Rental.__table__
 NOW = bindparam("now", type_=UTCDateTime())
@@ -39,18 +39,22 @@ def _move_stock(*, parked: int, available: int, condition):
 
 
 # Rent: one bike fewer, if the station has one.
-TAKE_FROM_STATION = _move_stock(parked=-1, available=-1, condition=_stations.c.bikes_available > 0)
+TAKE_FROM_STATION = HotStatement(_move_stock(parked=-1, available=-1, condition=_stations.c.bikes_available > 0))
 # Return: one more bike, counted available; a bike that goes to maintenance is taken back off below.
-PARK_AT_STATION = _move_stock(
-    parked=1, available=1, condition=_stations.c.bikes_parked < _stations.c.docks + _stations.c.overflow_allowance
+PARK_AT_STATION = HotStatement(
+    _move_stock(
+        parked=1, available=1, condition=_stations.c.bikes_parked < _stations.c.docks + _stations.c.overflow_allowance
+    )
 )
-NOT_AVAILABLE_AFTER_ALL = (
+NOT_AVAILABLE_AFTER_ALL = HotStatement(
     update(_stations)
     .where(_stations.c.id == bindparam("station"))
-    .values(bikes_available=_stations.c.bikes_available - 1)
+    .values(bikes_available=_stations.c.bikes_available - 1, updated_at=NOW)
 )
 # Why a station refused (the rare path): missing, closed, empty or full.
-STATION = select(_stations.c.active, _stations.c.lat, _stations.c.lon).where(_stations.c.id == bindparam("station"))
+STATION = HotStatement(
+    select(_stations.c.active, _stations.c.lat, _stations.c.lon).where(_stations.c.id == bindparam("station"))
+)
 
 
 def _take_bike(*, scanned: bool):
@@ -62,7 +66,7 @@ def _take_bike(*, scanned: bool):
         pick = pick.where(candidate.c.id == bindparam("bike"))
     # Skip bikes another transaction holds (an operator's maintenance call) instead of queueing behind it.
     pick = pick.limit(1).with_for_update(skip_locked=True).scalar_subquery()
-    return (
+    return HotStatement(
         update(_bikes)
         .where(_bikes.c.id == pick)
         .values(status="rented", station_id=None, last_moved_at=NOW)
@@ -73,7 +77,7 @@ def _take_bike(*, scanned: bool):
 TAKE_ANY_BIKE = _take_bike(scanned=False)
 TAKE_SCANNED_BIKE = _take_bike(scanned=True)
 # A bike enough riders reported as faulty stays parked, out of service, until an operator clears it.
-PARK_BIKE = (
+PARK_BIKE = HotStatement(
     update(_bikes)
     .where(_bikes.c.id == bindparam("bike"))
     .values(
@@ -84,13 +88,13 @@ PARK_BIKE = (
     .returning(_bikes.c.status)
 )
 
-OPEN_RENTAL = _rentals.insert().returning(_rentals.c.id)
-LOCKED_RENTAL = (
+OPEN_RENTAL = HotStatement(_rentals.insert().returning(_rentals.c.id))
+LOCKED_RENTAL = HotStatement(
     select(_rentals)
     .where(_rentals.c.id == bindparam("rental"), _rentals.c.user_id == bindparam("user"))
     .with_for_update()
 )
-CLOSE_RENTAL = (
+CLOSE_RENTAL = HotStatement(
     update(_rentals)
     .where(_rentals.c.id == bindparam("rental"))
     .values(

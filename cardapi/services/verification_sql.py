@@ -1,7 +1,6 @@
-"""The SQL of a verification, built once at import and run on the session's connection (no ORM objects).
+"""The SQL of a verification, built once at import and run as HotStatements (no ORM objects).
 
-Building the SQLAlchemy expressions on every request cost about as much as running them. On
-PostgreSQL an acceptance is ONE statement (a data-modifying CTE: step update, visit insert, audit
+On PostgreSQL an acceptance is ONE statement (a data-modifying CTE: step update, visit insert, audit
 insert); other databases (SQLite in development) run the same three writes one by one.
 """
 
@@ -13,11 +12,11 @@ from sqlalchemy import bindparam, func, insert, or_, select, text, update
 from cardapi.models import Card, MembershipEpoch, Terminal, Visit
 from core import audit
 from core.accounts.models import User
-from core.db import UTCDateTime, db
+from core.db import HotStatement, UTCDateTime, db
 from core.eligibility import Eligibility
 
 # The card, its holder, the holder's active eligibility categories and membership epoch at the facility.
-CARD = (
+CARD = HotStatement(
     select(
         Card.id,
         Card.user_id,
@@ -62,7 +61,8 @@ _STEP_GUARD = """
 
 # The audit row is written here rather than through core.audit.record, so it must stay in step with
 # core.audit.AuditEvent (and, like it, never holds the code). set_config applies to this transaction only.
-_ACCEPT_POSTGRESQL = text(f"""
+_ACCEPT_POSTGRESQL = HotStatement(
+    text(f"""
 WITH step AS (
     UPDATE cards SET last_accepted_step = :step WHERE {_STEP_GUARD} RETURNING id
 ), visit AS (
@@ -79,23 +79,15 @@ WITH step AS (
 )
 SELECT visit.id, set_config('synchronous_commit', :synchronous_commit, true) FROM visit
 """)
-
-_RECORD_STEP = (
-    update(Card)
-    .where(text(_STEP_GUARD))
-    .values(last_accepted_step=bindparam("step"))
-    .execution_options(synchronize_session=False)
 )
-_INSERT_VISIT = insert(Visit).returning(Visit.id)
+
+_RECORD_STEP = HotStatement(update(Card).where(text(_STEP_GUARD)).values(last_accepted_step=bindparam("step")))
+_INSERT_VISIT = HotStatement(insert(Visit).returning(Visit.id))
 
 
 def read_card(card_number: str, *, key_hash: str, now):
     """The card's row (None for an unknown number), with the epoch at the facility of the terminal's key."""
-    return (
-        db.session.connection()
-        .execute(CARD, {"card_number": card_number, "key_hash": key_hash, "now": now})
-        .one_or_none()
-    )
+    return CARD.first({"card_number": card_number, "key_hash": key_hash, "now": now})
 
 
 def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | None:
@@ -103,12 +95,10 @@ def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | N
 
     `visit` holds the card_visits columns. Nothing is committed here.
     """
-    connection = db.session.connection()
     guard = {"card_id": card.id, "checked_version": card.secret_version, "step": step}
     details = {"terminal_id": visit["terminal_id"], "facility_id": visit["facility_id"]}
-    if connection.dialect.name == "postgresql":
-        return connection.execute(
-            _ACCEPT_POSTGRESQL,
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _ACCEPT_POSTGRESQL.scalar(
             {
                 **guard,
                 **visit,
@@ -117,10 +107,10 @@ def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | N
                 "client_address": request.remote_addr if has_request_context() else None,
                 "request_id": g.get("request_id") if has_request_context() else None,
                 "synchronous_commit": "on" if synchronous_commit else "off",
-            },
-        ).scalar()
-    if connection.execute(_RECORD_STEP, guard).rowcount != 1:
+            }
+        )
+    if _RECORD_STEP.rowcount(guard) != 1:
         return None
-    visit_id = connection.execute(_INSERT_VISIT, visit).scalar_one()
+    visit_id = _INSERT_VISIT.scalar(visit)
     audit.record("card_verified", subject=f"card:{card.id}", visit_id=visit_id, **details)
     return visit_id
