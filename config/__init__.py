@@ -48,10 +48,11 @@ class BaseConfig:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
 
-    LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
-    LOGIN_FAILURE_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-    RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_STRATEGY = "fixed-window"
+    # Login attempts per client address per window, and failed logins per account per window.
+    LOGIN_LIMIT_PER_ADDRESS = 30
+    LOGIN_ADDRESS_WINDOW_SECONDS = 60
+    LOGIN_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FAILURE_WINDOW_SECONDS = 900
 
     # Reverse proxies in front of the app (nginx in docker/): their X-Forwarded-For is trusted that deep,
     # so rate limits and the audit log see the client's address rather than the proxy's.

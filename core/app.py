@@ -3,6 +3,7 @@
 import os
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
@@ -11,7 +12,7 @@ from core import redis as redis_ext
 from core.converters import POSTGRES_INTEGER_MAX, DatabaseIdConverter
 from core.db import sqlalchemy_url
 from core.errors import register_error_handlers
-from core.extensions import api, db, jwt, limiter, migrate
+from core.extensions import api, db, jwt, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -21,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("seoul", instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.config.from_mapping(load_settings(test_config))
     app.json.ensure_ascii = False  # Korean names read as Korean
+    app.session_interface = _NoCookieSessions()
     app.url_map.converters["int"] = DatabaseIdConverter
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
@@ -35,6 +37,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_commands(app)
     _register_domains(app)
     return app
+
+
+class _NoCookieSessions(SecureCookieSessionInterface):
+    """A token API keeps no cookie session: none is read or signed on any request."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
 
 
 def _register_database(app: Flask) -> None:
@@ -58,10 +70,8 @@ def _import_models() -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    app.config["RATELIMIT_STORAGE_URI"] = redis_ext.limiter_storage_uri(app.config["REDIS_URL"])
     jwt.init_app(app)
     auth.init_app(app)
-    limiter.init_app(app)
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.register_converter(
         DatabaseIdConverter, lambda converter: {"type": "integer", "minimum": 0, "maximum": POSTGRES_INTEGER_MAX}

@@ -1,13 +1,57 @@
-"""Rate-limit keys that need the request body (the login limit counts per account)."""
+"""Fixed-window counters in Redis, shared by every instance: the login limits.
+
+A window is a Redis key per (limit, subject, window number) that expires with its window, so
+nothing needs cleaning up. Only login is limited this way; terminals have their own counter inside
+the verification script (cardapi.services.terminals), which costs no extra round trip.
+"""
 
 import hashlib
+import time
+from dataclasses import dataclass
 
-from flask import request
+from core.errors import TooManyRequests
+from core.redis import get_redis
 
 
-def login_account_key() -> str:
-    """The account a login attempt targets, hashed so addresses do not sit in Redis in clear."""
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    normalised = str(email or "").strip().lower()
-    return "login-account:" + hashlib.sha256(normalised.encode()).hexdigest()[:32]
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    seconds: int
+    detail: str  # what the 429 says
+
+    def _window(self, subject: str) -> tuple[str, int]:
+        """The window's Redis key and the seconds until the next window opens."""
+        now = time.time()
+        index = int(now // self.seconds)
+        return f"ratelimit:{self.name}:{subject}:{index}", max(1, int((index + 1) * self.seconds - now))
+
+    def _refuse(self, retry_after: int) -> TooManyRequests:
+        return TooManyRequests(self.detail, slug="rate-limited", headers={"Retry-After": str(retry_after)})
+
+    def hit(self, subject: str) -> None:
+        """Count one attempt; 429 once the window holds more than `count`."""
+        key, retry_after = self._window(subject)
+        if self._add_one(key) > self.count:
+            raise self._refuse(retry_after)
+
+    def check(self, subject: str) -> None:
+        """429 if the window already holds `count` (without counting this attempt)."""
+        key, retry_after = self._window(subject)
+        if int(get_redis().get(key) or 0) >= self.count:
+            raise self._refuse(retry_after)
+
+    def count_one(self, subject: str) -> None:
+        """Count one event (a failed login) in the current window."""
+        self._add_one(self._window(subject)[0])
+
+    def _add_one(self, key: str) -> int:
+        # The window's key is created with its expiry, then counted: one round trip, and no key lives on.
+        with get_redis().pipeline(transaction=False) as pipe:
+            _, count = pipe.set(key, 0, ex=self.seconds, nx=True).incr(key).execute()
+        return count
+
+
+def account_subject(email: str) -> str:
+    """The account an attempt targets, hashed so addresses do not sit in Redis in clear."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]

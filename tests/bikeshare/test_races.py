@@ -12,7 +12,7 @@ from tests.bikeshare.helpers import rider
 @pytest.fixture
 def race_app(make_app):
     # Many riders log in from one test address within a minute.
-    return make_app(LOGIN_LIMIT_PER_ADDRESS="1000 per minute")
+    return make_app(LOGIN_LIMIT_PER_ADDRESS=1000)
 
 
 def _race(app, calls):

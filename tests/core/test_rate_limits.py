@@ -1,5 +1,7 @@
 """Login is limited per account (failed attempts) and per client address, across instances."""
 
+import time
+
 from tests.helpers import login, register
 
 
@@ -27,8 +29,23 @@ def test_the_account_lock_does_not_block_other_accounts(client):
 
 
 def test_the_per_address_limit_applies_across_instances(make_app):
-    first = make_app(LOGIN_LIMIT_PER_ADDRESS="3 per minute").test_client()
-    second = make_app(LOGIN_LIMIT_PER_ADDRESS="3 per minute").test_client()
+    first = make_app(LOGIN_LIMIT_PER_ADDRESS=3).test_client()
+    second = make_app(LOGIN_LIMIT_PER_ADDRESS=3).test_client()
     user = register(first)
     statuses = [login(client, user["email"]).status_code for client in (first, second, first, second)]
     assert statuses == [200, 200, 200, 429]
+
+
+def _next_window(seconds: int) -> None:
+    time.sleep(seconds - time.time() % seconds + 0.01)
+
+
+def test_the_account_lock_lifts_when_its_window_passes(make_app):
+    client = make_app(LOGIN_FAILURES_PER_ACCOUNT=2, LOGIN_FAILURE_WINDOW_SECONDS=2).test_client()
+    user = register(client)
+    _next_window(2)  # windows are fixed: start at one's beginning
+    for _ in range(2):
+        assert login(client, user["email"], "wrong password!").status_code == 401
+    assert login(client, user["email"]).status_code == 429
+    _next_window(2)
+    assert login(client, user["email"]).status_code == 200
