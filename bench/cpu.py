@@ -30,22 +30,22 @@ def _component(pid: str, app_pids: set[str]) -> str | None:
     return None
 
 
-def snapshot(master_pid: int) -> dict[str, float]:
-    """CPU seconds so far of the gunicorn master and workers, every PostgreSQL process and Redis."""
+def snapshot(master_pid: int) -> dict[str, tuple[str, float]]:
+    """pid -> (component, CPU seconds so far) for the gunicorn master and workers, PostgreSQL and Redis."""
     master = str(master_pid)
     children = Path(f"/proc/{master}/task/{master}/children")
     app_pids = {master, *(children.read_text().split() if children.exists() else [])}
-    totals: dict[str, float] = {}
+    processes = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             component = _component(entry.name, app_pids)
             if component:
-                totals[component] = totals.get(component, 0.0) + _cpu_seconds(entry.name)
+                processes[entry.name] = (component, _cpu_seconds(entry.name))
         except (OSError, IndexError, ValueError):  # the process ended between listing and reading
             continue
-    return totals
+    return processes
 
 
 class Window:
@@ -64,7 +64,11 @@ class Window:
         before = snapshot(self.master_pid)
         time.sleep(max(0.0, self.end_at - time.time()))
         after = snapshot(self.master_pid)
-        self.seconds = {name: after.get(name, 0.0) - spent for name, spent in before.items()}
+        # Per process, so a worker recycled in the window counts from its start (what the one that left
+        # spent in the window is lost: a small undercount).
+        for pid, (component, spent) in after.items():
+            earlier = before.get(pid, (component, 0.0))[1]
+            self.seconds[component] = self.seconds.get(component, 0.0) + spent - earlier
 
     def cores(self) -> dict[str, float]:
         """Cores each component used on average over the window ({} where /proc is missing)."""

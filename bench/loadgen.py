@@ -1,9 +1,12 @@
-"""Closed-loop HTTP load generator, run in processes separate from the server.
+"""HTTP load generator, run in processes separate from the server.
 
 Each process drives a few threads; each thread owns one keep-alive `http.client` connection (it
-reconnects by itself whenever the server closes it) and sends its next request as soon as
-the previous answer is read. Latencies are recorded only inside the measured window, after a
-short warm-up.
+reconnects by itself whenever the server closes it). Closed loop (the default), a thread sends its
+next request as soon as the previous answer is read: that finds the throughput. At a fixed rate,
+each connection sends on a schedule and a request's latency counts from the moment it was due, so a
+server that falls behind shows its queue instead of slowing the load down (no coordinated
+omission): that measures latency at a given load. Latencies are recorded only inside the measured
+window, after a short warm-up.
 """
 
 import http.client
@@ -32,6 +35,8 @@ class Client:
     port: int
     measure_from: float
     deadline: float
+    interval: float | None = None  # seconds between requests due on this connection; None: closed loop
+    next_due: float = 0.0
     latencies_ms: array = field(default_factory=lambda: array("d"))
     statuses: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
@@ -44,6 +49,11 @@ class Client:
     def call(self, method: str, path: str, body=None, headers=None, expect=(200,), parse=False):
         """Send one request; returns (status, JSON body if `parse` else None). Raises Stop after the deadline."""
         started = time.perf_counter()
+        if self.interval:
+            due, self.next_due = self.next_due, self.next_due + self.interval
+            if due > started:
+                time.sleep(due - started)
+            started = due
         if started >= self.deadline:
             raise Stop
         payload = None if body is None else json.dumps(body).encode()
@@ -60,12 +70,13 @@ class Client:
                 self.errors[type(error).__name__] += 1
             return None, None
         if started >= self.measure_from:
-            self.latencies_ms.append((time.perf_counter() - started) * 1000)
+            finished = time.perf_counter()
+            self.latencies_ms.append((finished - started) * 1000)
             self.statuses[status] += 1
-            if status in expect:
-                self.good += 1
-            else:
+            if status not in expect:
                 self.errors[f"HTTP {status}"] += 1
+            elif finished <= self.deadline:  # at a fixed rate, an answer after the window was not served at it
+                self.good += 1
         # Parsing costs the client CPU the server then lacks (a GBFS file is ~0.5 MB): only when asked.
         parsed = json.loads(data) if parse and data and data[:1] in (b"{", b"[") else None
         return status, parsed
@@ -85,11 +96,16 @@ def _drive_thread(scenario, client: Client, slot: int, slots: int) -> None:
         client.errors[f"crash: {type(error).__name__}: {error}"] += 1
 
 
-def _process_main(scenario, host, port, threads, process_index, processes, start_at, warmup, duration):
+def _process_main(scenario, host, port, threads, process_index, processes, start_at, warmup, duration, rate):
     time.sleep(max(0.0, start_at - time.time()))
     now = time.perf_counter()
     measure_from, deadline = now + warmup, now + warmup + duration
     clients = [Client(host, port, measure_from, deadline) for _ in range(threads)]
+    if rate:
+        interval = processes * threads / rate
+        for index, client in enumerate(clients):  # the connections take turns, evenly spaced
+            client.interval = interval
+            client.next_due = now + interval * (process_index * threads + index) / (processes * threads)
     workers = [
         threading.Thread(target=_drive_thread, args=(scenario, c, process_index * threads + i, processes * threads))
         for i, c in enumerate(clients)
@@ -111,12 +127,21 @@ def _process_main(scenario, host, port, threads, process_index, processes, start
 
 
 def run(
-    scenario, host: str, port: int, *, connections: int, processes: int, duration: float, warmup: float, server_pid: int
+    scenario,
+    host: str,
+    port: int,
+    *,
+    connections: int,
+    processes: int,
+    duration: float,
+    warmup: float,
+    server_pid: int,
+    rate: float | None = None,
 ) -> dict:
-    """Run `scenario` closed-loop over `connections` connections; summary of the measured window.
+    """Run `scenario` over `connections` connections, closed loop or at `rate` requests per second.
 
-    `server_pid` is the gunicorn master's: the CPU its workers, PostgreSQL and Redis use in the
-    window is reported beside the load processes' own.
+    Returns a summary of the measured window. `server_pid` is the gunicorn master's: the CPU its
+    workers, PostgreSQL and Redis use in the window is reported beside the load processes' own.
     """
     threads = max(1, connections // processes)
     start_at = time.time() + 1.5  # the processes import and prepare before the common start
@@ -125,7 +150,7 @@ def run(
     pool = context.Pool(processes)
     parts = pool.starmap(
         _process_main,
-        [(scenario, host, port, threads, i, processes, start_at, warmup, duration) for i in range(processes)],
+        [(scenario, host, port, threads, i, processes, start_at, warmup, duration, rate) for i in range(processes)],
     )
     pool.close()
     pool.join()
@@ -142,6 +167,7 @@ def run(
         "statuses": {str(k): int(v) for k, v in sorted(statuses.items())},
         "duration_s": duration,
         "connections": processes * threads,
+        "fixed_rate": rate,
         "throughput": good / duration,
         "units_per_s": units / duration,
         # Cores used in the measured window: the load processes' are taken from the server.

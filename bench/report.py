@@ -6,16 +6,24 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# scenario -> (target text, check on its summary); None when DESIGN.md sets no target.
+# row -> (target text, check on its summary); None when DESIGN.md sets no target. Rows named
+# "scenario @ N/s" ran at a fixed rate: latency targets are judged there (a request's latency counts
+# from when it was due), throughput targets in the closed loop.
 TARGETS = {
     "trivial": None,
     "qr_verification": (
-        "≥ 1,000/s, p99 ≤ 25 ms, ≥ 0.4 × trivial",
-        lambda s: s["throughput"] >= 1000 and s["p99_ms"] <= 25 and s["ratio_to_trivial"] >= 0.4,
+        "≥ 1,000/s, ≥ 0.4 × trivial",
+        lambda s: s["throughput"] >= 1000 and s["ratio_to_trivial"] >= 0.4,
+    ),
+    "qr_verification @ 1000/s": (
+        "1,000/s sustained, p99 ≤ 25 ms",
+        lambda s: s["throughput"] >= 990 and s["p99_ms"] <= 25,
     ),
     "rent_return": ("≥ 300 pairs/s", lambda s: s["units_per_s"] >= 300),
-    "nearest_stations": ("p99 ≤ 10 ms", lambda s: s["p99_ms"] <= 10),
-    "gbfs_station_status": ("p99 ≤ 50 ms", lambda s: s["p99_ms"] <= 50),
+    "nearest_stations": None,
+    "nearest_stations @ 500/s": ("p99 ≤ 10 ms", lambda s: s["p99_ms"] <= 10),
+    "gbfs_station_status": None,
+    "gbfs_station_status @ 500/s": ("p99 ≤ 50 ms", lambda s: s["p99_ms"] <= 50),
     "login": None,
 }
 
@@ -24,7 +32,11 @@ METHOD = [
     "",
     "## Method and caveats",
     "",
-    "- The load generator is Python (`http.client`, closed loop) on the same two cores as gunicorn, "
+    "- Closed-loop rows find the throughput: each connection sends its next request when the answer "
+    "arrives, so the cores are saturated and latency there is mostly queueing. Rows `@ N/s` send at "
+    "that fixed rate and count each request's latency from when it was due, so a server that falls "
+    "behind shows it; the latency targets are judged there.",
+    "- The load generator is Python (`http.client`) on the same two cores as gunicorn, "
     "PostgreSQL and Redis, so it takes CPU from the server; the ratio to the trivial endpoint, "
     "measured the same way in the same run, is the figure to compare across machines; the CPU table "
     "shows what the load processes took.",
