@@ -68,7 +68,10 @@ class Plan(db.Model):
     trucks: Mapped[dict] = mapped_column(JSON)
 
     tasks: Mapped[list["Task"]] = relationship(
-        back_populates="plan", order_by=lambda: (Task.truck_id, Task.sequence), lazy="selectin"
+        back_populates="plan",
+        foreign_keys=lambda: [Task.plan_id],
+        order_by=lambda: (Task.truck_id, Task.sequence),
+        lazy="selectin",
     )
 
     @property
@@ -105,12 +108,18 @@ class Task(db.Model):
     distance_km: Mapped[float] = mapped_column(Float)
     arrival_min: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A later plan for the same truck replaces the stops it had not finished: a truck follows one route.
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("rebalancing_plans.id", ondelete="SET NULL"))
 
-    plan: Mapped[Plan] = relationship(back_populates="tasks")
+    plan: Mapped[Plan] = relationship(back_populates="tasks", foreign_keys=[plan_id])
 
     @property
     def status(self) -> str:
-        return "open" if self.done == 0 else "done" if self.done >= self.planned else "partial"
+        if self.done >= self.planned:
+            return "done"
+        if self.superseded_by is not None:
+            return "superseded"
+        return "open" if self.done == 0 else "partial"
 
     @property
     def load_change(self) -> int:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bikeshare.models import Bike
 from bikeshare.operations.models import Plan, Task, Truck
@@ -156,6 +156,8 @@ def create_plan(
         },
     )
     db.session.add(plan)
+    db.session.flush()
+    superseded = _supersede_unfinished(truck_ids=[t.truck_id for t in fleet], plan_id=plan.id)
     for route in result.routes:
         for sequence, stop in enumerate(route.stops, start=1):
             plan.tasks.append(
@@ -179,9 +181,29 @@ def create_plan(
         zone=zone,
         trucks=len(fleet),
         bikes_moved=plan.bikes_moved,
+        superseded_tasks=superseded,
     )
     db.session.commit()
     return plan
+
+
+def _supersede_unfinished(*, truck_ids: list[int], plan_id: int) -> int:
+    """Mark the planned trucks' unfinished stops of earlier plans as replaced by this one; how many.
+
+    An operator working such a stop right now holds its row lock: this waits for that pickup or drop,
+    then sees what it left unfinished.
+    """
+    return db.session.execute(
+        update(Task)
+        .where(
+            Task.truck_id.in_(truck_ids),
+            Task.plan_id != plan_id,
+            Task.superseded_by.is_(None),
+            Task.done < Task.planned,
+        )
+        .values(superseded_by=plan_id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def get_plan(*, plan_id: int) -> Plan:

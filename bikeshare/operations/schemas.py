@@ -69,7 +69,10 @@ class TaskSchema(Schema):
     load_after = fields.Integer(metadata={"description": "Planned truck load after this stop."})
     planned = fields.Integer()
     done = fields.Integer()
-    status = fields.String(metadata={"description": "open, partial or done"})
+    status = fields.String(metadata={"description": "open, partial, done or superseded (by a later plan)"})
+    superseded_by = fields.Integer(
+        allow_none=True, metadata={"description": "The later plan for this truck that replaced an unfinished stop."}
+    )
     distance_km = fields.Float(metadata={"description": "Driving from the previous stop."})
     arrival_min = fields.Float(metadata={"description": "Minutes after the plan's start."})
 

@@ -25,6 +25,12 @@ def _locked_task(task_id: int, kind: str) -> Task:
         raise Conflict(f"Task {task_id} is a {task.kind}, not a {kind}.", slug="wrong-task-kind")
     if task.done >= task.planned:
         raise Conflict(f"Task {task_id} is already done.", slug="task-done")
+    if task.superseded_by is not None:
+        raise Conflict(
+            f"Task {task_id} was replaced by plan {task.superseded_by}; follow the truck's stops there.",
+            slug="task-superseded",
+            plan_id=task.superseded_by,
+        )
     return task
 
 

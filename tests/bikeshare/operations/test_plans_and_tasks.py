@@ -203,3 +203,29 @@ def test_operators_racing_on_one_pickup_load_each_bike_once(app, client, network
     truck = client.get("/api/v1/ops/trucks/9", headers=operator.headers).get_json()
     assert truck["load"] == len(set(truck["bike_ids"])) == pickup["planned"]
     assert_one_place_each(app, total)
+
+
+def test_a_new_plan_for_a_truck_supersedes_its_unfinished_stops(app, client, network, operator):
+    placed = network(CROWDED_AND_EMPTY)
+    busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
+    truck = {"truck_id": 11, "station_id": 1, "capacity": 20}
+    first = plan(client, operator, trucks=[truck]).get_json()
+    pickup = next(s for s in first["routes"][0]["stops"] if s["kind"] == "pickup")
+    assert client.post(f"/api/v1/ops/tasks/{pickup['id']}/pickup", json={}, headers=operator.headers).status_code == 200
+    other_truck = plan(client, operator, trucks=[{"truck_id": 12, "station_id": 2, "capacity": 20}]).get_json()
+
+    second = plan(client, operator, trucks=[{**truck, "station_id": pickup["station_id"]}]).get_json()
+    old = client.get(f"{PLANS}/{first['id']}", headers=operator.headers).get_json()
+    stops = {s["id"]: s for s in old["routes"][0]["stops"]}
+    assert stops[pickup["id"]]["status"] == "done" and stops[pickup["id"]]["superseded_by"] is None
+    unfinished = [s for s in stops.values() if s["id"] != pickup["id"]]
+    assert unfinished and all(s["status"] == "superseded" and s["superseded_by"] == second["id"] for s in unfinished)
+    refused = client.post(
+        f"/api/v1/ops/tasks/{unfinished[0]['id']}/{unfinished[0]['kind']}", json={}, headers=operator.headers
+    )
+    assert refused.status_code == 409 and refused.get_json()["plan_id"] == second["id"]
+    # Another truck's plan is untouched, and the new plan's stops are open.
+    kept = client.get(f"{PLANS}/{other_truck['id']}", headers=operator.headers).get_json()
+    assert all(s["status"] == "open" for r in kept["routes"] for s in r["stops"])
+    assert all(s["status"] == "open" for r in second["routes"] for s in r["stops"])
+    assert_one_place_each(app, sum(len(b) for b in placed.values()))
