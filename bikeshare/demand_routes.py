@@ -33,7 +33,7 @@ class StationHourSchema(Schema):
 
 @blp.get("/stations/<int:station_id>/demand")
 @auth_required("operator", "admin")
-@blp.arguments(DemandQuerySchema, location="query")
+@blp.arguments(DemandQuerySchema(), location="query")
 @blp.response(200, StationHourSchema(many=True))
 def station_demand(query, station_id):
     """A station's hourly rentals, returns and empty/full minutes."""

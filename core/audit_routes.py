@@ -28,7 +28,7 @@ class AuditEventSchema(ma.Schema):
 
 @blp.get("/audit-events")
 @auth_required("admin")
-@blp.arguments(AuditQuerySchema, location="query")
+@blp.arguments(AuditQuerySchema(), location="query")
 @blp.response(200, AuditEventSchema(many=True))
 def list_audit_events(query):
     """Latest security events, newest first."""

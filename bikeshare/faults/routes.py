@@ -19,7 +19,7 @@ ops_blp = Blueprint("bike_ops", __name__, url_prefix="/api/v1/ops", description=
 
 @blp.post("/bikes/<string:bike_id>/reports")
 @auth_required()
-@blp.arguments(FaultReportCreateSchema)
+@blp.arguments(FaultReportCreateSchema())
 @blp.response(201, FaultReportSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def report_fault(data, bike_id):
@@ -29,7 +29,7 @@ def report_fault(data, bike_id):
 
 @ops_blp.get("/bikes")
 @auth_required("operator", "admin")
-@ops_blp.arguments(BikeQuerySchema, location="query")
+@ops_blp.arguments(BikeQuerySchema(), location="query")
 @ops_blp.response(200, BikeSchema(many=True))
 def list_bikes(query):
     """Bikes by status and/or station, in id order."""
@@ -47,7 +47,7 @@ def get_bike(bike_id):
 
 @ops_blp.patch("/bikes/<string:bike_id>")
 @auth_required("operator", "admin")
-@ops_blp.arguments(BikeStatusSchema)
+@ops_blp.arguments(BikeStatusSchema())
 @ops_blp.response(200, BikeSchema)
 @ops_blp.alt_response(404, response="NOT_FOUND")
 @ops_blp.alt_response(409, response="CONFLICT")

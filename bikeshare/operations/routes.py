@@ -25,7 +25,7 @@ STAFF = ("operator", "admin")
 
 @blp.get("/demand")
 @auth_required(*STAFF)
-@blp.arguments(DemandQuerySchema, location="query")
+@blp.arguments(DemandQuerySchema(), location="query")
 @blp.response(200, DemandSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def station_demand_rates(query):
@@ -36,7 +36,7 @@ def station_demand_rates(query):
 @blp.post("/rebalancing/plans")
 @auth_required(*STAFF)
 @idempotent
-@blp.arguments(PlanCreateSchema)
+@blp.arguments(PlanCreateSchema())
 @blp.response(201, PlanSchema)
 def create_plan(data):
     """Plan truck routes that move stock toward each station's target; its stops become tasks."""
@@ -55,7 +55,7 @@ def get_plan(plan_id):
 @blp.post("/tasks/<int:task_id>/pickup")
 @auth_required(*STAFF)
 @idempotent
-@blp.arguments(TaskActionSchema)
+@blp.arguments(TaskActionSchema())
 @blp.response(200, TaskSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -67,7 +67,7 @@ def pickup(data, task_id):
 @blp.post("/tasks/<int:task_id>/dropoff")
 @auth_required(*STAFF)
 @idempotent
-@blp.arguments(TaskActionSchema)
+@blp.arguments(TaskActionSchema())
 @blp.response(200, TaskSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -87,7 +87,7 @@ def get_truck(truck_id):
 
 @blp.get("/underused/bikes")
 @auth_required(*STAFF)
-@blp.arguments(UnderusedBikesQuerySchema, location="query")
+@blp.arguments(UnderusedBikesQuerySchema(), location="query")
 @blp.response(200, UnderusedBikeSchema(many=True))
 def underused_bikes(query):
     """Parked bikes that have not moved for `idle_days`, longest idle first (relocation candidates)."""
@@ -96,7 +96,7 @@ def underused_bikes(query):
 
 @blp.get("/underused/stations")
 @auth_required(*STAFF)
-@blp.arguments(UnderusedStationsQuerySchema, location="query")
+@blp.arguments(UnderusedStationsQuerySchema(), location="query")
 @blp.response(200, UnderusedStationsSchema)
 def underused_stations(query):
     """Stations with the lowest turnover per dock over the demand window, lowest first."""

@@ -13,7 +13,7 @@ blp = Blueprint("bike_passes", __name__, url_prefix="/api/v1", description="Bike
 @blp.post("/passes")
 @auth_required()
 @idempotent
-@blp.arguments(PassCreateSchema)
+@blp.arguments(PassCreateSchema())
 @blp.response(201, PassSchema)
 def buy_pass(data):
     """Buy a pass (real Ttareungyi prices, less the rider's eligibility discount)."""

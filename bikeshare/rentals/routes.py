@@ -13,7 +13,7 @@ blp = Blueprint("bike_rentals", __name__, url_prefix="/api/v1", description="Bik
 @blp.post("/rentals")
 @auth_required()
 @idempotent
-@blp.arguments(RentSchema)
+@blp.arguments(RentSchema())
 @blp.response(201, RentalSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -25,7 +25,7 @@ def rent(data):
 @blp.post("/rentals/<int:rental_id>/return")
 @auth_required()
 @idempotent
-@blp.arguments(ReturnSchema)
+@blp.arguments(ReturnSchema())
 @blp.response(200, ReturnedSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -37,7 +37,7 @@ def return_bike(data, rental_id):
 
 @blp.get("/rentals/me")
 @auth_required()
-@blp.arguments(RentalListQuerySchema, location="query")
+@blp.arguments(RentalListQuerySchema(), location="query")
 @blp.response(200, RentalSchema(many=True))
 def my_rentals(query):
     """The rider's rentals, newest first."""

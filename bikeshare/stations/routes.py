@@ -9,7 +9,7 @@ blp = Blueprint("stations", __name__, url_prefix="/api/v1", description="Bike st
 
 
 @blp.get("/stations")
-@blp.arguments(NearestQuerySchema, location="query")
+@blp.arguments(NearestQuerySchema(), location="query")
 @blp.response(200, NearbyStationSchema(many=True))
 def nearest(query):
     """Stations near a point, nearest first, with live bike and dock counts."""

@@ -22,7 +22,7 @@ blp = Blueprint("card_admin", __name__, url_prefix="/api/v1/admin", description=
 
 @blp.post("/facilities")
 @auth_required("admin")
-@blp.arguments(FacilityCreateSchema)
+@blp.arguments(FacilityCreateSchema())
 @blp.response(201, FacilitySchema)
 def create_facility(data):
     """Register a facility and its discount rules."""
@@ -48,7 +48,7 @@ def get_facility(facility_id):
 
 @blp.patch("/facilities/<int:facility_id>")
 @auth_required("admin")
-@blp.arguments(FacilityUpdateSchema)
+@blp.arguments(FacilityUpdateSchema())
 @blp.response(200, FacilitySchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def update_facility(changes, facility_id):
@@ -58,7 +58,7 @@ def update_facility(changes, facility_id):
 
 @blp.post("/facilities/<int:facility_id>/terminals")
 @auth_required("admin")
-@blp.arguments(TerminalCreateSchema)
+@blp.arguments(TerminalCreateSchema())
 @blp.response(201, NewTerminalSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def create_terminal(data, facility_id):
@@ -114,7 +114,7 @@ def list_eligibilities(user_id):
 
 @blp.post("/citizens/<int:user_id>/eligibilities")
 @auth_required("admin")
-@blp.arguments(EligibilityGrantSchema)
+@blp.arguments(EligibilityGrantSchema())
 @blp.response(201, EligibilitySchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def grant_eligibility(data, user_id):

@@ -126,7 +126,7 @@ def revoke_my_membership(facility_id):
 
 @blp.get("/cards/me/visits")
 @auth_required("citizen")
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema(), location="query")
 @blp.response(200, MyVisitSchema(many=True))
 def my_visits(args):
     """Your visits, newest first."""

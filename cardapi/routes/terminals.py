@@ -58,7 +58,7 @@ def terminal_or_admin(view):
 
 @blp.post("/verifications")
 @terminal_key_required
-@blp.arguments(VerificationRequestSchema)
+@blp.arguments(VerificationRequestSchema())
 @blp.response(200, VerificationSchema)
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
@@ -69,7 +69,7 @@ def verify(data, api_key):
 
 @blp.get("/facilities/<int:facility_id>/visits")
 @terminal_or_admin
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema(), location="query")
 @blp.response(200, FacilityVisitSchema(many=True))
 @blp.alt_response(404, response="NOT_FOUND")
 def facility_visits(args, facility_id, terminal):

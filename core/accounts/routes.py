@@ -11,7 +11,7 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Account
 
 
 @blp.post("/auth/register")
-@blp.arguments(RegisterSchema)
+@blp.arguments(RegisterSchema())
 @blp.response(201, UserSchema)
 @blp.alt_response(409, response="CONFLICT")
 def register(data):
@@ -20,7 +20,7 @@ def register(data):
 
 
 @blp.post("/auth/login")
-@blp.arguments(LoginSchema)
+@blp.arguments(LoginSchema())
 @blp.response(200, TokenPairSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
@@ -57,7 +57,7 @@ def me():
 
 @blp.post("/admin/users/<int:user_id>/roles")
 @auth_required("admin")
-@blp.arguments(RoleSchema)
+@blp.arguments(RoleSchema())
 @blp.response(200, UserSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def grant_role(data, user_id):
