@@ -100,7 +100,9 @@ def _measure(name: str, scenario, gunicorn, settings: dict, rate: float | None =
         host,
         port,
         connections=settings["connections"],
-        processes=settings["load_processes"],
+        # At a fixed rate each connection gets its own process: threads of one Python process wait for
+        # each other's GIL, which would count as the server's latency.
+        processes=settings["connections"] if rate else settings["load_processes"],
         duration=settings["duration_s"],
         warmup=settings["warmup_s"],
         server_pid=gunicorn.process.pid,
