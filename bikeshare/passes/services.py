@@ -2,11 +2,11 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from bikeshare.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
 from bikeshare.passes.models import Charge, Pass
-from core.db import UTCDateTime, db, utcnow
+from core.db import HotStatement, UTCDateTime, db, utcnow
 from core.eligibility import active_categories
 from core.errors import InvalidInput
 
@@ -48,7 +48,7 @@ def buy_pass(*, user, kind: str, now: datetime | None = None) -> Pass:
 _passes = Pass.__table__
 _NOW = bindparam("now", type_=UTCDateTime())
 # Columns only, built once: this runs on every rental.
-_USABLE = (
+_USABLE = HotStatement(
     select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes, _passes.c.valid_from)
     .where(
         _passes.c.user_id == bindparam("user_id"),
@@ -60,24 +60,24 @@ _USABLE = (
     .order_by(_passes.c.valid_from.is_(None), _passes.c.ride_minutes.desc(), _passes.c.valid_until.desc())
     .limit(1)
 )
-_START = (
+_START = HotStatement(
     update(_passes)
     .where(_passes.c.id == bindparam("pass_id"), _passes.c.valid_from.is_(None))
     .values(valid_from=_NOW, valid_until=bindparam("until", type_=UTCDateTime()))
 )
 
 
-def usable_pass(*, user_id: int, now: datetime) -> Row | None:
+def usable_pass(*, user_id: int, now: datetime) -> tuple | None:
     """The pass a ride starting now uses (id, kind, ride_minutes, valid_from): a running one first,
     else an unstarted day pass; longest rides first."""
-    return db.session.connection().execute(_USABLE, {"user_id": user_id, "now": now}).first()
+    return _USABLE.first({"user_id": user_id, "now": now})
 
 
-def start_if_unstarted(ride_pass: Pass | Row, *, now: datetime) -> None:
+def start_if_unstarted(ride_pass: Pass | tuple, *, now: datetime) -> None:
     """A day pass's 24 hours start at its first rental."""
     if ride_pass.valid_from is None:
         until = now + timedelta(days=PASS_KINDS[ride_pass.kind].days)
-        db.session.connection().execute(_START, {"pass_id": ride_pass.id, "now": now, "until": until})
+        _START.rowcount({"pass_id": ride_pass.id, "now": now, "until": until})
 
 
 def my_passes(*, user_id: int) -> list[Pass]:
