@@ -54,6 +54,7 @@ class Window:
     def __init__(self, master_pid: int, start_at: float, end_at: float):
         self.master_pid, self.start_at, self.end_at = master_pid, start_at, end_at
         self.seconds: dict[str, float] = {}
+        self.app_processes: list[float] = []  # CPU seconds of each app process (master and workers)
         self._thread = threading.Thread(target=self._measure, daemon=True)
         self._thread.start()
 
@@ -67,11 +68,22 @@ class Window:
         # Per process, so a worker recycled in the window counts from its start (what the one that left
         # spent in the window is lost: a small undercount).
         for pid, (component, spent) in after.items():
-            earlier = before.get(pid, (component, 0.0))[1]
-            self.seconds[component] = self.seconds.get(component, 0.0) + spent - earlier
+            used = spent - before.get(pid, (component, 0.0))[1]
+            self.seconds[component] = self.seconds.get(component, 0.0) + used
+            if component == "app":
+                self.app_processes.append(used)
 
     def cores(self) -> dict[str, float]:
         """Cores each component used on average over the window ({} where /proc is missing)."""
         self._thread.join()
         span = self.end_at - self.start_at
         return {name: round(seconds / span, 3) for name, seconds in self.seconds.items()}
+
+    def busiest_app_process(self) -> float | None:
+        """Cores the busiest app process used: near 1 while others idle, the load sits on one worker.
+
+        gunicorn's threaded workers each accept connections until they hold many, so a few long-lived
+        connections can all land on one worker, which then has one core however many are free.
+        """
+        self._thread.join()
+        return round(max(self.app_processes) / (self.end_at - self.start_at), 3) if self.app_processes else None

@@ -172,6 +172,7 @@ def run(
         "units_per_s": units / duration,
         # Cores used in the measured window: the load processes' are taken from the server.
         "cores": {**window.cores(), "load generator": round(sum(p["cpu_seconds"] for p in parts) / duration, 3)},
+        "busiest_worker_cores": window.busiest_app_process(),
     }
     if latencies.size:
         p50, p95, p99 = np.percentile(latencies, [50, 95, 99])

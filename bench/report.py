@@ -85,7 +85,9 @@ def _cpu_row(name: str, s: dict) -> str:
     per_request = [1000 * cores.get(component, 0.0) / max(s["throughput"], 1e-9) for component in COMPONENTS]
     cells = " | ".join(f"{ms:.2f}" for ms in per_request)
     idle = max(0.0, s["machine_cores"] - sum(cores.values()))
-    return f"| {name} | {cells} | {sum(per_request):.2f} | {idle:.2f} |"
+    busiest = s.get("busiest_worker_cores")
+    busiest_text = "-" if busiest is None else f"{busiest:.2f} of {cores.get('app', 0):.2f}"
+    return f"| {name} | {cells} | {sum(per_request):.2f} | {idle:.2f} | {busiest_text} |"
 
 
 def markdown(results: dict) -> str:
@@ -122,12 +124,13 @@ def markdown(results: dict) -> str:
             "",
             "## Where the cores go (CPU ms per request, measured window, from /proc)",
             "",
-            "| scenario | " + " | ".join(COMPONENTS) + " | total | idle cores |",
-            "|---|" + "---|" * (len(COMPONENTS) + 2),
+            "| scenario | " + " | ".join(COMPONENTS) + " | total | idle cores | busiest worker, cores of the app's |",
+            "|---|" + "---|" * (len(COMPONENTS) + 3),
             *(_cpu_row(name, {**s, "machine_cores": setup["cpus"]}) for name, s in split),
             "",
             f"The closed loop keeps the {setup['cpus']} cores busy, so throughput ≈ cores / total: a target "
-            "needs the total per request to fit (1,000/s on 2 cores leaves 2 ms for everything).",
+            "needs the total per request to fit (1,000/s on 2 cores leaves 2 ms for everything). A busiest "
+            "worker near 1 core with cores idle means the connections sat on one worker.",
         ]
     lines += METHOD
     profiled = {name: s["profile"] for name, s in results["scenarios"].items() if s.get("profile")}
