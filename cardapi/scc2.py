@@ -64,6 +64,7 @@ class Claim:
     signature: bytes
 
     def signed_by(self, device_key: ec.EllipticCurvePublicKey) -> bool:
+        # The key id is signed too; comparing it first only spares an ECDSA verification for a replaced key.
         if not hmac.compare_digest(self.device_key_id, device_key_id(device_key)):
             return False
         r, s = int.from_bytes(self.signature[:32]), int.from_bytes(self.signature[32:])

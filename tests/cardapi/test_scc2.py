@@ -3,6 +3,7 @@
 import base64
 import dataclasses
 import random
+from pathlib import Path
 
 import pytest
 import qrcode
@@ -247,3 +248,27 @@ def test_random_input_raises_only_the_domain_error(ring, device, card_number):
     for sample in samples:
         with pytest.raises(scc2.Scc2Error):
             scc2.open_payload(sample, ring=ring)
+
+
+EXAMPLE_SERVICE_KEY = "2026a:cD+ipBxv0HIdj1F62ZUYnX9ZOheAK6cfn3mkFELuYDE="
+EXAMPLE_DEVICE_SPKI = (
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE0GVQ7kkOeISiYjff0ko07kTrQxv/rgXz73NN"
+    "bIZE56jccsQcHQxzCE9HaNPd4b9vQI5w0Aty7rTMuGmLMjb/uQ=="
+)
+EXAMPLE_TEXT = (
+    "SCC2:042J4C1I6PGG6ARV222JO2T0SF2M91ETEH9AO0G8JSOPKN3BI4FED8B2B85DKK1ORJR1TRU7C3FH"
+    "VH4NPAAUPKD6J6N680TD5G6LGS2O012KQAMB7HDVLJ9C7SR69OFH0UEK1SE676044GHVEAUFDK4JN2S7"
+    "4Q9CHLPUVECDREBHS7PG3JAQTU3CQC3IS7LH3HHK99JNF988FOSGD7EL3GL7EDTO7T87GTBDTOG"
+)
+
+
+def test_documented_example_opens_to_its_card_step_and_device():
+    ring = scc2.KeyRing.from_setting(EXAMPLE_SERVICE_KEY)
+    documented = "".join(Path(scc2.__file__).with_name("SCC2.md").read_text().split())  # the doc wraps the text
+
+    claim = scc2.open_payload(EXAMPLE_TEXT, ring=ring)
+
+    assert (claim.card_number, claim.step) == ("9410123456789010", 59_000_000)
+    assert claim.signed_by(scc2.load_device_key(EXAMPLE_DEVICE_SPKI))
+    assert ring.public_key()["public_key"] in documented
+    assert EXAMPLE_TEXT in documented
