@@ -125,3 +125,27 @@ def test_browser_payload_is_refused_for_another_device_and_after_one_changed_cha
     assert not scc2.open_payload(made["payload"], ring=ring).signed_by(scc2.load_device_key(other["spki"]))
     with pytest.raises(scc2.Scc2Error):
         scc2.open_payload(altered, ring=ring)
+
+
+def test_client_refuses_inputs_outside_the_format_and_computes_steps_like_scc1(page, ring):
+    refusals = page.evaluate(
+        """async (serviceKey) => {
+            const client = await import("/js/scc2.js");
+            const deviceKey = await client.createDeviceKey();
+            const attempts = [
+                {cardNumber: "941012345678901", step: 1, serviceKey},
+                {cardNumber: "9410123456789010", step: -1, serviceKey},
+                {cardNumber: "9410123456789010", step: 1.5, serviceKey},
+                {cardNumber: "9410123456789010", step: 1, serviceKey: {...serviceKey, kid: "much-too-long"}},
+            ];
+            const names = [];
+            for (const attempt of attempts) {
+                try { await client.buildPayload({...attempt, deviceKey}); names.push("built"); }
+                catch (error) { names.push(error.name); }
+            }
+            return {names, step: client.currentStep(30, 1_770_000_029_999)};
+        }""",
+        ring.public_key(),
+    )
+
+    assert refusals == {"names": ["RangeError"] * 4, "step": 1_770_000_029_999 // 1000 // 30}
