@@ -58,6 +58,7 @@ class BaseConfig:
     # Failures per (account, client address) are free up to this many, then each waits twice as long
     # as the one before (1 s, 2 s, 4 s ... up to the maximum); a success from that address resets them.
     LOGIN_FREE_FAILURES = 3
+    LOGIN_FIRST_DELAY_SECONDS = 1
     LOGIN_DELAY_MAX_SECONDS = 900
     LOGIN_FAILURE_MEMORY_SECONDS = 86400  # how long a pair's failures are remembered
     # The ceiling across all addresses: failures per account per window, after which only addresses the

@@ -7,6 +7,7 @@ from core.accounts import passwords, services, sessions
 from core.accounts.schemas import (
     LoginSchema,
     PasswordChangeSchema,
+    PasswordResetAcceptedSchema,
     PasswordResetRequestSchema,
     PasswordResetSchema,
     RegisterSchema,
@@ -76,11 +77,12 @@ def change_password(data):
 
 @blp.post("/auth/password-reset")
 @blp.arguments(PasswordResetRequestSchema())
-@blp.response(202)
+@blp.response(202, PasswordResetAcceptedSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def request_password_reset(data):
     """Mail a one-time reset token to the address, if it has an account (the answer is the same either way)."""
     passwords.request_password_reset(**data, client_address=request.remote_addr)
+    return {"detail": "If an account has this address, a reset token is on its way to it."}
 
 
 @blp.post("/auth/password-reset/confirm")

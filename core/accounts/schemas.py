@@ -47,6 +47,10 @@ class PasswordResetRequestSchema(ma.Schema):
     email = ma.fields.String(required=True, validate=validate.Length(min=1, max=254))
 
 
+class PasswordResetAcceptedSchema(ma.Schema):
+    detail = ma.fields.String(required=True)
+
+
 class PasswordResetSchema(ma.Schema):
     token = ma.fields.String(
         required=True, validate=validate.Length(min=1, max=100), metadata={"description": "The token from the mail"}

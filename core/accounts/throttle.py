@@ -34,6 +34,7 @@ def login_audit_subject(email: str) -> str:
 @dataclass(frozen=True)
 class LoginThrottle:
     free_failures: int
+    first_delay: int
     max_delay: int
     memory_seconds: int
     known_address_seconds: int
@@ -45,6 +46,7 @@ class LoginThrottle:
         config = current_app.config
         return cls(
             free_failures=config["LOGIN_FREE_FAILURES"],
+            first_delay=config["LOGIN_FIRST_DELAY_SECONDS"],
             max_delay=config["LOGIN_DELAY_MAX_SECONDS"],
             memory_seconds=config["LOGIN_FAILURE_MEMORY_SECONDS"],
             known_address_seconds=config["LOGIN_KNOWN_ADDRESS_SECONDS"],
@@ -63,9 +65,9 @@ class LoginThrottle:
         )
 
     def delay_after(self, failures: int) -> int:
-        """Seconds the pair waits after its `failures`-th failure: 0 while free, then 1, 2, 4 ... capped."""
+        """Seconds the pair waits after its `failures`-th failure: 0 while free, then doubling from the first."""
         excess = failures - self.free_failures
-        return 0 if excess <= 0 else min(self.max_delay, 2 ** min(excess - 1, 30))
+        return 0 if excess <= 0 else min(self.max_delay, self.first_delay * 2 ** min(excess - 1, 30))
 
     def check(self, *, email: str, address: str) -> None:
         """Count the attempt against its address; 429 while the pair waits or the account is over its ceiling."""
