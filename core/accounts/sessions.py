@@ -208,7 +208,10 @@ def check_session(payload: dict) -> frozenset[str]:
         return _check_in_database(user_id, family_id)
     if mirrored_at is None or _mirror_behind(float(mirrored_at)):
         roles = _check_in_database(user_id, family_id)
-        refill_mirror()
+        try:
+            refill_mirror()
+        except redis.exceptions.RedisError:
+            log.warning("redis unavailable while refilling revocations; the next request tries again")
         return roles
     if family_revoked:
         raise _revoked()
