@@ -24,6 +24,9 @@ SECRETS_AND_URLS = (
     "REDIS_URL",
 )
 
+# Outgoing mail (password reset), read from the environment; see BaseConfig.
+MAIL_SETTINGS = ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_SENDER", "MAIL_OUTBOX")
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the chosen environment."""
@@ -48,11 +51,39 @@ class BaseConfig:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
 
-    # Login attempts per client address per window, and failed logins per account per window.
+    # --- accounts: login throttling, registration limit, refresh grace, password reset, mail ---
+    # Every login attempt from one client address counts against this limit per window.
     LOGIN_LIMIT_PER_ADDRESS = 30
     LOGIN_ADDRESS_WINDOW_SECONDS = 60
-    LOGIN_FAILURES_PER_ACCOUNT = 5
-    LOGIN_FAILURE_WINDOW_SECONDS = 900
+    # Failures per (account, client address) are free up to this many, then each waits twice as long
+    # as the one before (1 s, 2 s, 4 s ... up to the maximum); a success from that address resets them.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_FIRST_DELAY_SECONDS = 1
+    LOGIN_DELAY_MAX_SECONDS = 900
+    LOGIN_FAILURE_MEMORY_SECONDS = 86400  # how long a pair's failures are remembered
+    # The ceiling across all addresses: failures per account per window, after which only addresses the
+    # owner logged in from before (within LOGIN_KNOWN_ADDRESS_SECONDS) may try.
+    LOGIN_FAILURES_PER_ACCOUNT = 100
+    LOGIN_FAILURE_WINDOW_SECONDS = 3600
+    LOGIN_KNOWN_ADDRESS_SECONDS = 30 * 86400
+    REGISTRATIONS_PER_ADDRESS = 10
+    REGISTRATION_WINDOW_SECONDS = 3600
+    # A refresh retried within this many seconds gets the pair the first call got (phones, two tabs).
+    REFRESH_GRACE_SECONDS = 20
+    # How often each process asks the database whether Redis missed a revocation while it was down.
+    REVOCATION_SYNC_SECONDS = 10
+    PASSWORD_RESET_TOKEN_MINUTES = 30
+    PASSWORD_RESETS_PER_ADDRESS = 10  # reset requests per client address per hour (429 beyond)
+    PASSWORD_RESETS_PER_ACCOUNT = 3  # reset mails per account per hour (silently none beyond)
+    # Outgoing mail: SMTP when SMTP_HOST is set; otherwise mail goes to the log and to MAIL_OUTBOX
+    # (JSON lines; default instance/outbox.jsonl), which is what development and the tests read.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    MAIL_SENDER = "no-reply@example.com"
+    MAIL_OUTBOX: str | None = None
 
     # Reverse proxies in front of the app (nginx in docker/): their X-Forwarded-For is trusted that deep,
     # so rate limits and the audit log see the client's address rather than the proxy's.
@@ -101,11 +132,14 @@ class BaseConfig:
     def from_environment(cls) -> dict:
         """The settings of this class, overridden by the environment variables of the same name."""
         settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
-        for name in (*SECRETS_AND_URLS, "LOG_LEVEL", "GBFS_FEED_CONTACT_EMAIL"):
+        for name in (*SECRETS_AND_URLS, *MAIL_SETTINGS, "LOG_LEVEL", "GBFS_FEED_CONTACT_EMAIL"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
-        if os.environ.get("PROXY_COUNT"):
-            settings["PROXY_COUNT"] = int(os.environ["PROXY_COUNT"])
+        for name in ("PROXY_COUNT", "SMTP_PORT"):
+            if os.environ.get(name):
+                settings[name] = int(os.environ[name])
+        if os.environ.get("SMTP_STARTTLS"):
+            settings["SMTP_STARTTLS"] = os.environ["SMTP_STARTTLS"].lower() not in ("0", "false", "no")
         return settings
 
     @classmethod
@@ -123,6 +157,8 @@ class TestingConfig(BaseConfig):
     # Cheap hashing keeps the suite fast; the algorithm and code path are the production ones.
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
+    # The suite registers many accounts from one test client; the limit's own tests lower it again.
+    REGISTRATIONS_PER_ADDRESS = 100_000
 
 
 class ProductionConfig(BaseConfig):

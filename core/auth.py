@@ -52,7 +52,7 @@ current_user: Principal = LocalProxy(lambda: g.principal)  # type: ignore[assign
 
 def authenticate(*, refresh: bool = False, fresh: bool = False) -> Principal:
     """Verify the request's bearer token (signature, expiry, revocation) and remember who it names."""
-    from core.accounts.services import check_session
+    from core.accounts.sessions import check_session
 
     verify_jwt_in_request(refresh=refresh, fresh=fresh)
     payload = get_jwt()

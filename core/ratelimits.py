@@ -1,8 +1,8 @@
-"""Fixed-window counters in Redis, shared by every instance: the login limits.
+"""Fixed-window counters in Redis, shared by every instance: login, registration and reset limits.
 
 A window is a Redis key per (limit, subject, window number) that expires with its window, so
-nothing needs cleaning up. Only login is limited this way; terminals have their own counter inside
-the verification script (cardapi.services.terminals), which costs no extra round trip.
+nothing needs cleaning up. Terminals have their own counter inside the verification script
+(cardapi.services.terminals), which costs no extra round trip.
 """
 
 import hashlib
@@ -20,30 +20,24 @@ class Limit:
     seconds: int
     detail: str  # what the 429 says
 
-    def _window(self, subject: str) -> tuple[str, int]:
+    def window(self, subject: str) -> tuple[str, int]:
         """The window's Redis key and the seconds until the next window opens."""
         now = time.time()
         index = int(now // self.seconds)
         return f"ratelimit:{self.name}:{subject}:{index}", max(1, int((index + 1) * self.seconds - now))
 
-    def _refuse(self, retry_after: int) -> TooManyRequests:
+    def refuse(self, retry_after: int) -> TooManyRequests:
         return TooManyRequests(self.detail, slug="rate-limited", headers={"Retry-After": str(retry_after)})
 
     def hit(self, subject: str) -> None:
         """Count one attempt; 429 once the window holds more than `count`."""
-        key, retry_after = self._window(subject)
+        key, retry_after = self.window(subject)
         if self._add_one(key) > self.count:
-            raise self._refuse(retry_after)
-
-    def check(self, subject: str) -> None:
-        """429 if the window already holds `count` (without counting this attempt)."""
-        key, retry_after = self._window(subject)
-        if int(get_redis().get(key) or 0) >= self.count:
-            raise self._refuse(retry_after)
+            raise self.refuse(retry_after)
 
     def count_one(self, subject: str) -> None:
         """Count one event (a failed login) in the current window."""
-        self._add_one(self._window(subject)[0])
+        self._add_one(self.window(subject)[0])
 
     def _add_one(self, key: str) -> int:
         # The window's key is created with its expiry, then counted: one round trip, and no key lives on.

@@ -46,7 +46,11 @@ class RefreshToken(db.Model):
     """One issued refresh token. A login starts a family; each refresh adds a member and uses the last."""
 
     __tablename__ = "refresh_tokens"
-    __table_args__ = (Index("ix_refresh_tokens_family_id", "family_id"),)
+    __table_args__ = (
+        Index("ix_refresh_tokens_family_id", "family_id"),
+        # Re-mirroring revocations into an emptied Redis reads the recent ones.
+        Index("ix_refresh_tokens_revoked_at", "revoked_at"),
+    )
 
     jti: Mapped[str] = mapped_column(String(36), primary_key=True)
     family_id: Mapped[str] = mapped_column(String(36))
@@ -55,3 +59,29 @@ class RefreshToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordResetToken(db.Model):
+    """A one-time password reset token; only its SHA-256 is kept, so the table cannot reset anyone."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RedisWriteFailure(db.Model):
+    """A revocation or role change that reached the database but not Redis (Redis was down).
+
+    Every process compares the newest of these with the time Redis was last mirrored, and mirrors
+    again when Redis is behind: a revocation made during an outage is not forgotten when Redis returns.
+    """
+
+    __tablename__ = "redis_write_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -38,6 +38,26 @@ class LoginSchema(ma.Schema):
     password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
 
 
+class PasswordChangeSchema(ma.Schema):
+    current_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
+class PasswordResetRequestSchema(ma.Schema):
+    email = ma.fields.String(required=True, validate=validate.Length(min=1, max=254))
+
+
+class PasswordResetAcceptedSchema(ma.Schema):
+    detail = ma.fields.String(required=True)
+
+
+class PasswordResetSchema(ma.Schema):
+    token = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=100), metadata={"description": "The token from the mail"}
+    )
+    new_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
 class TokenPairSchema(ma.Schema):
     access_token = ma.fields.String(required=True)
     refresh_token = ma.fields.String(required=True)
