@@ -2,9 +2,7 @@
 
 from datetime import UTC, datetime
 
-import psycopg
 from flask_sqlalchemy import SQLAlchemy
-from psycopg.rows import namedtuple_row
 from sqlalchemy import DateTime, MetaData, create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -109,6 +107,9 @@ class HotStatement:
         connection = db.session.connection()
         if connection.dialect.name != "postgresql":
             return read_result(connection.execute(self.statement, params))
+        import psycopg  # loaded already by the PostgreSQL engine; development on SQLite never needs it
+        from psycopg.rows import namedtuple_row
+
         sql, defaults = self._compile(connection.dialect, params)
         driver = connection.connection.driver_connection
         cursor = driver.cursor(row_factory=namedtuple_row)
@@ -138,6 +139,15 @@ class HotStatement:
             defaults = {k: v for k, v in expanded.parameters.items() if k not in names}
             self._compiled[names] = (expanded.statement, defaults)
         return self._compiled[names]
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may be retried.
+_LOST_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Whether the database aborted the transaction for a concurrent one (a retry may succeed)."""
+    return getattr(error.orig, "sqlstate", None) in _LOST_RACE_SQLSTATES
 
 
 def sqlalchemy_url(database_url: str) -> str:
