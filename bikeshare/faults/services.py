@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import distinct, func, select, update
 
 from bikeshare.faults.models import FaultReport
-from bikeshare.models import Bike, Station
+from bikeshare.stations.models import Bike, Station
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound

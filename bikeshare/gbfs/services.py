@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from bikeshare.gbfs import catalogue, feeds
-from bikeshare.models import Bike, Station
+from bikeshare.stations.models import Bike, Station
 from core.db import db
 from core.errors import NotFound
 from core.redis import get_redis

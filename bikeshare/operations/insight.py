@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy import func, select
 
-from bikeshare.demand import StationHourStat
-from bikeshare.models import Bike, Station
+from bikeshare.demand.services import StationHourStat
 from bikeshare.operations.network import DAY_TYPES, history_window, load_network, load_rates
+from bikeshare.stations.models import Bike, Station
 from core.db import db, utcnow
 from core.errors import NotFound
 

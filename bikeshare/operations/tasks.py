@@ -9,9 +9,9 @@ partly; the task records how many were really moved.
 
 from sqlalchemy import func, select
 
-from bikeshare import demand
-from bikeshare.models import Bike, Station
+from bikeshare.demand import services as demand
 from bikeshare.operations.models import Task, Truck
+from bikeshare.stations.models import Bike, Station
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotFound

@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bikeshare.demand import StationHourStat
-from bikeshare.models import Station
+from bikeshare.demand.services import StationHourStat
 from bikeshare.operations.models import Trip
+from bikeshare.stations.models import Station
 from core.db import db
 from core.timezones import SEOUL
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select, update
 
-from bikeshare.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
+from bikeshare.passes.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
 from bikeshare.passes.models import Charge, Pass
 from core.db import HotStatement, UTCDateTime, db, utcnow
 from core.eligibility import active_categories

@@ -10,13 +10,13 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bikeshare import demand
-from bikeshare.fares import Fare, fare, missing_after
-from bikeshare.models import Bike
+from bikeshare.demand import services as demand
 from bikeshare.passes import services as passes
+from bikeshare.passes.fares import Fare, fare, missing_after
 from bikeshare.passes.models import Charge
 from bikeshare.rentals import statements
 from bikeshare.rentals.models import Rental
+from bikeshare.stations.models import Bike
 from bikeshare.stations.services import nearest_stations
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound

@@ -7,9 +7,9 @@ need; a bike is taken by an UPDATE whose subquery skips bikes another transactio
 
 from sqlalchemy import bindparam, case, select, update
 
-from bikeshare.demand import StationState
-from bikeshare.models import Bike, Station
+from bikeshare.demand.services import StationState
 from bikeshare.rentals.models import Rental
+from bikeshare.stations.models import Bike, Station
 from core.db import HotStatement, UTCDateTime
 
 _stations, _bikes, _rentals = Station.__table__, Bike.__table__, Rental.__table__

@@ -2,8 +2,8 @@
 
 from sqlalchemy import bindparam, select
 
-from bikeshare.models import Station
 from bikeshare.stations import geo
+from bikeshare.stations.models import Station
 from core.db import db
 from core.errors import NotFound
 from core.redis import get_redis

@@ -16,7 +16,7 @@ from sqlalchemy import Float, ForeignKey, Integer, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bikeshare.models import Station
+from bikeshare.stations.models import Station
 from core.db import HotStatement, UTCDateTime, db
 
 HOUR = timedelta(hours=1)
