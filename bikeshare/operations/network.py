@@ -14,7 +14,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
-from bikeshare.demand.services import StationHourStat
+from bikeshare.demand.models import StationHourStat
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.model import StationNetwork
 from bikeshare.stations.models import Station

@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, update
 
 from bikeshare.gbfs import services as gbfs_services
 from bikeshare.stations import services as stations_services
-from bikeshare.stations.models import Bike, Station
+from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import db, utcnow
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data")
@@ -114,7 +114,7 @@ def setup_city(*, stations_path: str = STATIONS_FILE, snapshot_path: str = SNAPS
                 {
                     "id": f"SPB-{number:05d}",
                     "kind": kind,
-                    "status": "available",
+                    "status": BikeStatus.AVAILABLE,
                     "station_id": station_id,
                     "last_moved_at": now,
                     "needs_repair": False,
