@@ -58,7 +58,7 @@ class Station(db.Model):
     bikes_parked: Mapped[int] = mapped_column(Integer, default=0)
     bikes_available: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Demand records: the empty/full state the counters show has held since this moment (see demand.py).
+    # Demand records: the empty/full state the counters show has held since this moment (see demand/services.py).
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
 
     # The station's rules, each usable on an instance and in SQL (ORM queries, hot statements, GBFS).
