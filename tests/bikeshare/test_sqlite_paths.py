@@ -1,9 +1,10 @@
-"""Rent and return on SQLite (what `make run` uses), whose statements differ from PostgreSQL's."""
+"""Rent, return and trip import on SQLite (what `make run` uses), whose statements differ from PostgreSQL's."""
 
 import pytest
 
 from tests.bikeshare.conftest import sql
 from tests.bikeshare.helpers import give_back, place_network, rent, rider
+from tests.bikeshare.operations.test_trip_import import DATA, counts, run
 
 
 @pytest.fixture
@@ -34,3 +35,16 @@ def test_on_sqlite_a_return_books_the_minutes_the_station_stood_empty_before_it(
     assert empty == pytest.approx(150, abs=0.1)  # empty from the rental to the return, not after it
     [(parked, available)] = sql(sqlite_app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = 101")
     assert (parked, available) == (1, 1)
+
+
+def test_on_sqlite_trips_are_imported_once_and_counted_into_demand(sqlite_app):
+    loaded = sqlite_app.test_cli_runner().invoke(args=["bikeshare", "import-stations"])
+    assert loaded.exit_code == 0, loaded.output
+    first, _ = run(sqlite_app, DATA / "seoul_trips_sample.csv")
+    assert first["imported"] > 11_900
+    trips, rentals, returns, rent_known, return_known = counts(sqlite_app)
+    assert trips == first["imported"] and (rentals, returns) == (rent_known, return_known)
+
+    again, _ = run(sqlite_app, DATA / "seoul_trips_sample.csv")
+    assert again["imported"] == 0 and again["already imported"] == first["imported"]
+    assert counts(sqlite_app) == (trips, rentals, returns, rent_known, return_known)
