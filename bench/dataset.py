@@ -61,7 +61,7 @@ def load_citizens(count: int, *, seed: int = 1) -> float:
 
 def setup_city(bike_target: int) -> dict:
     """Stations and fleet through the bike share's service, topped up to `bike_target` bikes."""
-    from bikeshare import city
+    from bikeshare.stations import city
 
     started = time.perf_counter()
     city.setup_city()

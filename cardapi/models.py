@@ -1,6 +1,7 @@
 """Cards, facilities, their terminals, visits and membership epochs."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -16,10 +17,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, enum_check, partial_index, utcnow
 
-CARD_STATUSES = ("active", "suspended", "revoked")
-FACILITY_KINDS = ("library", "sports", "culture", "parking", "other")
+
+class CardStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+class FacilityKind(StrEnum):
+    LIBRARY = "library"
+    SPORTS = "sports"
+    CULTURE = "culture"
+    PARKING = "parking"
+    OTHER = "other"
+
+
+# For validators and messages.
+CARD_STATUSES = tuple(CardStatus)
+FACILITY_KINDS = tuple(FacilityKind)
 
 
 class Card(db.Model):
@@ -27,23 +44,17 @@ class Card(db.Model):
 
     __tablename__ = "cards"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'suspended', 'revoked')", name="known_status"),
+        enum_check("status", CardStatus, name="known_status"),
         CheckConstraint("digits BETWEEN 6 AND 10", name="digits_range"),
         CheckConstraint("period > 0", name="period_positive"),
         # One card per citizen that is not revoked: a revoked card frees the citizen to get a new one.
-        Index(
-            "uq_cards_one_live_per_user",
-            "user_id",
-            unique=True,
-            postgresql_where=text("status <> 'revoked'"),
-            sqlite_where=text("status <> 'revoked'"),
-        ),
+        partial_index("uq_cards_one_live_per_user", "user_id", where=f"status <> '{CardStatus.REVOKED}'", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     card_number: Mapped[str] = mapped_column(String(16), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    status: Mapped[str] = mapped_column(String(12), default=CardStatus.ACTIVE)
     # The TOTP secret, AES-GCM encrypted; the associated data names the card and the secret version.
     secret_key_id: Mapped[str] = mapped_column(String(40))
     secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
@@ -63,9 +74,7 @@ class Card(db.Model):
 
 class Facility(db.Model):
     __tablename__ = "facilities"
-    __table_args__ = (
-        CheckConstraint("kind IN ('library', 'sports', 'culture', 'parking', 'other')", name="known_kind"),
-    )
+    __table_args__ = (enum_check("kind", FacilityKind, name="known_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

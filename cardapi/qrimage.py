@@ -1,16 +1,16 @@
-"""QR images of a payload, as PNG or SVG."""
+"""QR images of a payload, as PNG or SVG.
+
+qrcode (and Pillow behind it) load on the first image, not when the app starts.
+"""
 
 import io
 
-import qrcode
-import qrcode.image.svg
 
-# Medium error correction survives a scuffed or glary phone screen without making the code dense.
-_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
+def _code(payload: str, **kwargs):
+    import qrcode
 
-
-def _code(payload: str, **kwargs) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=_ERROR_CORRECTION, box_size=8, border=4, **kwargs)
+    # Medium error correction survives a scuffed or glary phone screen without making the code dense.
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4, **kwargs)
     code.add_data(payload)
     code.make(fit=True)
     return code
@@ -23,6 +23,8 @@ def png(payload: str) -> bytes:
 
 
 def svg(payload: str) -> bytes:
+    import qrcode.image.svg
+
     buffer = io.BytesIO()
     _code(payload, image_factory=qrcode.image.svg.SvgPathImage).make_image().save(buffer)
     return buffer.getvalue()

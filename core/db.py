@@ -1,11 +1,12 @@
 """The SQLAlchemy session, the declarative base and the column types every package shares."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
-import psycopg
 from flask_sqlalchemy import SQLAlchemy
-from psycopg.rows import namedtuple_row
-from sqlalchemy import DateTime, MetaData, create_engine, event, make_url, text
+from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, create_engine, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
@@ -29,6 +30,45 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
+class Database(StrEnum):
+    """The databases the app runs on: PostgreSQL in production and tests, SQLite for `make run`.
+
+    Every difference between them is decided through `database()` and the helpers below.
+    """
+
+    POSTGRESQL = "postgresql"
+    SQLITE = "sqlite"
+
+
+def database(bind=None) -> Database:
+    """The database the session talks to, or the one of `bind` (an engine, a connection or a dialect)."""
+    target = db.session.get_bind() if bind is None else bind
+    return Database(getattr(target, "dialect", target).name)
+
+
+def insert_on_conflict(table, *, on: Database | None = None):
+    """An INSERT that takes `on_conflict_do_update/do_nothing` (the same API on both databases)."""
+    dialects = {Database.POSTGRESQL: postgresql, Database.SQLITE: sqlite}
+    return dialects[on or database()].insert(table)
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching `where` only, on both databases."""
+    condition = text(where)
+    return Index(name, *columns, unique=unique, postgresql_where=condition, sqlite_where=condition)
+
+
+def sql_in(column: str, values: Iterable[str]) -> str:
+    """`column IN ('a', 'b')` for a check constraint's text, from an enum (or a subset of its members)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({listed})"
+
+
+def enum_check(column: str, values: Iterable[str], *, name: str) -> CheckConstraint:
+    """The check constraint that keeps `column` to an enum's values (the enum is the one list of them)."""
+    return CheckConstraint(sql_in(column, values), name=name)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -44,7 +84,7 @@ class UTCDateTime(TypeDecorator):
             if value.tzinfo is None:
                 raise ValueError("naive datetime given for a UTC column")
             value = value.astimezone(UTC)
-            if dialect.name == "sqlite":
+            if database(dialect) == Database.SQLITE:
                 value = value.replace(tzinfo=None)
         return value
 
@@ -107,8 +147,11 @@ class HotStatement:
 
     def _run(self, params: dict, read_cursor, read_result):
         connection = db.session.connection()
-        if connection.dialect.name != "postgresql":
+        if database(connection) != Database.POSTGRESQL:
             return read_result(connection.execute(self.statement, params))
+        import psycopg  # loaded already by the PostgreSQL engine; development on SQLite never needs it
+        from psycopg.rows import namedtuple_row
+
         sql, defaults = self._compile(connection.dialect, params)
         driver = connection.connection.driver_connection
         cursor = driver.cursor(row_factory=namedtuple_row)
@@ -138,6 +181,15 @@ class HotStatement:
             defaults = {k: v for k, v in expanded.parameters.items() if k not in names}
             self._compiled[names] = (expanded.statement, defaults)
         return self._compiled[names]
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may be retried.
+_LOST_RACE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_race(error: DBAPIError) -> bool:
+    """Whether the database aborted the transaction for a concurrent one (a retry may succeed)."""
+    return getattr(error.orig, "sqlstate", None) in _LOST_RACE_SQLSTATES
 
 
 def sqlalchemy_url(database_url: str) -> str:

@@ -5,25 +5,35 @@ each with an optional expiry.
 """
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, enum_check, utcnow
 from core.timezones import SEOUL
 
 SENIOR_AGE = 65
-GRANTED_CATEGORIES = ("disabled", "national_merit", "multi_child", "low_income")
-CATEGORIES = ("senior", *GRANTED_CATEGORIES)
+
+
+class Category(StrEnum):
+    SENIOR = "senior"
+    DISABLED = "disabled"
+    NATIONAL_MERIT = "national_merit"
+    MULTI_CHILD = "multi_child"
+    LOW_INCOME = "low_income"
+
+
+CATEGORIES = tuple(Category)
+# Every category but `senior`, which the birth date decides: these are stored as grants.
+GRANTED_CATEGORIES = tuple(category for category in Category if category != Category.SENIOR)
 
 
 class Eligibility(db.Model):
     __tablename__ = "eligibilities"
     __table_args__ = (
         UniqueConstraint("user_id", "category", name="uq_eligibilities_user_category"),
-        CheckConstraint(
-            "category IN ('disabled', 'national_merit', 'multi_child', 'low_income')", name="granted_category"
-        ),
+        enum_check("category", GRANTED_CATEGORIES, name="granted_category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

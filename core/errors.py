@@ -10,12 +10,11 @@ import logging
 
 import redis
 from flask import Flask, current_app, g, json, request
-from psycopg import errors as pg_errors
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from werkzeug.exceptions import HTTPException
 
-from core.db import db
+from core.db import db, lost_a_race
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -146,7 +145,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBInterfaceError)
     def _database_down(error):
-        if isinstance(getattr(error, "orig", None), (pg_errors.DeadlockDetected, pg_errors.SerializationFailure)):
+        if lost_a_race(error):
             db.session.rollback()
             return problem(
                 409,

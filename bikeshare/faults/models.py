@@ -1,29 +1,32 @@
 """A rider's fault report on a bike, open until an operator puts the bike back in service."""
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, enum_check, partial_index, utcnow
 
-FAULT_KINDS = ("brakes", "chain", "tyre", "light", "other")
-_OPEN = text("resolved_at IS NULL")
+
+class FaultKind(StrEnum):
+    BRAKES = "brakes"
+    CHAIN = "chain"
+    TYRE = "tyre"
+    LIGHT = "light"
+    OTHER = "other"
+
+
+FAULT_KINDS = tuple(FaultKind)  # for validators
 
 
 class FaultReport(db.Model):
     __tablename__ = "bike_fault_reports"
     __table_args__ = (
-        CheckConstraint("kind IN ('brakes', 'chain', 'tyre', 'light', 'other')", name="known_kind"),
+        enum_check("kind", FaultKind, name="known_kind"),
         # A rider's repeated report of the same fault counts once.
-        Index(
-            "uq_bike_fault_reports_open",
-            "bike_id",
-            "user_id",
-            "kind",
-            unique=True,
-            postgresql_where=_OPEN,
-            sqlite_where=_OPEN,
+        partial_index(
+            "uq_bike_fault_reports_open", "bike_id", "user_id", "kind", where="resolved_at IS NULL", unique=True
         ),
     )
 

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from bikeshare.faults.models import FAULT_KINDS
-from bikeshare.models import BIKE_STATUSES
+from bikeshare.stations.models import BIKE_STATUSES
 
 
 class FaultReportCreateSchema(Schema):

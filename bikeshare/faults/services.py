@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import distinct, func, select, update
 
 from bikeshare.faults.models import FaultReport
-from bikeshare.models import Bike, Station
+from bikeshare.stations.models import Bike, BikeStatus, Station
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
@@ -31,10 +31,10 @@ def _locked_bike(bike_id: str) -> tuple[Bike, Station | None]:
 
 
 def _to_maintenance(bike: Bike, station: Station | None) -> None:
-    if bike.status == "available" and station is not None:
-        bike.status = "maintenance"
+    if bike.status == BikeStatus.AVAILABLE and station is not None:
+        bike.status = BikeStatus.MAINTENANCE
         station.bikes_available -= 1
-    elif bike.status != "maintenance":
+    elif bike.status != BikeStatus.MAINTENANCE:
         bike.needs_repair = True  # out on a ride or a truck: it goes to maintenance where it is parked
 
 
@@ -71,14 +71,14 @@ def set_status(*, operator, bike_id: str, status: str, now: datetime | None = No
     """Operator: put a parked bike in maintenance, or back in service (closing its open reports)."""
     now = now or utcnow()
     bike, station = _locked_bike(bike_id)
-    if status == "maintenance":
-        if bike.status not in ("available", "maintenance"):
+    if status == BikeStatus.MAINTENANCE:
+        if not bike.is_parked:
             raise Conflict(f"Bike {bike_id} is {bike.status}, not parked.", slug="bike-not-parked")
         _to_maintenance(bike, station)
     else:
-        if bike.status != "maintenance":
+        if bike.status != BikeStatus.MAINTENANCE:
             raise Conflict(f"Bike {bike_id} is {bike.status}, not in maintenance.", slug="bike-not-in-maintenance")
-        bike.status, bike.needs_repair = "available", False
+        bike.status, bike.needs_repair = BikeStatus.AVAILABLE, False
         station.bikes_available += 1
         db.session.execute(
             update(FaultReport)

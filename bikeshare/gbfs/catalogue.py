@@ -3,7 +3,7 @@
 Text is Korean (`ko`), the language riders see on the stations and in the app.
 """
 
-from bikeshare import fares
+from bikeshare.passes import fares
 
 LANGUAGE = "ko"
 TIMEZONE = "Asia/Seoul"

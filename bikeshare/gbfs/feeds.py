@@ -122,11 +122,11 @@ def station_information(version: str, rows: Iterable) -> dict:
 
 
 def station_status(version: str, rows: Iterable, *, now: datetime) -> dict:
-    """`rows`: (id, docks, bikes_parked, bikes_available, updated_at, *available count per vehicle type)."""
+    """`rows`: (id, bikes_available, bikes_held, docks_available, updated_at, *available count per vehicle type)."""
     vehicles = "bikes" if version == "2.3" else "vehicles"
     type_ids = [type_id for type_id, _ in cat.VEHICLE_TYPES]
     stations = []
-    for station_id, docks, parked, available, updated_at, *per_type in rows:
+    for station_id, available, held, docks_available, updated_at, *per_type in rows:
         stations.append(
             {
                 "station_id": str(station_id),
@@ -135,9 +135,8 @@ def station_status(version: str, rows: Iterable, *, now: datetime) -> dict:
                     {"vehicle_type_id": type_id, "count": count}
                     for type_id, count in zip(type_ids, per_type, strict=True)
                 ],
-                # Parked but not available = held for maintenance.
-                f"num_{vehicles}_disabled": parked - available,
-                "num_docks_available": max(0, docks - parked),
+                f"num_{vehicles}_disabled": held,
+                "num_docks_available": docks_available,
                 "is_installed": True,
                 "is_renting": True,
                 # GBFS: true even when full; a full Seoul station still takes chained bikes.

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from bikeshare.gbfs import catalogue, feeds
-from bikeshare.models import Bike, Station
+from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import db
 from core.errors import NotFound
 from core.redis import get_redis
@@ -135,16 +135,16 @@ def _status_rows():
     type_ids = [type_id for type_id, _ in catalogue.VEHICLE_TYPES]
     per_type = (
         select(Bike.station_id, *(func.count().filter(Bike.kind == t).label(t) for t in type_ids))
-        .where(Bike.status == "available")
+        .where(Bike.status == BikeStatus.AVAILABLE)
         .group_by(Bike.station_id)
         .subquery()
     )
     return db.session.execute(
         select(
             Station.id,
-            Station.docks,
-            Station.bikes_parked,
             Station.bikes_available,
+            Station.bikes_held,
+            Station.docks_available,
             Station.updated_at,
             *(func.coalesce(per_type.c[t], 0) for t in type_ids),
         )

@@ -7,11 +7,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the operations tables, the ops blueprint and the commands in `flask bikeshare`."""
-    from bikeshare.cli import bikeshare_cli
+    from bikeshare import commands
     from bikeshare.operations import models  # noqa: F401  (tables in the metadata)
     from bikeshare.operations.cli import register_commands
     from bikeshare.operations.routes import blp
     from core.extensions import api
 
     api.register_blueprint(blp)
-    register_commands(bikeshare_cli)
+    register_commands(commands)

@@ -5,7 +5,7 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
-from bikeshare.operations import evaluation, plans, trips
+from bikeshare.operations import trips
 from core.timezones import SEOUL
 
 
@@ -39,6 +39,8 @@ def import_trips(path):
 @click.option("--at", "start_at", type=click.DateTime(("%Y-%m-%dT%H:%M",)), help="Seoul time (default: now).")
 def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
     """Plan rebalancing routes from the current stock and store the plan and its tasks."""
+    from bikeshare.operations import plans  # NumPy, SciPy, OR-Tools: loaded by the commands that use them
+
     started = datetime.now()
     stored = plans.create_plan(
         user_id=None,
@@ -65,6 +67,8 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
 @click.option("--district", default="강남구", show_default=True, help="The district of --quick.")
 def evaluate(out_dir, quick, district):
     """Replay the morning rush under each policy and write a Markdown report with plots."""
+    from bikeshare.operations import evaluation  # NumPy, SciPy, OR-Tools, matplotlib
+
     metrics, report = evaluation.evaluate(out_dir=out_dir, quick=quick, district=district)
     click.echo(metrics["notice"])
     click.echo(f"{metrics['stations']} stations, {metrics['trips']} synthetic trips, trucks {metrics['trucks']}")

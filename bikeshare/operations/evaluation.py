@@ -10,9 +10,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from bikeshare.city import DATA_DIR
 from bikeshare.rebalancing.evaluate import run_evaluation, write_report
 from bikeshare.rebalancing.tripgen import TripModelSettings
+from bikeshare.stations.city import DATA_DIR
 
 FILES = {
     "stations_path": "seoul_stations.csv",

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy import func, select
 
-from bikeshare.demand import StationHourStat
-from bikeshare.models import Bike, Station
+from bikeshare.demand.models import StationHourStat
 from bikeshare.operations.network import DAY_TYPES, history_window, load_network, load_rates
+from bikeshare.stations.models import Bike, Station
 from core.db import db, utcnow
 from core.errors import NotFound
 
@@ -52,7 +52,7 @@ def underused_bikes(*, idle_days: int, limit: int, now: datetime | None = None) 
     rows = db.session.execute(
         select(Bike.id, Bike.station_id, Bike.status, Bike.last_moved_at, Station.district)
         .join(Station, Station.id == Bike.station_id)
-        .where(Bike.status.in_(("available", "maintenance")), Bike.last_moved_at < now - timedelta(days=idle_days))
+        .where(Bike.is_parked, Bike.last_moved_at < now - timedelta(days=idle_days))
         .order_by(Bike.last_moved_at, Bike.id)
         .limit(limit)
     ).all()

@@ -1,11 +1,17 @@
 """Operations storage: imported trips, trucks, rebalancing plans and the tasks their routes become."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, enum_check, utcnow
+
+
+class TaskKind(StrEnum):
+    PICKUP = "pickup"
+    DROPOFF = "dropoff"
 
 
 class Trip(db.Model):
@@ -92,7 +98,7 @@ class Task(db.Model):
     __tablename__ = "rebalancing_tasks"
     __table_args__ = (
         UniqueConstraint("plan_id", "truck_id", "sequence", name="one_stop_per_position"),
-        CheckConstraint("kind IN ('pickup', 'dropoff')", name="known_kind"),
+        enum_check("kind", TaskKind, name="known_kind"),
         CheckConstraint("planned > 0 AND done >= 0 AND done <= planned", name="done_within_planned"),
     )
 
@@ -123,4 +129,4 @@ class Task(db.Model):
 
     @property
     def load_change(self) -> int:
-        return self.planned if self.kind == "pickup" else -self.planned
+        return self.planned if self.kind == TaskKind.PICKUP else -self.planned

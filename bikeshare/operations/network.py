@@ -14,10 +14,10 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
-from bikeshare.demand import StationHourStat
-from bikeshare.models import Station
+from bikeshare.demand.models import StationHourStat
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.model import StationNetwork
+from bikeshare.stations.models import Station
 from core.db import db, utcnow
 
 DAY_TYPES = {"weekday": WEEKDAY, "weekend": WEEKEND}

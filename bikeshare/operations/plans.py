@@ -7,13 +7,13 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from bikeshare.models import Bike
 from bikeshare.operations.models import Plan, Task, Truck
 from bikeshare.operations.network import load_network, load_rates
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandRates
 from bikeshare.rebalancing.evaluate import place_trucks
 from bikeshare.rebalancing.model import Truck as PlanTruck
 from bikeshare.rebalancing.planner import PlanSettings, build_plan
+from bikeshare.stations.models import Bike
 from core import audit
 from core.db import db, utcnow
 from core.districts import DISTRICTS, normalise_district

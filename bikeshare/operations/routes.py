@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from bikeshare.operations import insight, plans, tasks
+from bikeshare.operations import tasks
 from bikeshare.operations.schemas import (
     DemandQuerySchema,
     DemandSchema,
@@ -21,6 +21,8 @@ from core.idempotency import idempotent
 
 blp = Blueprint("bike_operations", __name__, url_prefix="/api/v1/ops", description="Operations: rebalancing")
 STAFF = ("operator", "admin")
+# `insight` and `plans` load NumPy, SciPy and OR-Tools: imported by the views that use them, so start-up
+# and every other request skip them.
 
 
 @blp.get("/demand")
@@ -30,6 +32,8 @@ STAFF = ("operator", "admin")
 @blp.alt_response(404, response="NOT_FOUND")
 def station_demand_rates(query):
     """A station's rental and return rates per hour of day, corrected for time empty or full."""
+    from bikeshare.operations import insight
+
     return insight.station_rates(**query)
 
 
@@ -40,6 +44,8 @@ def station_demand_rates(query):
 @blp.response(201, PlanSchema)
 def create_plan(data):
     """Plan truck routes that move stock toward each station's target; its stops become tasks."""
+    from bikeshare.operations import plans
+
     return plans.create_plan(user_id=current_user.id, **data)
 
 
@@ -49,6 +55,8 @@ def create_plan(data):
 @blp.alt_response(404, response="NOT_FOUND")
 def get_plan(plan_id):
     """A stored plan: moves, routes and the progress of their tasks."""
+    from bikeshare.operations import plans
+
     return plans.get_plan(plan_id=plan_id)
 
 
@@ -91,6 +99,8 @@ def get_truck(truck_id):
 @blp.response(200, UnderusedBikeSchema(many=True))
 def underused_bikes(query):
     """Parked bikes that have not moved for `idle_days`, longest idle first (relocation candidates)."""
+    from bikeshare.operations import insight
+
     return insight.underused_bikes(**query)
 
 
@@ -100,4 +110,6 @@ def underused_bikes(query):
 @blp.response(200, UnderusedStationsSchema)
 def underused_stations(query):
     """Stations with the lowest turnover per dock over the demand window, lowest first."""
+    from bikeshare.operations import insight
+
     return insight.underused_stations(**query)

@@ -9,9 +9,9 @@ partly; the task records how many were really moved.
 
 from sqlalchemy import func, select
 
-from bikeshare import demand
-from bikeshare.models import Bike, Station
-from bikeshare.operations.models import Task, Truck
+from bikeshare.demand import services as demand
+from bikeshare.operations.models import Task, TaskKind, Truck
+from bikeshare.stations.models import Bike, BikeStatus, Station
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotFound
@@ -61,13 +61,13 @@ def _bikes(query, bike_ids: list[str] | None, wanted: int) -> list[Bike]:
 
 def pickup(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None, count: int | None = None) -> Task:
     """Load available bikes of the task's station onto its truck (all of them, or as many as are there)."""
-    task = _locked_task(task_id, "pickup")
+    task = _locked_task(task_id, TaskKind.PICKUP)
     wanted = _wanted(task, bike_ids, count)
     station, truck = _locked(task)
     room = truck.capacity - _load(truck.id)
     if wanted > room:
         raise Conflict(f"Truck {truck.id} has room for {room} more bikes.", slug="truck-full", room=room)
-    query = select(Bike).where(Bike.station_id == station.id, Bike.status == "available")
+    query = select(Bike).where(Bike.station_id == station.id, Bike.status == BikeStatus.AVAILABLE)
     bikes = _bikes(query, bike_ids, wanted)
     if bike_ids and len(bikes) < len(bike_ids):
         missing = sorted(set(bike_ids) - {b.id for b in bikes})
@@ -77,7 +77,7 @@ def pickup(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None,
     now = utcnow()
     demand.record_station_change(station, now=now)  # book the stock's state up to this change
     for bike in bikes:
-        bike.status, bike.station_id, bike.truck_id = "in_transit", None, truck.id
+        bike.status, bike.station_id, bike.truck_id = BikeStatus.IN_TRANSIT, None, truck.id
     station.bikes_parked -= len(bikes)
     station.bikes_available -= len(bikes)
     return _finish(task, truck, station, len(bikes), operator_id)
@@ -85,7 +85,7 @@ def pickup(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None,
 
 def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None, count: int | None = None) -> Task:
     """Dock bikes from the task's truck at its station, within the station's capacity."""
-    task = _locked_task(task_id, "dropoff")
+    task = _locked_task(task_id, TaskKind.DROPOFF)
     wanted = _wanted(task, bike_ids, count)
     station, truck = _locked(task)
     room = station.capacity - station.bikes_parked
@@ -100,11 +100,10 @@ def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None
     now = utcnow()
     demand.record_station_change(station, now=now)
     for bike in bikes:
-        # A bike riders reported as faulty stays out of service where it is docked.
-        bike.status = "maintenance" if bike.needs_repair else "available"
+        bike.status = bike.status_when_parked
         bike.station_id, bike.truck_id, bike.last_moved_at = station.id, None, now
     station.bikes_parked += len(bikes)
-    station.bikes_available += sum(bike.status == "available" for bike in bikes)
+    station.bikes_available += sum(bike.status == BikeStatus.AVAILABLE for bike in bikes)
     return _finish(task, truck, station, len(bikes), operator_id)
 
 

@@ -13,12 +13,11 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bikeshare.demand import StationHourStat
-from bikeshare.models import Station
+from bikeshare.demand.models import StationHourStat
 from bikeshare.operations.models import Trip
-from core.db import db
+from bikeshare.stations.models import Station
+from core.db import db, insert_on_conflict
 from core.timezones import SEOUL
 
 BATCH = 1000
@@ -157,14 +156,9 @@ def import_trips(*, path: str) -> dict:
     return {**summary, "skipped": dict(skipped), "skipped_examples": examples}
 
 
-def _dialect():
-    return postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-
-
 def _store(batch: list[dict], summary: dict) -> None:
     statement = (
-        _dialect()
-        .insert(Trip)
+        insert_on_conflict(Trip)
         .values(batch)
         .on_conflict_do_nothing(index_elements=["bike_code", "rented_at"])
         .returning(Trip.rent_station_id, Trip.rented_at, Trip.return_station_id, Trip.returned_at)
@@ -193,7 +187,7 @@ def _count_demand(stored) -> None:
         {"station_id": s, "hour_start": h, "rentals": r, "returns": t, "empty_minutes": 0.0, "full_minutes": 0.0}
         for (s, h), (r, t) in counts.items()
     ]
-    statement = _dialect().insert(StationHourStat).values(rows)
+    statement = insert_on_conflict(StationHourStat).values(rows)
     table = StationHourStat.__table__
     statement = statement.on_conflict_do_update(
         index_elements=["station_id", "hour_start"],

@@ -1,13 +1,18 @@
 """Passes and the ledger: money is integer won, every charge carries its reason."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from bikeshare.passes.fares import RIDE_MINUTES
+from core.db import UTCDateTime, db, enum_check, utcnow
 
-CHARGE_REASONS = ("pass_purchase", "overtime")
+
+class ChargeReason(StrEnum):
+    PASS_PURCHASE = "pass_purchase"
+    OVERTIME = "overtime"
 
 
 class Pass(db.Model):
@@ -15,7 +20,7 @@ class Pass(db.Model):
 
     __tablename__ = "bike_passes"
     __table_args__ = (
-        CheckConstraint("ride_minutes IN (60, 120)", name="known_ride_minutes"),
+        CheckConstraint(f"ride_minutes IN ({', '.join(map(str, RIDE_MINUTES))})", name="known_ride_minutes"),
         CheckConstraint("price_won >= 0 AND price_won <= list_price_won", name="price_within_list"),
         CheckConstraint("(valid_from IS NULL) = (valid_until IS NULL)", name="window_complete"),
         Index("ix_bike_passes_user_valid_until", "user_id", "valid_until"),
@@ -42,9 +47,10 @@ class Charge(db.Model):
     __tablename__ = "bike_charges"
     __table_args__ = (
         CheckConstraint("amount_won > 0", name="positive_amount"),
-        CheckConstraint("reason IN ('pass_purchase', 'overtime')", name="known_reason"),
+        enum_check("reason", ChargeReason, name="known_reason"),
         CheckConstraint(
-            "(reason = 'pass_purchase' AND pass_id IS NOT NULL) OR (reason = 'overtime' AND rental_id IS NOT NULL)",
+            f"(reason = '{ChargeReason.PASS_PURCHASE}' AND pass_id IS NOT NULL)"
+            f" OR (reason = '{ChargeReason.OVERTIME}' AND rental_id IS NOT NULL)",
             name="reason_has_subject",
         ),
         Index("ix_bike_charges_user_created_at", "user_id", "created_at"),

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from bikeshare.fares import PASS_KINDS
+from bikeshare.passes.fares import PASS_KINDS
 
 
 class PassCreateSchema(Schema):

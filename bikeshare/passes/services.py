@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select, update
 
-from bikeshare.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
-from bikeshare.passes.models import Charge, Pass
+from bikeshare.passes.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
+from bikeshare.passes.models import Charge, ChargeReason, Pass
 from core.db import HotStatement, UTCDateTime, db, utcnow
 from core.eligibility import active_categories
 from core.errors import InvalidInput
@@ -34,7 +34,9 @@ def add_pass(*, user, kind: str, now: datetime) -> Pass:
     db.session.add(bought)
     db.session.flush()  # the charge refers to the pass's id
     if bought.price_won:
-        db.session.add(Charge(user_id=user.id, amount_won=bought.price_won, reason="pass_purchase", pass_id=bought.id))
+        db.session.add(
+            Charge(user_id=user.id, amount_won=bought.price_won, reason=ChargeReason.PASS_PURCHASE, pass_id=bought.id)
+        )
     return bought
 
 

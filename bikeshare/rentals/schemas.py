@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from bikeshare.fares import DAY_PASS_KINDS
+from bikeshare.passes.fares import DAY_PASS_KINDS
 
 
 class RentSchema(Schema):

@@ -7,16 +7,16 @@ plain dicts: no ORM objects to load, track and flush for one rental.
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bikeshare import demand
-from bikeshare.fares import Fare, fare, missing_after
-from bikeshare.models import Bike
+from bikeshare.demand import services as demand
 from bikeshare.passes import services as passes
-from bikeshare.passes.models import Charge
+from bikeshare.passes.fares import Fare, fare
+from bikeshare.passes.models import Charge, ChargeReason
 from bikeshare.rentals import statements
 from bikeshare.rentals.models import Rental
+from bikeshare.stations.models import Bike, BikeStatus
 from bikeshare.stations.services import nearest_stations
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
@@ -104,13 +104,15 @@ def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dic
     if station is None:
         raise _refusal(station_id, returning=True)
     parked = {"bike": rental.bike_id, "station": station_id, "now": now}
-    if statements.PARK_BIKE.scalar(parked) != "available":
+    if statements.PARK_BIKE.scalar(parked) != BikeStatus.AVAILABLE:
         statements.NOT_AVAILABLE_AFTER_ALL.rowcount({"station": station_id, "now": now})
     ride = fare(duration=now - rental.started_at, ride_minutes=rental.ride_minutes)
     closed = {"rental": rental.id, "station": station_id, "now": now}
     statements.CLOSE_RENTAL.rowcount({**closed, "duration": ride.duration_seconds, "overtime": ride.overtime_won})
     if ride.overtime_won:
-        db.session.add(Charge(user_id=user.id, amount_won=ride.overtime_won, reason="overtime", rental_id=rental.id))
+        db.session.add(
+            Charge(user_id=user.id, amount_won=ride.overtime_won, reason=ChargeReason.OVERTIME, rental_id=rental.id)
+        )
     demand.record_change(demand.StationState(*station), now=now, returns=1)
     db.session.commit()
     returned = {
@@ -137,14 +139,8 @@ def my_rentals(*, user, limit: int = 20, now=None) -> list[Rental]:
 
 
 def _overdue(now: datetime):
-    return and_(
-        Rental.returned_at.is_(None),
-        Rental.missing_since.is_(None),
-        or_(
-            and_(Rental.ride_minutes < 120, Rental.started_at < now - missing_after(60)),
-            Rental.started_at < now - missing_after(120),
-        ),
-    )
+    """Overdue and not flagged yet."""
+    return and_(Rental.is_overdue(now), Rental.missing_since.is_(None))
 
 
 def _flag_overdue(*, user_id: int | None = None, now: datetime) -> int:
@@ -159,8 +155,8 @@ def _flag_overdue(*, user_id: int | None = None, now: datetime) -> int:
     db.session.execute(update(Rental).where(Rental.id.in_([r.id for r in overdue])).values(missing_since=now))
     db.session.execute(
         update(Bike)
-        .where(Bike.id.in_([r.bike_id for r in overdue]), Bike.status == "rented")
-        .values(status="missing", last_moved_at=now)
+        .where(Bike.id.in_([r.bike_id for r in overdue]), Bike.status == BikeStatus.RENTED)
+        .values(status=BikeStatus.MISSING, last_moved_at=now)
     )
     db.session.commit()
     return len(overdue)

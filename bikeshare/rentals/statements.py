@@ -7,45 +7,67 @@ need; a bike is taken by an UPDATE whose subquery skips bikes another transactio
 
 from sqlalchemy import bindparam, case, select, update
 
-from bikeshare.demand import StationState
-from bikeshare.models import Bike, Station
+from bikeshare.demand.services import StationState
 from bikeshare.rentals.models import Rental
-from core.db import HotStatement, UTCDateTime
+from bikeshare.stations.models import Bike, BikeStatus, Station
+from core.db import Database, HotStatement, UTCDateTime, database
 
 _stations, _bikes, _rentals = Station.__table__, Bike.__table__, Rental.__table__
 NOW = bindparam("now", type_=UTCDateTime())
 
 
 def _move_stock(*, parked: int, available: int, condition):
-    """Add to the station's counters if `condition` holds; RETURNING the counters from before."""
+    """Add to the station's counters if `condition` holds; RETURNING the station's state from before."""
     before = (
-        select(*(_stations.c[name] for name in StationState._fields))
+        select(*StationState.columns())
         .where(_stations.c.id == bindparam("station"))
         .with_for_update()
         .subquery("before")
     )
     return (
-        update(_stations)
+        _add_to_counters(parked=parked, available=available)
         .where(_stations.c.id == before.c.id, _stations.c.active.is_(True), condition)
-        .values(
-            bikes_parked=_stations.c.bikes_parked + parked,
-            bikes_available=_stations.c.bikes_available + available,
-            updated_at=NOW,
-            # Clocks of two instances may disagree slightly: demand time never runs backwards.
-            counted_at=case((_stations.c.counted_at > NOW, _stations.c.counted_at), else_=NOW),
-        )
         .returning(*(before.c[name] for name in StationState._fields))
     )
 
 
-# Rent: one bike fewer, if the station has one.
-TAKE_FROM_STATION = HotStatement(_move_stock(parked=-1, available=-1, condition=_stations.c.bikes_available > 0))
-# Return: one more bike, counted available; a bike that goes to maintenance is taken back off below.
-PARK_AT_STATION = HotStatement(
-    _move_stock(
-        parked=1, available=1, condition=_stations.c.bikes_parked < _stations.c.docks + _stations.c.overflow_allowance
+def _add_to_counters(*, parked: int, available: int):
+    return update(_stations).values(
+        bikes_parked=_stations.c.bikes_parked + parked,
+        bikes_available=_stations.c.bikes_available + available,
+        updated_at=NOW,
+        # Clocks of two instances may disagree slightly: demand time never runs backwards.
+        counted_at=case((_stations.c.counted_at > NOW, _stations.c.counted_at), else_=NOW),
     )
-)
+
+
+class StockMove:
+    """Move a station's counters if `condition` holds: `first()` gives its state from before, or None.
+
+    PostgreSQL does it in one statement. SQLite (development) cannot RETURN from the subquery that
+    read the row before the change, so there the state is read first and the counters moved after.
+    """
+
+    def __init__(self, *, parked: int, available: int, condition):
+        self._in_one = HotStatement(_move_stock(parked=parked, available=available, condition=condition))
+        self._read = HotStatement(select(*StationState.columns()).where(_stations.c.id == bindparam("station")))
+        self._move = HotStatement(
+            _add_to_counters(parked=parked, available=available).where(
+                _stations.c.id == bindparam("station"), _stations.c.active.is_(True), condition
+            )
+        )
+
+    def first(self, params: dict):
+        if database() == Database.POSTGRESQL:
+            return self._in_one.first(params)
+        before = self._read.first(params)
+        return before if before is not None and self._move.rowcount(params) == 1 else None
+
+
+# Rent: one bike fewer, if the station has one.
+TAKE_FROM_STATION = StockMove(parked=-1, available=-1, condition=Station.has_bike)
+# Return: one more bike, counted available; a bike that goes to maintenance is taken back off below.
+PARK_AT_STATION = StockMove(parked=1, available=1, condition=Station.has_room)
 NOT_AVAILABLE_AFTER_ALL = HotStatement(
     update(_stations)
     .where(_stations.c.id == bindparam("station"))
@@ -60,7 +82,7 @@ STATION = HotStatement(
 def _take_bike(*, scanned: bool):
     candidate = _bikes.alias("candidate")
     pick = select(candidate.c.id).where(
-        candidate.c.station_id == bindparam("station"), candidate.c.status == "available"
+        candidate.c.station_id == bindparam("station"), candidate.c.status == BikeStatus.AVAILABLE
     )
     if scanned:
         pick = pick.where(candidate.c.id == bindparam("bike"))
@@ -69,7 +91,7 @@ def _take_bike(*, scanned: bool):
     return HotStatement(
         update(_bikes)
         .where(_bikes.c.id == pick)
-        .values(status="rented", station_id=None, last_moved_at=NOW)
+        .values(status=BikeStatus.RENTED, station_id=None, last_moved_at=NOW)
         .returning(_bikes.c.id)
     )
 
@@ -81,7 +103,7 @@ PARK_BIKE = HotStatement(
     update(_bikes)
     .where(_bikes.c.id == bindparam("bike"))
     .values(
-        status=case((_bikes.c.needs_repair.is_(True), "maintenance"), else_="available"),
+        status=Bike.status_when_parked,
         station_id=bindparam("station"),
         last_moved_at=NOW,
     )

@@ -2,18 +2,19 @@
 
 from sqlalchemy import bindparam, select
 
-from bikeshare.models import Station
 from bikeshare.stations import geo
+from bikeshare.stations.models import Station
 from core.db import db
 from core.errors import NotFound
 from core.redis import get_redis
 
 _stations = Station.__table__
 # The columns a public view needs, built once; closed stations are left out by the query.
-_VIEW = ("id", "code", "name", "district", "address", "lat", "lon", "docks", "overflow_allowance", "active")
-_COUNTS = select(*(_stations.c[name] for name in (*_VIEW, "bikes_parked", "bikes_available"))).where(
-    _stations.c.id.in_(bindparam("ids", expanding=True)), _stations.c.active.is_(True)
-)
+_VIEW = ("id", "code", "name", "district", "address", "lat", "lon", "docks", "active", "bikes_available")
+_RULES = ("capacity", "docks_available", "has_room")  # computed by the model's expressions
+_COUNTS = select(
+    *(_stations.c[name] for name in _VIEW), *(getattr(Station, name).label(name) for name in _RULES)
+).where(_stations.c.id.in_(bindparam("ids", expanding=True)), _stations.c.active.is_(True))
 
 
 def nearest_stations(
@@ -39,7 +40,7 @@ def nearest_stations(
     found = []
     for sid, distance in hits:
         station = stations.get(sid)
-        if station is not None and (not with_room or station.bikes_parked < station.docks + station.overflow_allowance):
+        if station is not None and (not with_room or station.has_room):
             found.append({**public_view(station), "distance_m": round(distance)})
             if len(found) == limit:
                 break
@@ -62,7 +63,6 @@ def reindex() -> int:
 
 def public_view(station) -> dict:
     """A Station, or a row of the same columns, as riders see it."""
-    capacity = station.docks + station.overflow_allowance
     return {
         "id": station.id,
         "code": station.code,
@@ -72,9 +72,9 @@ def public_view(station) -> dict:
         "lat": station.lat,
         "lon": station.lon,
         "docks": station.docks,
-        "capacity": capacity,
+        "capacity": station.capacity,
         "bikes_available": station.bikes_available,
-        "docks_available": max(0, station.docks - station.bikes_parked),
-        "has_room": station.bikes_parked < capacity,
+        "docks_available": station.docks_available,
+        "has_room": bool(station.has_room),  # SQLite answers 0 or 1
         "active": station.active,
     }

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cardapi import codes
-from cardapi.models import Card
+from cardapi.models import Card, CardStatus
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
@@ -56,7 +56,7 @@ def _enrolment(card: Card, secret: bytes) -> dict:
 
 
 def _live_card(user_id: int, *, for_update: bool = False) -> Card | None:
-    query = select(Card).where(Card.user_id == user_id, Card.status != "revoked")
+    query = select(Card).where(Card.user_id == user_id, Card.status != CardStatus.REVOKED)
     if for_update:
         query = query.with_for_update()
     return db.session.scalar(query)
@@ -79,7 +79,7 @@ def issue_card(*, user_id: int) -> tuple[Card, dict]:
         card = Card(
             user_id=user_id,
             card_number=codes.new_card_number(),
-            status="active",
+            status=CardStatus.ACTIVE,
             secret_version=1,
             digits=config["CARDAPI_TOTP_DIGITS"],
             period=config["CARDAPI_TOTP_PERIOD"],
@@ -116,7 +116,7 @@ def failed_attempts(card: Card) -> int:
 def current_qr(*, user_id: int) -> dict:
     """The payload to show now, and when it stops being current."""
     card = _require_live_card(user_id)
-    if card.status != "active":
+    if card.status != CardStatus.ACTIVE:
         raise Conflict("The card is suspended; reissue it to use it again.", slug="card-suspended")
     if card.locked_at is not None:
         raise Conflict("The card is locked after failed attempts; unlock it first.", slug="card-locked")
@@ -139,8 +139,8 @@ def suspend_my_card(*, user_id: int) -> Card:
 
 
 def _suspend(card: Card, *, actor_id: int) -> None:
-    if card.status == "active":
-        card.status, card.suspended_at = "suspended", utcnow()
+    if card.status == CardStatus.ACTIVE:
+        card.status, card.suspended_at = CardStatus.SUSPENDED, utcnow()
         audit.record("card_suspended", actor_id=actor_id, subject=f"card:{card.id}")
 
 
@@ -150,7 +150,7 @@ def reissue_my_card(*, user_id: int) -> tuple[Card, dict]:
     secret = codes.new_secret()
     card.secret_version += 1
     _store_secret(card, secret)
-    card.status, card.suspended_at, card.reissued_at = "active", None, utcnow()
+    card.status, card.suspended_at, card.reissued_at = CardStatus.ACTIVE, None, utcnow()
     audit.record("card_reissued", actor_id=user_id, subject=f"card:{card.id}", secret_version=card.secret_version)
     db.session.commit()
     return card, _enrolment(card, secret)
@@ -178,7 +178,7 @@ def _card_by_id(card_id: int) -> Card:
 
 def admin_suspend_card(*, actor_id: int, card_id: int) -> Card:
     card = _card_by_id(card_id)
-    if card.status == "revoked":
+    if card.status == CardStatus.REVOKED:
         raise Conflict("The card is revoked.", slug="card-revoked")
     _suspend(card, actor_id=actor_id)
     db.session.commit()
@@ -188,8 +188,8 @@ def admin_suspend_card(*, actor_id: int, card_id: int) -> Card:
 def admin_revoke_card(*, actor_id: int, card_id: int) -> Card:
     """End a card for good; the citizen may then be issued a new one (with a new number)."""
     card = _card_by_id(card_id)
-    if card.status != "revoked":
-        card.status, card.revoked_at = "revoked", utcnow()
+    if card.status != CardStatus.REVOKED:
+        card.status, card.revoked_at = CardStatus.REVOKED, utcnow()
         audit.record("card_revoked", actor_id=actor_id, subject=f"card:{card.id}")
     db.session.commit()
     return card

@@ -1,12 +1,11 @@
 """Memberships and visit history: what the citizen sees, and what a facility sees of its members."""
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from cardapi.models import Facility, MembershipEpoch, Visit
 from cardapi.services.terminals import TerminalContext, get_facility, touch_terminal
 from core import audit
-from core.db import db, utcnow
+from core.db import db, insert_on_conflict, utcnow
 from core.errors import Forbidden, NotFound
 
 
@@ -52,8 +51,7 @@ def revoke_membership(*, user_id: int, facility_id: int) -> None:
     """Leave a facility: its past records lose the member id, and future visits get a new, unlinkable one."""
     get_facility(facility_id)
     values = {"user_id": user_id, "facility_id": facility_id, "epoch": 1, "revoked_at": utcnow()}
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(MembershipEpoch).values(**values)
+    upsert = insert_on_conflict(MembershipEpoch).values(**values)
     db.session.execute(
         upsert.on_conflict_do_update(
             index_elements=["user_id", "facility_id"],

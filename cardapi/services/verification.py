@@ -35,7 +35,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from cardapi import codes
-from cardapi.models import Card
+from cardapi.models import Card, CardStatus
 from cardapi.services import terminals
 from cardapi.services import verification_sql as sql
 from cardapi.services.cards import associated_data, redis_keys
@@ -124,11 +124,11 @@ def verify(*, api_key: str, payload: str) -> dict:
         digits=card.digits,
         algorithm=card.algorithm,
     )
-    blocked = card.status != "active" or card.locked_at is not None
+    blocked = card.status != CardStatus.ACTIVE or card.locked_at is not None
     terminal, (verdict, failures, wait_ms) = _gated_guard(key_hash, card, step, code_ok, blocked, now)
     failures, wait_ms = int(failures), int(wait_ms)
 
-    if card.status != "active":
+    if card.status != CardStatus.ACTIVE:
         return _refuse(terminal, card_number, card.id, card.status, failures=failures)
     if verdict == "locked" or card.locked_at is not None:
         if card.locked_at is None:

@@ -9,10 +9,10 @@ import json
 from flask import g, has_request_context, request
 from sqlalchemy import bindparam, func, insert, or_, select, text, update
 
-from cardapi.models import Card, MembershipEpoch, Terminal, Visit
+from cardapi.models import Card, CardStatus, MembershipEpoch, Terminal, Visit
 from core import audit
 from core.accounts.models import User
-from core.db import HotStatement, UTCDateTime, db
+from core.db import Database, HotStatement, UTCDateTime, database
 from core.eligibility import Eligibility
 
 # The card, its holder, the holder's active eligibility categories and membership epoch at the facility.
@@ -54,8 +54,8 @@ CARD = HotStatement(
 # Not locked_at: a card locked when it was read never reaches here (the Redis guard says "blocked"), and
 # a lock written since was decided by Redis after this acceptance (an acceptance clears the failure
 # count), so letting it win would refuse a code that Redis had already accepted: nobody would be.
-_STEP_GUARD = """
-    id = :card_id AND status = 'active' AND secret_version = :checked_version
+_STEP_GUARD = f"""
+    id = :card_id AND status = '{CardStatus.ACTIVE}' AND secret_version = :checked_version
     AND (last_accepted_step IS NULL OR last_accepted_step < :step)
 """
 
@@ -97,7 +97,7 @@ def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | N
     """
     guard = {"card_id": card.id, "checked_version": card.secret_version, "step": step}
     details = {"terminal_id": visit["terminal_id"], "facility_id": visit["facility_id"]}
-    if db.session.get_bind().dialect.name == "postgresql":
+    if database() == Database.POSTGRESQL:
         return _ACCEPT_POSTGRESQL.scalar(
             {
                 **guard,

@@ -1,13 +1,21 @@
 """Accounts, roles and refresh-token families."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, enum_check, utcnow
 
-ROLES = ("citizen", "operator", "admin")
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)  # for validators and messages
 
 
 class User(db.Model):
@@ -34,7 +42,7 @@ class User(db.Model):
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    __table_args__ = (CheckConstraint("role IN ('citizen', 'operator', 'admin')", name="known_role"),)
+    __table_args__ = (enum_check("role", Role, name="known_role"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, insert, select
 
-from bikeshare.models import Bike, Station
+from bikeshare.stations.models import Bike, Station
 from core.db import db, utcnow
 from tests.helpers import citizen
 

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from bikeshare.models import Bike, Station
+from bikeshare.stations.models import Bike, Station
 from core.db import db
 
 

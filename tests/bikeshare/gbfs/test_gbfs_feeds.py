@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bikeshare.models import Station
+from bikeshare.stations.models import Station
 from core.db import db
 from tests.bikeshare.gbfs.conftest import validator
 

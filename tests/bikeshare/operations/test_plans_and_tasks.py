@@ -4,8 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from bikeshare.models import Bike, Station
 from bikeshare.operations.models import Plan
+from bikeshare.stations.models import Bike, Station
 from core.db import db
 from tests.bikeshare.conftest import sql
 from tests.helpers import citizen

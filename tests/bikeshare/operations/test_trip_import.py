@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bikeshare.demand import StationHourStat
+from bikeshare.demand.models import StationHourStat
 from bikeshare.operations.models import Trip
 from core.db import db
 

@@ -7,7 +7,7 @@ known positions and counters that agree with their bikes, as the rental services
 import math
 from dataclasses import dataclass
 
-from bikeshare.models import Bike, Station
+from bikeshare.stations.models import Bike, Station
 from core.db import db
 
 CITY_HALL = (37.5665, 126.9780)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bikeshare.models import Station
+from bikeshare.stations.models import Station
 from core.db import db
 from tests.bikeshare.stations.network import CITY_HALL, haversine_m, position
 

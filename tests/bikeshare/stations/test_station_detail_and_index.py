@@ -1,6 +1,6 @@
 """GET /api/v1/stations/{id}, and the GEO index: rebuilt lazily after a Redis flush, or by command."""
 
-from bikeshare.models import Station
+from bikeshare.stations.models import Station
 from core.db import db
 from tests.bikeshare.stations.network import CITY_HALL
 

@@ -5,14 +5,14 @@ from datetime import timedelta
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from bikeshare import demand
+from bikeshare.demand import services as demand
 from core.auth import auth_required
 from core.db import utcnow
 
 blp = Blueprint("bike_demand", __name__, url_prefix="/api/v1/ops", description="Operations: station demand")
 
 
-class DemandQuerySchema(Schema):
+class StationHoursQuerySchema(Schema):
     since = fields.AwareDateTime(metadata={"description": "Default: 24 hours ago."})
     until = fields.AwareDateTime(metadata={"description": "Default: now."})
 
@@ -33,7 +33,7 @@ class StationHourSchema(Schema):
 
 @blp.get("/stations/<int:station_id>/demand")
 @auth_required("operator", "admin")
-@blp.arguments(DemandQuerySchema(), location="query")
+@blp.arguments(StationHoursQuerySchema(), location="query")
 @blp.response(200, StationHourSchema(many=True))
 def station_demand(query, station_id):
     """A station's hourly rentals, returns and empty/full minutes."""

@@ -11,11 +11,11 @@ from datetime import date
 from sqlalchemy import func, insert, select, update
 
 from bikeshare.gbfs import services as gbfs_services
-from bikeshare.models import Bike, Station
 from bikeshare.stations import services as stations_services
+from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import db, utcnow
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data")
 STATIONS_FILE = os.path.join(DATA_DIR, "seoul_stations.csv")
 SNAPSHOT_FILE = os.path.join(DATA_DIR, "seoul_station_status_snapshot_20260612.csv")
 # One bike in 31 is a small "sprout" bike, as in the 2025-10-01 trip records (385 of 12,000).
@@ -114,7 +114,7 @@ def setup_city(*, stations_path: str = STATIONS_FILE, snapshot_path: str = SNAPS
                 {
                     "id": f"SPB-{number:05d}",
                     "kind": kind,
-                    "status": "available",
+                    "status": BikeStatus.AVAILABLE,
                     "station_id": station_id,
                     "last_moved_at": now,
                     "needs_repair": False,

@@ -2,7 +2,7 @@
 
 Rates need exposure, not only counts: rentals per minute the station *had a bike*, returns per
 minute it *had room*. So every change of a station's stock first books the time since the previous
-change to the state the station was in (empty: no available bike; full: bikes parked >= docks),
+change to the state the station was in (empty: `Station.has_bike` false; full: no `docks_available`),
 split over the hours it covered, in one upsert (built once; one parameter set per hour). Call
 `record_station_change` (or `record_change` on the hot path) with the station locked and its
 counters as they were before the change. Hours are UTC hour starts; the open interval
@@ -12,27 +12,15 @@ since `Station.counted_at` is booked at the station's next change.
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Float, ForeignKey, Integer, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
-from bikeshare.models import Station
-from core.db import HotStatement, UTCDateTime, db
+from bikeshare.demand.models import StationHourStat
+from bikeshare.stations.models import Station
+from core.db import Database, HotStatement, database, db, insert_on_conflict
 
 HOUR = timedelta(hours=1)
 # A station idle for longer than this gets only its last week booked (bounds the upsert's size).
 MAX_BOOKED = timedelta(days=7)
-
-
-class StationHourStat(db.Model):
-    __tablename__ = "station_hour_stats"
-
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True)
-    hour_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    rentals: Mapped[int] = mapped_column(Integer, default=0)
-    returns: Mapped[int] = mapped_column(Integer, default=0)
-    empty_minutes: Mapped[float] = mapped_column(Float, default=0.0)
-    full_minutes: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 def _hour_start(moment: datetime) -> datetime:
@@ -43,15 +31,23 @@ class StationState(NamedTuple):
     """What the demand records need of a station, as it was before this change."""
 
     id: int
-    bikes_available: int
-    bikes_parked: int
-    docks: int
+    has_bike: bool
+    docks_available: int
     counted_at: datetime
+
+    @classmethod
+    def of(cls, station: Station) -> "StationState":
+        return cls(*(getattr(station, name) for name in cls._fields))
+
+    @classmethod
+    def columns(cls) -> list:
+        """The same as labelled SQL expressions over the stations table (a hot statement RETURNs them)."""
+        return [getattr(Station, name).label(name) for name in cls._fields]
 
 
 def _rows(station: StationState, now: datetime, rentals: int, returns: int) -> list[dict]:
-    empty = station.bikes_available == 0
-    full = station.bikes_parked >= station.docks
+    empty = not station.has_bike
+    full = station.docks_available == 0
     rows = {}
     start = max(station.counted_at, now - MAX_BOOKED)
     if empty or full:
@@ -70,10 +66,10 @@ def _rows(station: StationState, now: datetime, rentals: int, returns: int) -> l
     ]
 
 
-def _upsert(dialect):
-    """One row's upsert, built once per dialect: a change books one or a few rows as its parameters."""
+def _upsert(on: Database):
+    """One row's upsert, built once per database: a change books one or a few rows as its parameters."""
     table = StationHourStat.__table__
-    statement = dialect.insert(table)
+    statement = insert_on_conflict(table, on=on)
     return statement.on_conflict_do_update(
         index_elements=["station_id", "hour_start"],
         set_={
@@ -83,7 +79,7 @@ def _upsert(dialect):
     )
 
 
-_UPSERTS = {"postgresql": HotStatement(_upsert(postgresql)), "sqlite": HotStatement(_upsert(sqlite))}
+_UPSERTS = {on: HotStatement(_upsert(on)) for on in Database}
 
 
 def record_change(station: StationState, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
@@ -92,15 +88,14 @@ def record_change(station: StationState, *, now: datetime, rentals: int = 0, ret
     The caller holds the station's lock and sets its `counted_at` to `max(counted_at, now)` (clocks
     of two instances may disagree slightly; time is never booked negative).
     """
-    upsert = _UPSERTS[db.session.get_bind().dialect.name]
+    upsert = _UPSERTS[database()]
     for row in _rows(station, max(now, station.counted_at), rentals, returns):
         upsert.rowcount(row)
 
 
 def record_station_change(station: Station, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:
     """`record_change` for a locked Station object, whose `counted_at` it moves on."""
-    state = StationState(station.id, station.bikes_available, station.bikes_parked, station.docks, station.counted_at)
-    record_change(state, now=now, rentals=rentals, returns=returns)
+    record_change(StationState.of(station), now=now, rentals=rentals, returns=returns)
     station.counted_at = max(now, station.counted_at)
 
 

@@ -40,6 +40,7 @@ PASS_KINDS = {
     )
 }
 DAY_PASS_KINDS = tuple(name for name, kind in PASS_KINDS.items() if kind.is_day_pass)
+RIDE_MINUTES = tuple(sorted({kind.ride_minutes for kind in PASS_KINDS.values()}))  # per-ride limits: 60, 120
 DAY_PASS_START_WITHIN = timedelta(days=30)
 
 # Percent off a pass for each eligibility category (core.eligibility); the best one applies, never

@@ -1,14 +1,31 @@
 """Stations and bikes: the physical network. Rentals, passes and the ledger build on these."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, func, text
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, case, func, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, enum_check, sql_in, utcnow
 
-BIKE_STATUSES = ("available", "rented", "maintenance", "in_transit", "missing")
-BIKE_KINDS = ("standard", "sprout")
+
+class BikeStatus(StrEnum):
+    AVAILABLE = "available"
+    RENTED = "rented"
+    MAINTENANCE = "maintenance"
+    IN_TRANSIT = "in_transit"
+    MISSING = "missing"
+
+
+class BikeKind(StrEnum):
+    STANDARD = "standard"
+    SPROUT = "sprout"
+
+
+BIKE_STATUSES = tuple(BikeStatus)  # for validators
+# A bike with one of these statuses stands at a station (and only then).
+PARKED_STATUSES = (BikeStatus.AVAILABLE, BikeStatus.MAINTENANCE)
 
 
 class Station(db.Model):
@@ -41,43 +58,83 @@ class Station(db.Model):
     bikes_parked: Mapped[int] = mapped_column(Integer, default=0)
     bikes_available: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Demand records: the empty/full state the counters show has held since this moment (see demand.py).
+    # Demand records: the empty/full state the counters show has held since this moment (see demand/services.py).
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.now())
 
-    @property
+    # The station's rules, each usable on an instance and in SQL (ORM queries, hot statements, GBFS).
+
+    @hybrid_property
     def capacity(self) -> int:
+        """Bikes the station may hold: its docks and the chained parking allowed beyond them."""
         return self.docks + self.overflow_allowance
 
-    @property
+    @hybrid_property
+    def has_room(self) -> bool:
+        """A returned bike can be parked here."""
+        return self.bikes_parked < self.capacity
+
+    @hybrid_property
+    def has_bike(self) -> bool:
+        """A bike can be rented here."""
+        return self.bikes_available > 0
+
+    @hybrid_property
     def docks_available(self) -> int:
+        """Free docks (GBFS `num_docks_available`); bikes chained beyond the docks leave none free."""
         return max(0, self.docks - self.bikes_parked)
 
-    @property
-    def has_room(self) -> bool:
-        return self.bikes_parked < self.capacity
+    @docks_available.inplace.expression
+    @classmethod
+    def _docks_available_expression(cls):
+        return case((cls.docks > cls.bikes_parked, cls.docks - cls.bikes_parked), else_=0)
+
+    @hybrid_property
+    def bikes_held(self) -> int:
+        """Bikes parked but not available to rent: held for maintenance."""
+        return self.bikes_parked - self.bikes_available
 
 
 class Bike(db.Model):
     __tablename__ = "bikes"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('available', 'rented', 'maintenance', 'in_transit', 'missing')", name="known_status"
-        ),
-        CheckConstraint("kind IN ('standard', 'sprout')", name="known_kind"),
+        enum_check("status", BikeStatus, name="known_status"),
+        enum_check("kind", BikeKind, name="known_kind"),
         # A bike is at a station exactly when it is available or in maintenance there.
         CheckConstraint(
-            "(status IN ('available', 'maintenance')) = (station_id IS NOT NULL)", name="parked_iff_at_station"
+            f"({sql_in('status', PARKED_STATUSES)}) = (station_id IS NOT NULL)", name="parked_iff_at_station"
         ),
         # In transit exactly when on a rebalancing truck (trucks: bikeshare/operations/models.py).
-        CheckConstraint("(status = 'in_transit') = (truck_id IS NOT NULL)", name="in_transit_iff_on_truck"),
+        CheckConstraint(
+            f"(status = '{BikeStatus.IN_TRANSIT}') = (truck_id IS NOT NULL)", name="in_transit_iff_on_truck"
+        ),
         Index("ix_bikes_station_status", "station_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. "SPB-41977"
-    kind: Mapped[str] = mapped_column(String(10), default="standard")
-    status: Mapped[str] = mapped_column(String(12), default="available")
+    kind: Mapped[str] = mapped_column(String(10), default=BikeKind.STANDARD)
+    status: Mapped[str] = mapped_column(String(12), default=BikeStatus.AVAILABLE)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id"), index=True)
     last_moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Enough riders reported a fault while it was out: it goes to maintenance where it is next parked.
     needs_repair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    @hybrid_property
+    def is_parked(self) -> bool:
+        """Standing at a station, in service or held for maintenance."""
+        return self.status in PARKED_STATUSES
+
+    @is_parked.inplace.expression
+    @classmethod
+    def _is_parked_expression(cls):
+        return cls.status.in_(PARKED_STATUSES)
+
+    @hybrid_property
+    def status_when_parked(self) -> str:
+        """What a bike becomes when parked: held for maintenance if enough riders reported a fault, else available."""
+        return BikeStatus.MAINTENANCE if self.needs_repair else BikeStatus.AVAILABLE
+
+    @status_when_parked.inplace.expression
+    @classmethod
+    def _status_when_parked_expression(cls):
+        return case((cls.needs_repair.is_(True), BikeStatus.MAINTENANCE), else_=BikeStatus.AVAILABLE)
