@@ -60,11 +60,11 @@ class BaseConfig:
     # Where clients reach the service; absolute URLs (GBFS discovery) start with it, never with the
     # request's Host header, which any client can set.
     PUBLIC_BASE_URL = DEVELOPMENT_PUBLIC_BASE_URL
-    # Content-Security-Policy per blueprint name; "default" for the rest (JSON answers load nothing).
+    # Content-Security-Policy per endpoint or blueprint name; "default" for the rest (JSON loads nothing).
     # The Swagger UI page at /docs runs its bundle from the CDN and one inline start-up script.
     CONTENT_SECURITY_POLICY = {
         "default": "default-src 'none'; frame-ancestors 'none'",
-        "api-docs": (
+        "api-docs.openapi_swagger_ui": (
             "default-src 'none'; script-src https://cdn.jsdelivr.net 'unsafe-inline'; "
             "style-src https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
             "frame-ancestors 'none'"

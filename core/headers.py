@@ -2,8 +2,8 @@
 
 Every answer is `Cache-Control: no-store` unless its view set a Cache-Control of its own (the public
 GBFS feeds do), so tokens, secrets and one-time codes are never kept by a browser or a proxy,
-whichever endpoint a later change adds them to. The Content-Security-Policy comes per blueprint
-from the CONTENT_SECURITY_POLICY setting; Strict-Transport-Security only where it is configured
+whichever endpoint a later change adds them to. The Content-Security-Policy comes per endpoint or
+blueprint from the CONTENT_SECURITY_POLICY setting; Strict-Transport-Security only where it is configured
 (production).
 """
 
@@ -28,7 +28,8 @@ def init_app(app: Flask) -> None:
         if "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         policies = app.config["CONTENT_SECURITY_POLICY"]
-        headers.setdefault("Content-Security-Policy", policies.get(request.blueprint, policies["default"]))
+        policy = policies.get(request.endpoint) or policies.get(request.blueprint) or policies["default"]
+        headers.setdefault("Content-Security-Policy", policy)
         if app.config["STRICT_TRANSPORT_SECURITY"]:
             headers.setdefault("Strict-Transport-Security", app.config["STRICT_TRANSPORT_SECURITY"])
         return response
