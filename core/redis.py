@@ -73,7 +73,8 @@ class EmbeddedRedis:
 
     def _answers(self) -> bool:
         try:
-            return redis.Redis(unix_socket_path=self.socket, socket_timeout=1).ping()
+            with redis.Redis(unix_socket_path=self.socket, socket_timeout=1) as probe:
+                return probe.ping()
         except redis.exceptions.RedisError:
             return False
 
@@ -96,12 +97,17 @@ class EmbeddedRedis:
         die_with_parent = _parent_death_signal()
 
         def keep():
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
-            started.set()
+            try:
+                self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+            finally:
+                started.set()
             self.process.wait()
 
+        self.process = None
         threading.Thread(target=keep, name="embedded-redis", daemon=True).start()
         started.wait()
+        if self.process is None:
+            raise redis.exceptions.ConnectionError(f"the embedded redis-server could not be run ({command[0]})")
         atexit.register(self.stop)
         deadline = time.monotonic() + _START_TIMEOUT_S
         while not self._answers():
