@@ -2,26 +2,36 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run PORT=5100 HOST=0.0.0.0` serves elsewhere; absolute URLs (GBFS) follow unless PUBLIC_BASE_URL is set.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 export FLASK_APP := wsgi
 
 .PHONY: run test bench lint format clean
 
 $(BIN)/activate:
+	@echo "==> creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --progress-bar on --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet -r requirements.txt
+	@echo "==> installing the runtime requirements (the first time takes a few minutes)"
+	$(BIN)/pip install --progress-bar on -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@echo "==> installing the runtime and test requirements (the first time takes a few minutes)"
+	$(BIN)/pip install --progress-bar on -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
+	@$(BIN)/python -c 'import socket; socket.create_server(("$(HOST)", $(PORT)))' 2>/dev/null || \
+		{ echo "Port $(PORT) on $(HOST) is taken (or not an address of this machine): stop what uses it, or run 'make run PORT=$$(( $(PORT) + 1 ))'."; exit 1; }
+	@echo "==> migrating the database and loading the Seoul stations"
 	$(BIN)/flask db upgrade
 	$(BIN)/flask bikeshare setup-city
-	$(BIN)/flask run --host 127.0.0.1 --port 5000 --no-reload
+	@echo "==> serving on http://$(HOST):$(PORT) (Ctrl-C stops it, and the embedded Redis with it)"
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" exec $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2

@@ -65,6 +65,7 @@ def production_environment(database_url: str, redis_url: str, **extra) -> dict:
         "JWT_SECRET_KEY": secrets.token_urlsafe(32),
         "PSEUDONYM_KEY": secrets.token_urlsafe(32),
         "SECRET_ENCRYPTION_KEYS": f"bench1:{key()}",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",  # only GBFS discovery URLs carry it; the bench does not follow them
         "LOG_LEVEL": "WARNING",
         **extra,
     }

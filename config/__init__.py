@@ -12,6 +12,7 @@ from datetime import timedelta
 DEVELOPMENT_SECRET = "dev-only-not-a-secret-do-not-use-in-production"
 # 32 zero bytes, base64: a development key that production refuses.
 DEVELOPMENT_ENCRYPTION_KEYS = "dev:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+DEVELOPMENT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 
 # Secrets and server addresses: read from the environment, and required (non-default) in production.
@@ -22,6 +23,7 @@ SECRETS_AND_URLS = (
     "SECRET_ENCRYPTION_KEYS",
     "DATABASE_URL",
     "REDIS_URL",
+    "PUBLIC_BASE_URL",
 )
 
 # Outgoing mail (password reset), read from the environment; see BaseConfig.
@@ -84,6 +86,22 @@ class BaseConfig:
     SMTP_STARTTLS = True
     MAIL_SENDER = "no-reply@example.com"
     MAIL_OUTBOX: str | None = None
+
+    # --- public address and response headers (core/headers.py) ---
+    # Where clients reach the service; absolute URLs (GBFS discovery) start with it, never with the
+    # request's Host header, which any client can set.
+    PUBLIC_BASE_URL = DEVELOPMENT_PUBLIC_BASE_URL
+    # Content-Security-Policy per endpoint or blueprint name; "default" for the rest (JSON loads nothing).
+    # The Swagger UI page at /docs runs its bundle from the CDN and one inline start-up script.
+    CONTENT_SECURITY_POLICY = {
+        "default": "default-src 'none'; frame-ancestors 'none'",
+        "api-docs.openapi_swagger_ui": (
+            "default-src 'none'; script-src https://cdn.jsdelivr.net 'unsafe-inline'; "
+            "style-src https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+            "frame-ancestors 'none'"
+        ),
+    }
+    STRICT_TRANSPORT_SECURITY: str | None = None  # only where the service is reached over HTTPS
 
     # Reverse proxies in front of the app (nginx in docker/): their X-Forwarded-For is trusted that deep,
     # so rate limits and the audit log see the client's address rather than the proxy's.
@@ -164,14 +182,17 @@ class TestingConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     JSON_LOGS = True
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
     REQUIRED = SECRETS_AND_URLS
-    UNSAFE_VALUES = {DEVELOPMENT_SECRET, DEVELOPMENT_ENCRYPTION_KEYS, "", None}
+    UNSAFE_VALUES = {DEVELOPMENT_SECRET, DEVELOPMENT_ENCRYPTION_KEYS, DEVELOPMENT_PUBLIC_BASE_URL, "", None}
 
     @classmethod
     def check(cls, settings: dict) -> None:
         for name in cls.REQUIRED:
             if settings.get(name) in cls.UNSAFE_VALUES:
                 raise ConfigError(f"{name} must be set to a non-default value in production")
+        if not settings["PUBLIC_BASE_URL"].startswith(("https://", "http://")):
+            raise ConfigError("PUBLIC_BASE_URL must be an absolute http(s) URL, such as https://bikes.example.org")
 
 
 CONFIGS = {

@@ -7,7 +7,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
-from core import auth, observability
+from core import auth, headers, observability
 from core import redis as redis_ext
 from core.converters import POSTGRES_INTEGER_MAX, DatabaseIdConverter
 from core.db import sqlalchemy_url
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
 
     observability.init_app(app)
+    headers.init_app(app)
     _register_database(app)
     redis_ext.init_app(app)
     _register_extensions(app)

@@ -22,6 +22,8 @@ preload_app = True
 # Recycle workers now and then so a slow leak cannot grow without bound (staggered by the jitter).
 max_requests = 100000
 max_requests_jitter = 10000
+# gunicorn always answers `Server: gunicorn` (no version) and has no setting to drop it; nginx in front
+# (docker/nginx.conf) does not pass it on.
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")

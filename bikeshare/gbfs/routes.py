@@ -1,6 +1,6 @@
-"""GBFS files at /gbfs/{version}/{feed}.json: public, cacheable, readable from any web origin."""
+"""GBFS files at /gbfs/{version}/{feed}.json: public, cacheable for their `ttl`, readable from any web origin."""
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
 from bikeshare.gbfs import services
@@ -13,6 +13,11 @@ blp = Blueprint("gbfs", __name__, url_prefix="/gbfs", description="GBFS 2.3 and 
 @blp.alt_response(404, response="NOT_FOUND")
 def gbfs_file(version, feed):
     """A GBFS file; start from gbfs.json (versions 2.3 and 3.0)."""
-    body, ttl = services.document(version=version, feed=feed, base_url=request.url_root)
-    headers = {"Cache-Control": f"public, max-age={ttl}", "Access-Control-Allow-Origin": "*"}
+    body, ttl = services.document(version=version, feed=feed)
+    headers = {
+        # A cache may keep the file exactly as long as the file itself says it stays current.
+        "Cache-Control": f"public, max-age={ttl}" if ttl else "no-cache",
+        "Access-Control-Allow-Origin": "*",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
     return current_app.response_class(body, mimetype="application/json", headers=headers)

@@ -3,7 +3,8 @@
 A cached file keeps the moment its data was read; every response states that moment as
 `last_updated` and the seconds left until the cache is rebuilt as `ttl`, so neither lies about
 freshness. Settings (config/): GBFS_STATUS_TTL, GBFS_INFORMATION_TTL, GBFS_STATIC_TTL and
-GBFS_FEED_CONTACT_EMAIL.
+GBFS_FEED_CONTACT_EMAIL. While Redis is down the station files are read from the database on every
+request, with `ttl` 0.
 """
 
 import json
@@ -20,6 +21,7 @@ from bikeshare.gbfs import catalogue, feeds
 from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import db
 from core.errors import NotFound
+from core.headers import public_url
 from core.redis import get_redis
 
 _SETTINGS = {
@@ -31,17 +33,22 @@ _CACHE_KEY = "bikeshare:gbfs:{version}:{feed}"
 _REBUILD_LOCK_MS = 5000  # longer than a rebuild takes; frees itself if the rebuilding request dies
 
 
-def document(*, version: str, feed: str, base_url: str) -> tuple[bytes, int]:
-    """The JSON of one GBFS file and its `ttl`; `base_url` makes the discovery URLs absolute."""
+def document(*, version: str, feed: str) -> tuple[bytes, int]:
+    """The JSON of one GBFS file and its `ttl`; discovery URLs start with the configured PUBLIC_BASE_URL."""
     if version not in feeds.VERSIONS or feed not in feeds.FEEDS:
         raise NotFound(
             f"GBFS {version}/{feed}.json is not published; gbfs.json lists the files.", slug="gbfs-feed-not-found"
         )
     if feed in _SETTINGS:
-        data_json, read_at, ttl = _cached_station_file(version, feed)
+        try:
+            data_json, read_at, ttl = _cached_station_file(version, feed)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            # Redis is down: every request reads the database, and `ttl` 0 tells readers not to keep the file.
+            read_at, ttl = time.time(), 0
+            data_json = _station_file_json(version, feed, read_at).encode()
     else:
         read_at, ttl = time.time(), _setting(_STATIC_TTL)
-        data_json = _dumps(_static_data(version, feed, base_url)).encode()
+        data_json = _dumps(_static_data(version, feed)).encode()
     last_updated = feeds.timestamp(version, datetime.fromtimestamp(read_at, UTC))
     envelope = f'{{"last_updated":{_dumps(last_updated)},"ttl":{ttl},"version":"{version}","data":'
     return b"".join((envelope.encode(), data_json, b"}")), ttl
@@ -52,11 +59,11 @@ def invalidate() -> None:
     get_redis().delete(*(_CACHE_KEY.format(version=v, feed=f) for v in feeds.VERSIONS for f in _SETTINGS))
 
 
-def _static_data(version: str, feed: str, base_url: str) -> dict:
+def _static_data(version: str, feed: str) -> dict:
     if feed == "gbfs":
-        return feeds.discovery(version, lambda name: f"{base_url}gbfs/{version}/{name}.json")
+        return feeds.discovery(version, lambda name: public_url(f"/gbfs/{version}/{name}.json"))
     if feed == "gbfs_versions":
-        return feeds.gbfs_versions(lambda v: f"{base_url}gbfs/{v}/gbfs.json")
+        return feeds.gbfs_versions(lambda v: public_url(f"/gbfs/{v}/gbfs.json"))
     if feed == "system_information":
         email = current_app.config["GBFS_FEED_CONTACT_EMAIL"]
         return feeds.system_information(version, contact_email=email)
@@ -85,11 +92,7 @@ def _cached_station_file(version: str, feed: str) -> tuple[bytes, float, int]:
             if remaining > 0 or not client.set(f"{key}:rebuilding", "1", nx=True, px=_REBUILD_LOCK_MS):
                 return data_json, read_at, max(0, math.ceil(remaining))
     read_at = time.time()
-    if feed == "station_status":
-        data = feeds.station_status(version, _status_rows(), now=datetime.fromtimestamp(read_at, UTC))
-    else:
-        data = feeds.station_information(version, _information_rows())
-    data_json = _dumps(data)
+    data_json = _station_file_json(version, feed, read_at)
     if lifetime:
         stamp = repr(read_at)
         pipe = client.pipeline(transaction=False)
@@ -98,6 +101,12 @@ def _cached_station_file(version: str, feed: str) -> tuple[bytes, float, int]:
         pipe.execute()
         _copies.setdefault(client, {})[key] = (stamp, read_at, data_json.encode())
     return data_json.encode(), read_at, lifetime
+
+
+def _station_file_json(version: str, feed: str, read_at: float) -> str:
+    if feed == "station_status":
+        return _dumps(feeds.station_status(version, _status_rows(), now=datetime.fromtimestamp(read_at, UTC)))
+    return _dumps(feeds.station_information(version, _information_rows()))
 
 
 # Per worker and Redis server: cache key -> (stamp, read_at, data JSON bytes) of the last copy fetched.

@@ -1,8 +1,10 @@
 """`flask bikeshare import-trips | plan | evaluate`: the operations commands."""
 
+import os
 from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from bikeshare.operations import trips
@@ -62,13 +64,20 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
 
 @click.command("evaluate")
 @with_appcontext
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/rebalancing", show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Where the report goes.  [default: INSTANCE_PATH/reports/rebalancing]",
+)
 @click.option("--quick", is_flag=True, help="One district, few trucks, short limits: a smoke test (< 30 s).")
 @click.option("--district", default="강남구", show_default=True, help="The district of --quick.")
 def evaluate(out_dir, quick, district):
     """Replay the morning rush under each policy and write a Markdown report with plots."""
     from bikeshare.operations import evaluation  # NumPy, SciPy, OR-Tools, matplotlib
 
+    # Under the instance folder by default: commands never write into the source tree.
+    out_dir = out_dir or os.path.join(current_app.instance_path, "reports", "rebalancing")
     metrics, report = evaluation.evaluate(out_dir=out_dir, quick=quick, district=district)
     click.echo(metrics["notice"])
     click.echo(f"{metrics['stations']} stations, {metrics['trips']} synthetic trips, trucks {metrics['trucks']}")

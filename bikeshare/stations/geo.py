@@ -2,9 +2,11 @@
 
 The index is derived data. It is rebuilt from the database into a scratch key and swapped in with
 RENAME, so a search never sees a half-built index, and it is rebuilt lazily when it is missing
-(a flushed or restarted Redis).
+(a flushed or restarted Redis). `distance_m` and `bounding_box` let the database answer the same
+search while Redis is down.
 """
 
+import math
 import uuid
 import weakref
 
@@ -12,6 +14,8 @@ import redis
 
 GEO_KEY = "bikeshare:stations:geo"
 _BATCH = 500
+# The Earth radius Redis's GEO commands use, so distances computed here match the index's.
+EARTH_RADIUS_M = 6372797.560856
 
 
 def replace(client: redis.Redis, positions: list[tuple[int, float, float]]) -> int:
@@ -55,3 +59,19 @@ def search(
     if not isinstance(hits, list):  # Lua's false: nil in RESP2, false in RESP3
         return None
     return [(int(member), float(distance)) for member, distance in hits]
+
+
+def distance_m(*, lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres, as GEOSEARCH computes it."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_dlambda = math.radians(lon2 - lon1) / 2
+    a = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
+
+
+def bounding_box(*, lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) in degrees of a box holding every point within `radius_m` of (lat, lon)."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    # Meridians converge towards the poles: the same distance spans more degrees of longitude.
+    dlon = math.degrees(radius_m / (EARTH_RADIUS_M * math.cos(math.radians(min(89.0, abs(lat) + dlat)))))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon

@@ -11,6 +11,7 @@ PRODUCTION = {
     "JWT_SECRET_KEY": "j" * 40,
     "PSEUDONYM_KEY": "p" * 40,
     "SECRET_ENCRYPTION_KEYS": "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=",
+    "PUBLIC_BASE_URL": "https://bikes.seoul.example",
 }
 
 
@@ -22,6 +23,7 @@ REQUIRED_IN_PRODUCTION = (
     "SECRET_ENCRYPTION_KEYS",
     "DATABASE_URL",
     "REDIS_URL",
+    "PUBLIC_BASE_URL",
 )
 
 
@@ -39,6 +41,8 @@ def test_production_refuses_to_start_on_a_missing_or_default_setting(base_config
         settings[variable] = DEVELOPMENT_ENCRYPTION_KEYS if variable == "SECRET_ENCRYPTION_KEYS" else DEVELOPMENT_SECRET
         if variable in ("DATABASE_URL", "REDIS_URL"):
             settings[variable] = ""
+        if variable == "PUBLIC_BASE_URL":
+            settings[variable] = "http://127.0.0.1:5000"
     with pytest.raises(ConfigError, match=variable):
         create_app(settings)
 
@@ -46,6 +50,12 @@ def test_production_refuses_to_start_on_a_missing_or_default_setting(base_config
 def test_production_starts_with_every_setting_given(base_config, migrated):
     app = create_app({**PRODUCTION, "DATABASE_URL": base_config["DATABASE_URL"], "REDIS_URL": base_config["REDIS_URL"]})
     assert app.test_client().get("/ready").status_code == 200
+
+
+def test_production_refuses_a_public_base_url_that_is_not_an_absolute_http_url(base_config):
+    settings = {**PRODUCTION, "DATABASE_URL": base_config["DATABASE_URL"], "REDIS_URL": base_config["REDIS_URL"]}
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app({**settings, "PUBLIC_BASE_URL": "bikes.seoul.example"})
 
 
 def test_an_unknown_app_env_is_refused():

@@ -19,14 +19,19 @@ FEEDS = (
     "station_status",
     "system_pricing_plans",
 )
-HOST = "https://bikes.seoul.example"
+PUBLIC = "https://bikes.seoul.example"
 
 
-def fetch(client, version, feed):
-    response = client.get(f"/gbfs/{version}/{feed}.json", base_url=HOST)
+def fetch(client, version, feed, host="localhost"):
+    response = client.get(f"/gbfs/{version}/{feed}.json", headers={"Host": host})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     return response.get_json()
+
+
+@pytest.fixture
+def public_client(make_app):
+    return make_app(PUBLIC_BASE_URL=PUBLIC).test_client()
 
 
 def stations_by_id(document):
@@ -52,26 +57,56 @@ def test_station_files_of_an_empty_city_are_valid_too(client, version, feed):
     assert document["data"]["stations"] == []
 
 
+def discovered_feeds(document, version):
+    return document["data"]["ko"]["feeds"] if version == "2.3" else document["data"]["feeds"]
+
+
 @pytest.mark.parametrize("version", VERSIONS)
-def test_discovery_lists_absolute_urls_that_resolve(client, network, version):
-    feeds = fetch(client, version, "gbfs")["data"]
-    feeds = feeds["ko"]["feeds"] if version == "2.3" else feeds["feeds"]
+def test_discovery_lists_absolute_urls_at_the_public_base_url_that_resolve(public_client, network, version):
+    feeds = discovered_feeds(fetch(public_client, version, "gbfs"), version)
 
     assert {feed["name"] for feed in feeds} == set(FEEDS)
     for feed in feeds:
         url = urlsplit(feed["url"])
-        assert f"{url.scheme}://{url.netloc}" == HOST
+        assert f"{url.scheme}://{url.netloc}" == PUBLIC
         assert url.path == f"/gbfs/{version}/{feed['name']}.json"
-        assert fetch(client, version, feed["name"])["version"] == version
+        assert fetch(public_client, version, feed["name"])["version"] == version
 
 
-def test_gbfs_versions_points_at_both_versions(client):
-    versions = fetch(client, "3.0", "gbfs_versions")["data"]["versions"]
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_forged_host_header_does_not_reach_the_feed_urls(public_client, version):
+    feeds = discovered_feeds(fetch(public_client, version, "gbfs", host="evil.example"), version)
+    versions = fetch(public_client, version, "gbfs_versions", host="evil.example")["data"]["versions"]
+
+    urls = [feed["url"] for feed in feeds] + [v["url"] for v in versions]
+    assert all(url.startswith(f"{PUBLIC}/gbfs/") for url in urls)
+
+
+def test_gbfs_versions_points_at_both_versions(public_client):
+    versions = fetch(public_client, "3.0", "gbfs_versions")["data"]["versions"]
 
     assert versions == [
-        {"version": "2.3", "url": f"{HOST}/gbfs/2.3/gbfs.json"},
-        {"version": "3.0", "url": f"{HOST}/gbfs/3.0/gbfs.json"},
+        {"version": "2.3", "url": f"{PUBLIC}/gbfs/2.3/gbfs.json"},
+        {"version": "3.0", "url": f"{PUBLIC}/gbfs/3.0/gbfs.json"},
     ]
+
+
+@pytest.mark.parametrize(("feed", "ttl"), [("station_status", 600), ("gbfs", 3600), ("system_pricing_plans", 3600)])
+def test_a_file_may_be_cached_by_anyone_for_exactly_its_ttl(make_app, feed, ttl):
+    client = make_app(GBFS_STATUS_TTL=600).test_client()
+    response = client.get(f"/gbfs/3.0/{feed}.json")
+
+    assert response.headers["Cache-Control"] == f"public, max-age={response.get_json()['ttl']}"
+    assert response.get_json()["ttl"] == ttl
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+
+
+def test_a_file_with_ttl_0_is_not_kept_by_caches(make_app):
+    response = make_app(GBFS_STATUS_TTL=0).test_client().get("/gbfs/2.3/station_status.json")
+
+    assert response.get_json()["ttl"] == 0
+    assert response.headers["Cache-Control"] == "no-cache"
 
 
 def test_last_updated_is_posix_seconds_in_2_3_and_rfc3339_in_3_0(client, network):
