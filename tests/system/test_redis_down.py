@@ -4,7 +4,7 @@ import contextlib
 
 import pytest
 
-from bikeshare.models import Station
+from bikeshare.stations.models import Station
 from core.db import db
 from tests.bikeshare.stations.network import CITY_HALL, build_network, position
 from tests.cardapi.helpers import create_facility, create_terminal, issue_card, settled_step, verify
