@@ -96,9 +96,16 @@ def make_app(base_config, migrated):
     _reset_state(first)
     yield factory
     for app in created:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        _dispose(app)
+
+
+@pytest.fixture(scope="module")
+def module_app(base_config, migrated):
+    """One app for all of a module's tests, reset once when built: for tests that only read what they share."""
+    app = create_app(base_config)
+    _reset_state(app)
+    yield app
+    _dispose(app)
 
 
 @pytest.fixture
@@ -109,6 +116,12 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _reset_state(app) -> None:
