@@ -125,7 +125,7 @@ def sqlite_app(sqlite_template, redis_url, tmp_path):
 
 @pytest.fixture(scope="module")
 def module_app(base_config, migrated):
-    """One app for all of a module's tests, reset once when built: for tests that only read what they share."""
+    """One app for all of a module's tests, reset once when built: for tests that never rely on each other's writes."""
     app = create_app(base_config)
     _reset_state(app)
     yield app
