@@ -1,4 +1,5 @@
-# `make run` serves the API on embedded defaults; `make test` runs the whole suite.
+# `make run` serves the API on embedded defaults; `make test` runs the whole suite, `make test-fast` the
+# inner loop (unit and API tests, without the system tests and the slow contract fuzz).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint format clean
+.PHONY: run test test-fast bench lint format clean
 
 $(BIN)/activate:
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -35,6 +36,9 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2
+
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -n 2 -m "(unit or api) and not slow"
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

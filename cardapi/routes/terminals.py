@@ -16,9 +16,12 @@ blp = Blueprint("verification", __name__, url_prefix="/api/v1", description="Fac
 HEADER = "X-Terminal-Key"
 
 
-def _document(wrapper, view, security: list, statuses: dict):
+def _document(wrapper, view, security: list, statuses: dict, roles: tuple = ()):
     wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
-    wrapper._apidoc.setdefault("manual_doc", {})["security"] = security
+    manual_doc = wrapper._apidoc.setdefault("manual_doc", {})
+    manual_doc["security"] = security
+    if roles:  # the roles a bearer token needs, documented as core.auth.auth_required does
+        manual_doc["x-roles"] = list(roles)
     responses = wrapper._apidoc.setdefault("response", {}).setdefault("responses", {})
     for status, name in statuses.items():
         responses.setdefault(status, []).append(name)
@@ -53,6 +56,7 @@ def terminal_or_admin(view):
         view,
         [{"terminalKey": []}, {"bearerAuth": []}],
         {401: "UNAUTHORIZED", 403: "FORBIDDEN", 429: "TOO_MANY_REQUESTS"},
+        roles=("admin",),
     )
 
 

@@ -20,6 +20,8 @@ from tests.helpers import staff
 CONTRACT_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
+pytestmark = pytest.mark.slow  # minutes of generated requests: `make test` runs it, `make test-fast` does not
+
 
 def _documented_operations() -> list[tuple[str, str]]:
     """The operations of the OpenAPI document; building it needs neither the database nor Redis."""

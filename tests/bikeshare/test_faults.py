@@ -40,13 +40,6 @@ def test_an_operator_takes_a_bike_into_maintenance_and_back(app, client, network
     assert sql(app, "SELECT bikes_parked, bikes_available FROM stations") == [(1, 1)]
 
 
-def test_citizens_cannot_change_a_bikes_status(client, network):
-    bikes = network({101: (10, 2, 1)})
-    response = client.patch(f"/api/v1/ops/bikes/{bikes[101][0]}", json={"status": "maintenance"},
-                            headers=rider(client).headers)  # fmt: skip
-    assert response.status_code == 403
-
-
 def test_a_bike_reported_while_out_goes_to_maintenance_when_it_is_returned(app, client, network):
     bikes = network({101: (10, 2, 1)})
     me = rider(client)

@@ -22,13 +22,6 @@ def test_grant_role_command_refuses_unknown_roles_and_accounts(app, client):
     assert runner.invoke(args=["users", "grant-role", "nobody@example.kr", "admin"]).exit_code != 0
 
 
-def test_a_citizen_gets_403_on_admin_endpoints(client):
-    session = citizen(client)
-    response = client.get("/api/v1/admin/audit-events", headers=session.headers)
-    assert response.status_code == 403
-    assert response.content_type == "application/problem+json"
-
-
 def test_admin_grants_and_revokes_roles_through_the_api(app, client):
     admin = staff(app, client, "admin")
     user = register(client)

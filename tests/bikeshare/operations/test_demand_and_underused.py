@@ -1,7 +1,6 @@
 """Demand rates per hour (censoring-corrected) and underused bikes and stations, through HTTP."""
 
 from tests.bikeshare.conftest import sql
-from tests.helpers import citizen
 
 
 def record(app, station, hour, rentals=0, returns=0, empty=0.0, full=0.0):
@@ -35,8 +34,6 @@ def test_rental_rate_counts_only_the_minutes_a_bike_was_there(app, client, netwo
     assert body["observed_hours"] == 2
 
     assert client.get("/api/v1/ops/demand?station_id=99", headers=operator.headers).status_code == 404
-    rider = citizen(client)
-    assert client.get("/api/v1/ops/demand?station_id=1", headers=rider.headers).status_code == 403
 
 
 def test_bikes_idle_longer_than_asked_are_listed_longest_idle_first(app, client, network, operator):

@@ -8,7 +8,6 @@ from bikeshare.operations.models import Plan
 from bikeshare.stations.models import Bike, Station
 from core.db import db
 from tests.bikeshare.conftest import sql
-from tests.helpers import citizen
 
 PLANS = "/api/v1/ops/rebalancing/plans"
 # Two crowded stations next to two empty ones, a few hundred metres apart (ids -> docks, overflow, bikes).
@@ -83,15 +82,6 @@ def test_a_plan_moves_bikes_from_crowded_to_empty_stations_within_truck_capacity
         dropped += max(-stop["load_change"], 0)
     assert picked == dropped == body["bikes_moved"]  # balanced: what is picked up is dropped
     assert client.get(f"{PLANS}/{body['id']}", headers=operator.headers).get_json() == body
-
-
-def test_citizens_may_not_plan_or_see_plans_or_trucks(app, client, network):
-    network(CROWDED_AND_EMPTY)
-    rider = citizen(client)
-    assert plan(client, rider, truck_count=1).status_code == 403
-    assert client.get(f"{PLANS}/1", headers=rider.headers).status_code == 403
-    assert client.get("/api/v1/ops/trucks/1", headers=rider.headers).status_code == 403
-    assert client.post("/api/v1/ops/tasks/1/pickup", json={}, headers=rider.headers).status_code == 403
 
 
 def test_plan_requests_are_checked(app, client, network, operator):
