@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-fast bench lint format clean
+.PHONY: run test test-fast browser bench lint format clean
 
 $(BIN)/activate:
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -34,8 +34,21 @@ run: $(VENV)/.runtime
 	@echo "==> serving on http://$(HOST):$(PORT) (Ctrl-C stops it, and the embedded Redis with it)"
 	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" exec $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -n 2
+
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here). Install it
+# when missing and allowed; otherwise say so plainly: those tests then skip with the same reason.
+browser:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> installing Debian's chromium for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "!! could not install chromium with apt-get: the browser tests will be SKIPPED"; \
+	else \
+		echo "!! /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "!! the browser tests will be SKIPPED. Install Debian's chromium package to run them."; \
+	fi
 
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 -m "(unit or api) and not slow"
