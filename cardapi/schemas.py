@@ -136,7 +136,9 @@ class PageArgsSchema(ma.Schema):
     limit = Integer(in_query=True, load_default=50, validate=validate.Range(1, 200))
     before_id = Integer(
         in_query=True,
-        load_default=None, validate=validate.Range(min=1), metadata={"description": "Visits older than this"}
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "Visits older than this"},
     )
 
 

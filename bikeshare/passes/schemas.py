@@ -19,9 +19,7 @@ class PassSchema(Schema):
     discount_percent = fields.Integer()
     price_won = fields.Integer()
     purchased_at = Timestamp()
-    start_by = Timestamp(
-        allow_none=True, metadata={"description": "Day passes: start (first rental) before this."}
-    )
+    start_by = Timestamp(allow_none=True, metadata={"description": "Day passes: start (first rental) before this."})
     valid_from = Timestamp(allow_none=True, metadata={"description": "Empty until a day pass's first rental."})
     valid_until = Timestamp(allow_none=True)
 
