@@ -6,6 +6,7 @@ so they are tested too. Each test starts from empty tables and an empty Redis da
 """
 
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -89,6 +90,54 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, redis_url):
+    """A SQLite database file built once per session by the Alembic migrations (what `make run` does)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "seoul.db"
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template, redis_url, tmp_path):
+    """The app on SQLite, as `make run` serves it: a fresh copy of the migrated database file per test,
+    with the shared test Redis emptied. Use it beside `app` (PostgreSQL) to test both databases' paths."""
+    app = open_sqlite_app(sqlite_template, redis_url, tmp_path)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_database_app(request):
+    """The app on each database in turn: a test using it runs once on PostgreSQL and once on SQLite."""
+    return request.getfixturevalue("app" if request.param == "postgresql" else "sqlite_app")
+
+
+def open_sqlite_app(template, redis_url, directory):
+    """An app on a copy of the migrated SQLite `template` in `directory`, with Redis emptied."""
+    path = directory / "seoul.db"
+    shutil.copyfile(template, path)
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
+    app.extensions["redis"].flushdb()
+    return app
+
+
+def open_postgresql_app(config):
+    """An app on the shared test PostgreSQL, emptied (for fixtures wider than one test)."""
+    app = create_app(config)
+    _reset_state(app)
+    return app
+
+
+def close_app(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _reset_state(app) -> None:
