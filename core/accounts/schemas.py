@@ -14,6 +14,8 @@ class DistrictField(Text):
     """A Seoul district, given in Korean (강남구) or romanised (Gangnam-gu); stored in Korean."""
 
     def __init__(self, **kwargs):
+        accepted = {"enum": [*DISTRICTS, *DISTRICTS.values()]}  # romanised names in any letter case, too
+        kwargs["metadata"] = {**accepted, **kwargs.get("metadata", {})}
         super().__init__(min_length=1, max_length=40, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
