@@ -101,7 +101,8 @@ def test_two_rules_for_one_category_and_scope_are_refused(app, client):
     response = client.post("/api/v1/admin/facilities", json=facility, headers=admin.headers)
     assert response.status_code == 422 and response.get_json()["type"] == "/problems/duplicate-benefit-rule"
     tiered = [rules[0], {**rules[1], "residents_only": True}]
-    accepted = client.post("/api/v1/admin/facilities", json={**facility, "benefit_rules": tiered}, headers=admin.headers)
+    tiered_facility = {**facility, "benefit_rules": tiered}
+    accepted = client.post("/api/v1/admin/facilities", json=tiered_facility, headers=admin.headers)
     assert accepted.status_code == 201
 
 
