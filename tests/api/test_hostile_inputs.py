@@ -66,8 +66,9 @@ def _json(body) -> str:
     return json.dumps(body, ensure_ascii=True)  # lone surrogates travel as \ud800 escapes, as a client sends them
 
 
-def hostile_cases(method: str, path: str) -> list[tuple[str, dict, int | None]]:
-    """(description, test-client arguments, exact status expected or None for any 4xx) for one operation."""
+def hostile_cases(method: str, path: str) -> list[tuple[str, dict, int | str | None]]:
+    """(description, test-client arguments, expectation) for one operation: the exact status, the body field
+    a 422 must name, or None for any 4xx."""
     spec, declared = operation(method, path), parameters(method, path)
     path_values = {
         p["name"]: QUERY_DEFAULTS["integer"] if p["schema"].get("type") == "integer" else PATH_DEFAULTS[p["name"]]
@@ -110,7 +111,9 @@ def hostile_cases(method: str, path: str) -> list[tuple[str, dict, int | None]]:
         cases.append(("body over the size limit", {**raw, "data": _json({"n": "x" * 70_000})}, 413))
         for kind, fmt, put in _body_slots(body["schema"]):
             for value in _hostile_values(kind, fmt):
-                cases.append((f"body {_json(put(value))[:60]}", {**raw, "data": _json(put(value))}, None))
+                body_text = _json(put(value))
+                field = next(iter(put(value)))  # the top-level field holding the value must be the one refused
+                cases.append((f"body {body_text[:60]}", {**raw, "data": body_text}, field))
     return cases
 
 
@@ -149,7 +152,10 @@ def test_hostile_input_is_refused_with_a_problem_never_a_server_error(hostile_cl
     failures = []
     for label, request, expected in hostile_cases(method, path):
         response = client.open(method=method, headers=headers, **request)
-        refused = response.status_code == expected if expected else 400 <= response.status_code < 500
+        if isinstance(expected, str):
+            refused = response.status_code == 422 and expected in (response.get_json().get("errors") or {})
+        else:
+            refused = response.status_code == expected if expected else 400 <= response.status_code < 500
         if not refused or response.mimetype != PROBLEM:
             failures.append(
                 f"{label}: {response.status_code} {response.mimetype} {response.get_data(as_text=True)[:200]}"
