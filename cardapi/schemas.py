@@ -6,6 +6,7 @@ from marshmallow import validate
 from cardapi.models import CARD_STATUSES, FACILITY_KINDS
 from core.accounts.schemas import DistrictField
 from core.eligibility import CATEGORIES, GRANTED_CATEGORIES
+from core.fields import Date, Integer, Text, Timestamp
 
 BENEFIT_CATEGORIES = (*CATEGORIES, "resident")
 
@@ -15,14 +16,14 @@ class CardSchema(ma.Schema):
     card_number = ma.fields.String(required=True, metadata={"example": "9410123456789015"})
     status = ma.fields.String(required=True, validate=validate.OneOf(CARD_STATUSES))
     locked = ma.fields.Function(lambda card: card.locked_at is not None, required=True)
-    locked_at = ma.fields.AwareDateTime(allow_none=True)
+    locked_at = Timestamp(allow_none=True)
     digits = ma.fields.Integer(required=True)
     period = ma.fields.Integer(required=True)
     algorithm = ma.fields.String(required=True)
-    issued_at = ma.fields.AwareDateTime(required=True)
-    reissued_at = ma.fields.AwareDateTime(allow_none=True)
-    suspended_at = ma.fields.AwareDateTime(allow_none=True)
-    revoked_at = ma.fields.AwareDateTime(allow_none=True)
+    issued_at = Timestamp(required=True)
+    reissued_at = Timestamp(allow_none=True)
+    suspended_at = Timestamp(allow_none=True)
+    revoked_at = Timestamp(allow_none=True)
 
 
 class MyCardSchema(CardSchema):
@@ -47,24 +48,24 @@ class IssuedCardSchema(ma.Schema):
 class QrSchema(ma.Schema):
     payload = ma.fields.String(required=True, metadata={"example": "SCC1:9410123456789015:59138000:12345678"})
     step = ma.fields.Integer(required=True)
-    expires_at = ma.fields.AwareDateTime(required=True)
+    expires_at = Timestamp(required=True)
 
 
 class BenefitRuleSchema(ma.Schema):
     category = ma.fields.String(required=True, validate=validate.OneOf(BENEFIT_CATEGORIES))
-    discount_percent = ma.fields.Integer(required=True, validate=validate.Range(1, 100))
+    discount_percent = Integer(required=True, validate=validate.Range(1, 100))
     residents_only = ma.fields.Boolean(load_default=False, dump_default=False)
 
 
 class FacilityCreateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, min_length=1, max_length=200)
     kind = ma.fields.String(required=True, validate=validate.OneOf(FACILITY_KINDS))
     district = DistrictField(required=True, metadata={"example": "중구"})
     benefit_rules = ma.fields.List(ma.fields.Nested(BenefitRuleSchema), load_default=list)
 
 
 class FacilityUpdateSchema(ma.Schema):
-    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    name = Text(min_length=1, max_length=200)
     kind = ma.fields.String(validate=validate.OneOf(FACILITY_KINDS))
     district = DistrictField()
     benefit_rules = ma.fields.List(ma.fields.Nested(BenefitRuleSchema))
@@ -78,11 +79,11 @@ class FacilitySchema(ma.Schema):
     district = ma.fields.String(required=True)
     benefit_rules = ma.fields.List(ma.fields.Nested(BenefitRuleSchema), required=True)
     active = ma.fields.Boolean(required=True)
-    created_at = ma.fields.AwareDateTime(required=True)
+    created_at = Timestamp(required=True)
 
 
 class TerminalCreateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, min_length=1, max_length=100)
 
 
 class TerminalSchema(ma.Schema):
@@ -90,9 +91,9 @@ class TerminalSchema(ma.Schema):
     facility_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     key_prefix = ma.fields.String(required=True, metadata={"description": "The key's first characters"})
-    created_at = ma.fields.AwareDateTime(required=True)
-    revoked_at = ma.fields.AwareDateTime(allow_none=True)
-    last_used_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = Timestamp(required=True)
+    revoked_at = Timestamp(allow_none=True)
+    last_used_at = Timestamp(allow_none=True)
 
 
 class NewTerminalSchema(TerminalSchema):
@@ -100,7 +101,7 @@ class NewTerminalSchema(TerminalSchema):
 
 
 class VerificationRequestSchema(ma.Schema):
-    payload = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    payload = Text(required=True, min_length=1, max_length=100)
 
 
 class HolderSchema(ma.Schema):
@@ -132,15 +133,18 @@ class VerificationSchema(ma.Schema):
 
 
 class PageArgsSchema(ma.Schema):
-    limit = ma.fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    before_id = ma.fields.Integer(
-        load_default=None, validate=validate.Range(min=1), metadata={"description": "Visits older than this"}
+    limit = Integer(in_query=True, load_default=50, validate=validate.Range(1, 200))
+    before_id = Integer(
+        in_query=True,
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "Visits older than this"},
     )
 
 
 class MyVisitSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    at = ma.fields.AwareDateTime(required=True)
+    at = Timestamp(required=True)
     facility_id = ma.fields.Integer(required=True)
     facility_name = ma.fields.String(required=True)
     benefits = ma.fields.List(ma.fields.Nested(BenefitSchema), required=True)
@@ -148,7 +152,7 @@ class MyVisitSchema(ma.Schema):
 
 class FacilityVisitSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    at = ma.fields.AwareDateTime(required=True)
+    at = Timestamp(required=True)
     terminal_id = ma.fields.Integer(allow_none=True)
     member_id = ma.fields.String(allow_none=True, metadata={"description": "null once the member left"})
     benefits = ma.fields.List(ma.fields.Nested(BenefitSchema), required=True)
@@ -164,20 +168,20 @@ class FacilityRefSchema(ma.Schema):
 class MembershipSchema(ma.Schema):
     facility = ma.fields.Nested(FacilityRefSchema, required=True)
     visits = ma.fields.Integer(required=True)
-    first_visit_at = ma.fields.AwareDateTime(required=True)
-    last_visit_at = ma.fields.AwareDateTime(required=True)
+    first_visit_at = Timestamp(required=True)
+    last_visit_at = Timestamp(required=True)
 
 
 class EligibilityGrantSchema(ma.Schema):
     category = ma.fields.String(required=True, validate=validate.OneOf(GRANTED_CATEGORIES))
-    expires_on = ma.fields.Date(allow_none=True, load_default=None, metadata={"description": "Last day, Seoul time"})
+    expires_on = Date(allow_none=True, load_default=None, metadata={"description": "Last day, Seoul time"})
 
 
 class EligibilitySchema(ma.Schema):
     category = ma.fields.String(required=True)
-    expires_at = ma.fields.AwareDateTime(allow_none=True)
+    expires_at = Timestamp(allow_none=True)
     source = ma.fields.String(required=True)
-    granted_at = ma.fields.AwareDateTime(required=True)
+    granted_at = Timestamp(required=True)
 
 
 class CitizenEligibilitySchema(ma.Schema):

@@ -106,6 +106,7 @@ class BaseConfig:
     # Reverse proxies in front of the app (nginx in docker/): their X-Forwarded-For is trusted that deep,
     # so rate limits and the audit log see the client's address rather than the proxy's.
     PROXY_COUNT = 0
+    MAX_CONTENT_LENGTH = 64 * 1024  # the largest real body (a plan for 200 trucks) is about 12 KB; more is 413
 
     # --- cardapi: citizen card (TOTP per card, verification limits) ---
     CARDAPI_TOTP_DIGITS = 8

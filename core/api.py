@@ -1,12 +1,42 @@
 """flask-smorest's Api, made to speak problem+json for errors and to document that shape."""
 
 import http
+import json
+import re
 
 import marshmallow as ma
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from core.errors import PROBLEM_CONTENT_TYPE, http_exception_problem
+
+# Our deepest shape is three levels; JSON nested deeper is refused before it is parsed (a parser
+# recursing a thousand levels raises RecursionError, and webargs lets that through as a 500).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
+
+
+def unreadable_json(body: bytes) -> str | None:
+    """Why a JSON body cannot be read (nested too deeply, a number too long, not JSON), or None."""
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _depth(body) > MAX_JSON_DEPTH:
+        return f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
+    try:
+        json.loads(body)
+    except ValueError as error:  # JSONDecodeError, bad UTF-8, or an integer beyond Python's 4,300 digits
+        if "digits" in str(error):
+            return "The JSON body holds a number too long to read."
+        return "The body is not well-formed JSON."
+    return None
+
+
+def _depth(body: bytes) -> int:
+    """Deepest bracket nesting outside strings, counted without recursion."""
+    depth = deepest = 0
+    for bracket in _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET):
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class ProblemSchema(ma.Schema):

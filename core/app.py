@@ -82,7 +82,9 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_json_only(app: Flask) -> None:
-    """A body in anything but JSON is 415, before any view or validator sees it."""
+    """A body in anything but JSON is 415, and JSON that cannot be read safely is 400, before
+    authentication or any view or validator sees it (a body over MAX_CONTENT_LENGTH is 413)."""
+    from core.api import unreadable_json
     from core.errors import problem
 
     @app.before_request
@@ -93,6 +95,10 @@ def _register_json_only(app: Flask) -> None:
                 "Unsupported Media Type",
                 f"Send the body as application/json, not {request.mimetype or 'untyped data'}.",
             )
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.get_data(cache=True):
+            reason = unreadable_json(request.get_data(cache=True))
+            if reason:
+                return problem(400, "Bad Request", reason, slug="unreadable-json")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -5,19 +5,20 @@ from flask_smorest import Blueprint
 
 from core import audit
 from core.auth import auth_required
+from core.fields import Integer, Text, Timestamp
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="Audit log (administrators)")
 
 
 class AuditQuerySchema(ma.Schema):
-    event = ma.fields.String()
-    actor_id = ma.fields.Integer()
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    event = Text(max_length=100)
+    actor_id = Integer(in_query=True)
+    limit = Integer(in_query=True, load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
 class AuditEventSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    at = ma.fields.AwareDateTime(required=True)
+    at = Timestamp(required=True)
     event = ma.fields.String(required=True)
     actor_id = ma.fields.Integer(allow_none=True)
     subject = ma.fields.String(allow_none=True)

@@ -13,6 +13,7 @@ from flask import Flask, current_app, g, json, request
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from core.db import db, lost_a_race
 
@@ -24,7 +25,6 @@ class DomainError(Exception):
     """A business rule refused the request. Subclasses fix the status; `slug` names the problem type."""
 
     status = 400
-    title = "Bad request"
 
     def __init__(self, detail: str, *, slug: str | None = None, headers: dict | None = None, **extra):
         super().__init__(detail)
@@ -35,38 +35,39 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    status, title = 422, "Unprocessable content"
+    status = 422
 
 
 class Unauthenticated(DomainError):
-    status, title = 401, "Unauthorized"
+    status = 401
 
 
 class Forbidden(DomainError):
-    status, title = 403, "Forbidden"
+    status = 403
 
 
 class NotFound(DomainError):
-    status, title = 404, "Not found"
+    status = 404
 
 
 class Conflict(DomainError):
-    status, title = 409, "Conflict"
+    status = 409
 
 
 class TooManyRequests(DomainError):
-    status, title = 429, "Too many requests"
+    status = 429
 
 
 class ServiceUnavailable(DomainError):
-    status, title = 503, "Service unavailable"
+    status = 503
 
 
-def problem(status: int, title: str, detail: str, *, slug: str | None = None, headers=None, **extra):
-    """Build a problem+json response."""
+def problem(status: int, title: str | None, detail: str, *, slug: str | None = None, headers=None, **extra):
+    """Build a problem+json response. Whatever `title` a caller passes, the title is the status's
+    reason phrase (as werkzeug names it), so one status reads the same from every source."""
     body = {
         "type": f"/problems/{slug}" if slug else "about:blank",
-        "title": title,
+        "title": HTTP_STATUS_CODES[status],
         "status": status,
         "detail": detail,
         "instance": request.path,
@@ -127,7 +128,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         db.session.rollback()
-        return problem(error.status, error.title, error.detail, slug=error.slug, headers=error.headers, **error.extra)
+        return problem(error.status, None, error.detail, slug=error.slug, headers=error.headers, **error.extra)
 
     @app.errorhandler(IntegrityError)
     def _integrity(error: IntegrityError):

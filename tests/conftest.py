@@ -98,7 +98,7 @@ def make_app(base_config, migrated):
     _reset_state(first)
     yield factory
     for app in created:
-        _dispose(app)
+        close_app(app)
 
 
 @pytest.fixture(scope="session")
@@ -108,28 +108,25 @@ def sqlite_template(redis_url, tmp_path_factory):
     app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
     with app.app_context():
         upgrade()
-    _dispose(app)  # closing the last connection folds the write-ahead log into the file
+    close_app(app)  # closing the last connection folds the write-ahead log into the file
     return path
 
 
 @pytest.fixture
 def sqlite_app(sqlite_template, redis_url, tmp_path):
-    """The app on a SQLite file of its own, as `make run` serves it, with the test Redis emptied."""
-    path = tmp_path / "seoul.db"
-    shutil.copyfile(sqlite_template, path)
-    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
-    app.extensions["redis"].flushdb()
+    """The app on SQLite, as `make run` serves it: a fresh copy of the migrated database file per test,
+    with the shared test Redis emptied. Use it beside `app` (PostgreSQL) to test both databases' paths."""
+    app = open_sqlite_app(sqlite_template, redis_url, tmp_path)
     yield app
-    _dispose(app)
+    close_app(app)
 
 
 @pytest.fixture(scope="module")
 def module_app(base_config, migrated):
     """One app for all of a module's tests, reset once when built: for tests that never rely on each other's writes."""
-    app = create_app(base_config)
-    _reset_state(app)
+    app = open_postgresql_app(base_config)
     yield app
-    _dispose(app)
+    close_app(app)
 
 
 @pytest.fixture
@@ -142,7 +139,29 @@ def client(app):
     return app.test_client()
 
 
-def _dispose(app) -> None:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_database_app(request):
+    """The app on each database in turn: a test using it runs once on PostgreSQL and once on SQLite."""
+    return request.getfixturevalue("app" if request.param == "postgresql" else "sqlite_app")
+
+
+def open_sqlite_app(template, redis_url, directory):
+    """An app on a copy of the migrated SQLite `template` in `directory`, with Redis emptied."""
+    path = directory / "seoul.db"
+    shutil.copyfile(template, path)
+    app = create_app({"APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": redis_url})
+    app.extensions["redis"].flushdb()
+    return app
+
+
+def open_postgresql_app(config):
+    """An app on the shared test PostgreSQL, emptied (for fixtures wider than one test)."""
+    app = create_app(config)
+    _reset_state(app)
+    return app
+
+
+def close_app(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -8,13 +8,14 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from bikeshare.demand import services as demand
 from core.auth import auth_required
 from core.db import utcnow
+from core.fields import Timestamp
 
 blp = Blueprint("bike_demand", __name__, url_prefix="/api/v1/ops", description="Operations: station demand")
 
 
 class StationHoursQuerySchema(Schema):
-    since = fields.AwareDateTime(metadata={"description": "Default: 24 hours ago."})
-    until = fields.AwareDateTime(metadata={"description": "Default: now."})
+    since = Timestamp(metadata={"description": "Default: 24 hours ago."})
+    until = Timestamp(metadata={"description": "Default: now."})
 
     @validates_schema
     def _window(self, data, **_):
@@ -24,7 +25,7 @@ class StationHoursQuerySchema(Schema):
 
 
 class StationHourSchema(Schema):
-    hour_start = fields.DateTime(metadata={"description": "UTC start of the hour."})
+    hour_start = Timestamp(metadata={"description": "UTC start of the hour."})
     rentals = fields.Integer()
     returns = fields.Integer()
     empty_minutes = fields.Float(metadata={"description": "Minutes with no available bike."})

@@ -4,11 +4,12 @@ from marshmallow import Schema, fields, validate
 
 from bikeshare.faults.models import FAULT_KINDS
 from bikeshare.stations.models import BIKE_STATUSES
+from core.fields import Integer, Text, Timestamp
 
 
 class FaultReportCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(FAULT_KINDS))
-    note = fields.String(validate=validate.Length(max=500))
+    note = Text(max_length=500)
 
 
 class FaultReportSchema(Schema):
@@ -16,8 +17,8 @@ class FaultReportSchema(Schema):
     bike_id = fields.String()
     kind = fields.String()
     note = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    resolved_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    resolved_at = Timestamp(allow_none=True)
 
 
 class BikeSchema(Schema):
@@ -26,7 +27,7 @@ class BikeSchema(Schema):
     status = fields.String()
     station_id = fields.Integer(allow_none=True)
     needs_repair = fields.Boolean()
-    last_moved_at = fields.DateTime()
+    last_moved_at = Timestamp()
 
 
 class BikeDetailSchema(Schema):
@@ -36,9 +37,9 @@ class BikeDetailSchema(Schema):
 
 class BikeQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(BIKE_STATUSES))
-    station_id = fields.Integer()
-    after = fields.String(metadata={"description": "Page on: the last bike id of the previous page."})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    station_id = Integer(in_query=True)
+    after = Text(max_length=20, metadata={"description": "Page on: the last bike id of the previous page."})
+    limit = Integer(in_query=True, load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class BikeStatusSchema(Schema):

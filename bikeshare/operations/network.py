@@ -19,6 +19,7 @@ from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandHistory, Demand
 from bikeshare.rebalancing.model import StationNetwork
 from bikeshare.stations.models import Station
 from core.db import db, utcnow
+from core.errors import InvalidInput
 
 DAY_TYPES = {"weekday": WEEKDAY, "weekend": WEEKEND}
 KST_OFFSET_H = 9  # Asia/Seoul has no daylight saving time
@@ -62,8 +63,12 @@ def history_window(*, since: datetime | None = None, until: datetime | None = No
     if until is None:
         latest = db.session.scalar(select(func.max(StationHourStat.hour_start)))
         until = latest + timedelta(hours=1) if latest else utcnow()
-    days = current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"]
-    return since or until - timedelta(days=days), until
+    since = since or until - timedelta(days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
+    if since >= until:
+        raise InvalidInput(
+            f"since ({since.isoformat()}) must be before until ({until.isoformat()}).", slug="empty-window"
+        )
+    return since, until
 
 
 def _slot(hour_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

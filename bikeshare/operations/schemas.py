@@ -2,12 +2,14 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.fields import Float, Integer, Text, Timestamp
+
 
 class DemandQuerySchema(Schema):
-    station_id = fields.Integer(required=True)
+    station_id = Integer(in_query=True, required=True)
     day_type = fields.String(validate=validate.OneOf(("weekday", "weekend")))
-    since = fields.AwareDateTime(metadata={"description": "Default: the window's days before `until`."})
-    until = fields.AwareDateTime(metadata={"description": "Default: the end of the latest recorded hour."})
+    since = Timestamp(metadata={"description": "Default: the window's days before `until`."})
+    until = Timestamp(metadata={"description": "Default: the end of the latest recorded hour."})
 
 
 class DemandHourSchema(Schema):
@@ -23,27 +25,27 @@ class DemandHourSchema(Schema):
 
 class DemandSchema(Schema):
     station_id = fields.Integer()
-    since = fields.DateTime()
-    until = fields.DateTime()
+    since = Timestamp()
+    until = Timestamp()
     observed_hours = fields.Integer()
     hours = fields.List(fields.Nested(DemandHourSchema))
 
 
 class PlanTruckSchema(Schema):
-    truck_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    station_id = fields.Integer(required=True)
-    load = fields.Integer(validate=validate.Range(min=0), metadata={"description": "Default: bikes on board."})
-    capacity = fields.Integer(validate=validate.Range(min=1, max=100))
+    truck_id = Integer(required=True, validate=validate.Range(min=1))
+    station_id = Integer(required=True)
+    load = Integer(validate=validate.Range(min=0), metadata={"description": "Default: bikes on board."})
+    capacity = Integer(validate=validate.Range(min=1, max=100))
 
 
 class PlanCreateSchema(Schema):
-    horizon_h = fields.Float(load_default=3.0, validate=validate.Range(min=0.25, max=12))
+    horizon_h = Float(load_default=3.0, validate=validate.Range(min=0.25, max=12))
     trucks = fields.List(fields.Nested(PlanTruckSchema), validate=validate.Length(min=1, max=200))
-    truck_count = fields.Integer(validate=validate.Range(min=1, max=200))
-    truck_capacity = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    zone = fields.String(metadata={"description": "gangnam, gangbuk or a district; omitted: the whole city."})
-    time_limit_s = fields.Float(validate=validate.Range(min=0.5, max=60))
-    start_at = fields.AwareDateTime(metadata={"description": "Default: now."})
+    truck_count = Integer(validate=validate.Range(min=1, max=200))
+    truck_capacity = Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    zone = Text(max_length=40, metadata={"description": "gangnam, gangbuk or a district; omitted: the whole city."})
+    time_limit_s = Float(validate=validate.Range(min=0.5, max=60))
+    start_at = Timestamp(metadata={"description": "Default: now."})
 
     @validates_schema
     def _one_fleet(self, data, **_):
@@ -85,9 +87,9 @@ class RouteSchema(Schema):
 
 class PlanSchema(Schema):
     id = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = Timestamp()
     zone = fields.String(allow_none=True)
-    start_at = fields.DateTime()
+    start_at = Timestamp()
     day_type = fields.String()
     horizon_h = fields.Float()
     time_limit_s = fields.Float()
@@ -102,8 +104,8 @@ class PlanSchema(Schema):
 
 
 class TaskActionSchema(Schema):
-    bike_ids = fields.List(fields.String(), validate=validate.Length(min=1, max=100))
-    count = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Default: what is left."})
+    bike_ids = fields.List(Text(max_length=20), validate=validate.Length(min=1, max=100))
+    count = Integer(validate=validate.Range(min=1), metadata={"description": "Default: what is left."})
 
     @validates_schema
     def _not_both(self, data, **_):
@@ -121,8 +123,8 @@ class TruckSchema(Schema):
 
 
 class UnderusedBikesQuerySchema(Schema):
-    idle_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=3650))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    idle_days = Integer(in_query=True, load_default=7, validate=validate.Range(min=1, max=3650))
+    limit = Integer(in_query=True, load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class UnderusedBikeSchema(Schema):
@@ -130,15 +132,17 @@ class UnderusedBikeSchema(Schema):
     station_id = fields.Integer()
     district = fields.String()
     status = fields.String()
-    last_moved_at = fields.DateTime()
+    last_moved_at = Timestamp()
     idle_days = fields.Float()
 
 
 class UnderusedStationsQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=3000))
-    max_turnover = fields.Float(validate=validate.Range(min=0), metadata={"description": "Per dock per day."})
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    limit = Integer(in_query=True, load_default=50, validate=validate.Range(min=1, max=3000))
+    max_turnover = Float(
+        in_query=True, validate=validate.Range(min=0, max=10**6), metadata={"description": "Per dock per day."}
+    )
+    since = Timestamp()
+    until = Timestamp()
 
 
 class UnderusedStationSchema(Schema):
@@ -152,6 +156,6 @@ class UnderusedStationSchema(Schema):
 
 
 class UnderusedStationsSchema(Schema):
-    since = fields.DateTime()
-    until = fields.DateTime()
+    since = Timestamp()
+    until = Timestamp()
     stations = fields.List(fields.Nested(UnderusedStationSchema))

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from bikeshare.passes.fares import PASS_KINDS
+from core.fields import Timestamp
 
 
 class PassCreateSchema(Schema):
@@ -17,12 +18,10 @@ class PassSchema(Schema):
     discount_category = fields.String(allow_none=True)
     discount_percent = fields.Integer()
     price_won = fields.Integer()
-    purchased_at = fields.DateTime()
-    start_by = fields.DateTime(
-        allow_none=True, metadata={"description": "Day passes: start (first rental) before this."}
-    )
-    valid_from = fields.DateTime(allow_none=True, metadata={"description": "Empty until a day pass's first rental."})
-    valid_until = fields.DateTime(allow_none=True)
+    purchased_at = Timestamp()
+    start_by = Timestamp(allow_none=True, metadata={"description": "Day passes: start (first rental) before this."})
+    valid_from = Timestamp(allow_none=True, metadata={"description": "Empty until a day pass's first rental."})
+    valid_until = Timestamp(allow_none=True)
 
 
 class ChargeSchema(Schema):
@@ -31,4 +30,4 @@ class ChargeSchema(Schema):
     reason = fields.String(metadata={"description": "pass_purchase or overtime"})
     pass_id = fields.Integer(allow_none=True)
     rental_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()

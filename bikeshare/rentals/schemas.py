@@ -3,10 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from bikeshare.passes.fares import DAY_PASS_KINDS
+from core.fields import Integer, Timestamp
 
 
 class RentSchema(Schema):
-    station_id = fields.Integer(required=True, metadata={"description": "The station's official number."})
+    station_id = Integer(required=True, metadata={"description": "The station's official number."})
     bike_id = fields.String(
         validate=validate.Regexp(r"^SPB-\d{5}$"), metadata={"description": "The scanned bike; omit to get any."}
     )
@@ -17,11 +18,11 @@ class RentSchema(Schema):
 
 
 class ReturnSchema(Schema):
-    station_id = fields.Integer(required=True)
+    station_id = Integer(required=True)
 
 
 class RentalListQuerySchema(Schema):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    limit = Integer(in_query=True, load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class RentalSchema(Schema):
@@ -31,12 +32,12 @@ class RentalSchema(Schema):
     pass_kind = fields.String()
     ride_minutes = fields.Integer(metadata={"description": "Free minutes for this ride."})
     start_station_id = fields.Integer()
-    started_at = fields.DateTime()
+    started_at = Timestamp()
     end_station_id = fields.Integer(allow_none=True)
-    returned_at = fields.DateTime(allow_none=True)
+    returned_at = Timestamp(allow_none=True)
     duration_seconds = fields.Integer(allow_none=True)
     overtime_won = fields.Integer()
-    missing_since = fields.DateTime(allow_none=True)
+    missing_since = Timestamp(allow_none=True)
 
 
 class FareSchema(Schema):

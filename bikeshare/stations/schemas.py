@@ -3,19 +3,22 @@
 import marshmallow as ma
 from marshmallow.validate import Range
 
+from core.fields import Float, Integer
+
 # Redis GEO (like Web Mercator) covers latitudes up to ±85.05112878°, far beyond any station.
 MAX_LATITUDE = 85.05112878
 
 
 class NearestQuerySchema(ma.Schema):
-    lat = ma.fields.Float(
+    lat = Float(
+        in_query=True,
         required=True,
         validate=Range(-MAX_LATITUDE, MAX_LATITUDE, error="Must be a latitude between {min} and {max}."),
         metadata={"example": 37.5759},
     )
-    lon = ma.fields.Float(required=True, validate=Range(-180, 180), metadata={"example": 126.9715})
-    radius_m = ma.fields.Integer(load_default=500, validate=Range(1, 20000), metadata={"description": "metres"})
-    limit = ma.fields.Integer(load_default=10, validate=Range(1, 100))
+    lon = Float(in_query=True, required=True, validate=Range(-180, 180), metadata={"example": 126.9715})
+    radius_m = Integer(in_query=True, load_default=500, validate=Range(1, 20000), metadata={"description": "metres"})
+    limit = Integer(in_query=True, load_default=10, validate=Range(1, 100))
 
 
 class StationSchema(ma.Schema):

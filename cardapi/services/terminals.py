@@ -21,7 +21,7 @@ from cardapi.models import Facility, Terminal
 from cardapi.services.scripts import script
 from core import audit
 from core.db import db, utcnow
-from core.errors import NotFound, TooManyRequests, Unauthenticated
+from core.errors import InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from core.redis import get_redis
 
 KEY_PREFIX = "sct_"
@@ -153,12 +153,25 @@ def _forget(key_hashes: list[str], *, tombstone: bool) -> None:
 
 def create_facility(*, actor_id: int, name: str, kind: str, district: str, benefit_rules: list[dict]) -> Facility:
     """Register a facility with its discount rules."""
+    _one_rule_per_category(benefit_rules)
     facility = Facility(name=name, kind=kind, district=district, benefit_rules=benefit_rules, active=True)
     db.session.add(facility)
     db.session.flush()
     audit.record("facility_created", actor_id=actor_id, subject=f"facility:{facility.id}")
     db.session.commit()
     return facility
+
+
+def _one_rule_per_category(benefit_rules: list[dict]) -> None:
+    """One rule per category and scope: two would contradict each other (a residents-only rule beside one
+    for everybody is a tier, and allowed)."""
+    scopes = [(rule["category"], bool(rule.get("residents_only"))) for rule in benefit_rules]
+    repeated = sorted({category for category, residents_only in scopes if scopes.count((category, residents_only)) > 1})
+    if repeated:
+        raise InvalidInput(
+            f"One benefit rule per category (and residents-only scope); repeated: {', '.join(repeated)}.",
+            slug="duplicate-benefit-rule",
+        )
 
 
 def list_facilities() -> list[Facility]:
@@ -175,6 +188,7 @@ def get_facility(facility_id: int) -> Facility:
 def update_facility(*, actor_id: int, facility_id: int, changes: dict) -> Facility:
     """Change a facility; deactivating it shuts out its terminals at once."""
     facility = get_facility(facility_id)
+    _one_rule_per_category(changes.get("benefit_rules", []))
     for name, value in changes.items():
         setattr(facility, name, value)
     audit.record("facility_updated", actor_id=actor_id, subject=f"facility:{facility.id}", fields=sorted(changes))

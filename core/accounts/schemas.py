@@ -7,10 +7,16 @@ from marshmallow import validate
 
 from core.accounts.models import ROLES
 from core.districts import DISTRICTS, normalise_district
+from core.fields import Date, EmailAddress, Text, Timestamp
 
 
-class DistrictField(ma.fields.String):
+class DistrictField(Text):
     """A Seoul district, given in Korean (강남구) or romanised (Gangnam-gu); stored in Korean."""
+
+    def __init__(self, **kwargs):
+        accepted = {"enum": [*DISTRICTS, *DISTRICTS.values()]}  # romanised names in any letter case, too
+        kwargs["metadata"] = {**accepted, **kwargs.get("metadata", {})}
+        super().__init__(min_length=1, max_length=40, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -21,10 +27,10 @@ class DistrictField(ma.fields.String):
 
 
 class RegisterSchema(ma.Schema):
-    email = ma.fields.Email(required=True, validate=validate.Length(max=254))
-    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=256))
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
-    birth_date = ma.fields.Date(required=True)
+    email = EmailAddress(required=True)
+    password = Text(required=True, load_only=True, max_length=256, strip=False)
+    name = Text(required=True, min_length=1, max_length=100)
+    birth_date = Date(required=True)
     district = DistrictField(required=True, metadata={"example": "강남구"})
 
     @ma.validates("birth_date")
@@ -34,17 +40,17 @@ class RegisterSchema(ma.Schema):
 
 
 class LoginSchema(ma.Schema):
-    email = ma.fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    email = EmailAddress(required=True, check_format=False)
+    password = Text(required=True, load_only=True, min_length=1, max_length=256, strip=False)
 
 
 class PasswordChangeSchema(ma.Schema):
-    current_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
-    new_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    current_password = Text(required=True, load_only=True, min_length=1, max_length=256, strip=False)
+    new_password = Text(required=True, load_only=True, max_length=256, strip=False)
 
 
 class PasswordResetRequestSchema(ma.Schema):
-    email = ma.fields.String(required=True, validate=validate.Length(min=1, max=254))
+    email = EmailAddress(required=True, check_format=False)
 
 
 class PasswordResetAcceptedSchema(ma.Schema):
@@ -52,10 +58,8 @@ class PasswordResetAcceptedSchema(ma.Schema):
 
 
 class PasswordResetSchema(ma.Schema):
-    token = ma.fields.String(
-        required=True, validate=validate.Length(min=1, max=100), metadata={"description": "The token from the mail"}
-    )
-    new_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    token = Text(required=True, min_length=1, max_length=100, metadata={"description": "The token from the mail"})
+    new_password = Text(required=True, load_only=True, max_length=256, strip=False)
 
 
 class TokenPairSchema(ma.Schema):
@@ -72,7 +76,7 @@ class UserSchema(ma.Schema):
     birth_date = ma.fields.Date(required=True)
     district = ma.fields.String(required=True)
     roles = ma.fields.List(ma.fields.String(), required=True, attribute="role_names")
-    created_at = ma.fields.AwareDateTime(required=True)
+    created_at = Timestamp(required=True)
 
 
 class RoleSchema(ma.Schema):

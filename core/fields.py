@@ -1,0 +1,140 @@
+"""Field types for every request and response shape: each states its limits once, so the validation and
+the OpenAPI document come from the same rule.
+
+Why the limits: whatever a client sends must be storable on both databases and encodable as UTF-8,
+or it becomes a driver error instead of a 422. Integers stay within PostgreSQL's 32-bit `integer` (SQLite
+holds 64 bits, so the narrower bound serves both); text never holds NUL (PostgreSQL refuses it) or a lone
+surrogate (not encodable); dates stay within 1900..2100 (a year-1 date overflows the date arithmetic, and a
+year-612 instant renders with Seoul's local-mean-time offset); timestamps render in UTC, one fixed zone.
+"""
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time
+
+import marshmallow as ma
+from marshmallow import validate
+
+from core.converters import POSTGRES_INTEGER_MAX
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+# The years above as a pattern, so generated clients and fuzzers see the range (JSON Schema has no date minimum).
+_YEAR_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+# No NUL, no lone surrogate; `_FILLED` also needs one character that is not whitespace.
+_STORABLE = r"^[^\x00\ud800-\udfff]*$"
+_FILLED = r"^\s*[^\s\x00\ud800-\udfff][^\x00\ud800-\udfff]*$"
+
+
+def _with(kwargs: dict, *validators) -> list:
+    """The caller's validators plus ours (apispec documents the narrowest of several ranges)."""
+    given = kwargs.pop("validate", None)
+    if given is None:
+        given = []
+    elif callable(given):
+        given = [given]
+    return [*given, *validators]
+
+
+class Integer(ma.fields.Integer):
+    """An integer the database can store. A JSON body must hold a JSON integer (`4768.5`, `true` and `"12"`
+    are refused, not truncated or cast); `in_query=True` reads decimal digits from a query string instead."""
+
+    def __init__(self, *, in_query: bool = False, **kwargs):
+        self.in_query = in_query
+        validators = _with(kwargs, validate.Range(-POSTGRES_INTEGER_MAX - 1, POSTGRES_INTEGER_MAX))
+        super().__init__(strict=False, validate=validators, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, (bool, float)):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, str) and not (self.in_query and _DIGITS.fullmatch(value)):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class Float(ma.fields.Float):
+    """A finite number: a JSON number in a body (not a string or a boolean), decimal text in a query."""
+
+    def __init__(self, *, in_query: bool = False, **kwargs):
+        self.in_query = in_query
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool) or (isinstance(value, str) and not (self.in_query and _NUMBER.fullmatch(value))):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class Text(ma.fields.String):
+    """Text that can be stored: no NUL or lone surrogate, at most `max_length` characters and, when
+    `min_length` is 1 or more, not only whitespace. Returned without surrounding whitespace unless
+    `strip=False`: passwords are taken as typed, spaces included."""
+
+    def __init__(self, *, max_length: int, min_length: int = 0, strip: bool = True, **kwargs):
+        self.strip = strip
+        filled = bool(min_length and strip)
+        rule = validate.Regexp(_FILLED if filled else _STORABLE, error=self._rule_message(filled))
+        length = validate.Length(min=min_length or None, max=max_length)
+        super().__init__(validate=_with(kwargs, length, rule), **kwargs)
+
+    @staticmethod
+    def _rule_message(filled: bool) -> str:
+        if filled:
+            return "Must not be blank, and must not contain NUL or unpaired surrogate characters."
+        return "Must not contain NUL or unpaired surrogate characters."
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        text = super().deserialize(value, attr, data, **kwargs)
+        return text.strip() if self.strip and isinstance(text, str) else text
+
+
+class EmailAddress(Text):
+    """An e-mail address, compatibility-normalised (NFKC) and lower-cased, so a full-width `ｍｉｎｓｕ.kim@…`
+    names the same account as `minsu.kim@…`. `check_format=False` takes any text (a login with a
+    malformed address is simply a failed login)."""
+
+    def __init__(self, *, check_format: bool = True, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        kwargs.setdefault("min_length", 1)
+        if check_format:
+            kwargs["validate"] = _with(kwargs, validate.Email())
+            kwargs["metadata"] = {"format": "email", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        text = super().deserialize(value, attr, data, **kwargs)
+        return unicodedata.normalize("NFKC", text).lower() if isinstance(text, str) else text
+
+
+class Date(ma.fields.Date):
+    """A calendar date between 1900-01-01 and 2100-12-31."""
+
+    def __init__(self, **kwargs):
+        in_range = validate.Range(EARLIEST_DATE, LATEST_DATE, error="Must be a date between {min} and {max}.")
+        kwargs["metadata"] = {"pattern": _YEAR_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(validate=_with(kwargs, in_range), **kwargs)
+
+
+class Timestamp(ma.fields.AwareDateTime):
+    """An instant with its offset, between 1900 and 2100; rendered in UTC, whatever zone it was made in."""
+
+    def __init__(self, **kwargs):
+        earliest = datetime.combine(EARLIEST_DATE, time(0), UTC)
+        latest = datetime.combine(LATEST_DATE, time(23, 59, 59), UTC)
+        in_range = validate.Range(earliest, latest, error="Must be an instant between {min} and {max}.")
+        kwargs["metadata"] = {"pattern": _YEAR_PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(validate=_with(kwargs, in_range), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError as error:  # an offset that pushes year 1 or 9999 out of range
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from error
