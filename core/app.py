@@ -92,13 +92,12 @@ def _register_json_only(app: Flask) -> None:
         if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
             return problem(
                 415,
-                "Unsupported Media Type",
                 f"Send the body as application/json, not {request.mimetype or 'untyped data'}.",
             )
         if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.get_data(cache=True):
             reason = unreadable_json(request.get_data(cache=True))
             if reason:
-                return problem(400, "Bad Request", reason, slug="unreadable-json")
+                return problem(400, reason, slug="unreadable-json")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -103,7 +103,7 @@ def init_app(app: Flask) -> None:
     """Problem+json answers for the JWT library's own failures."""
 
     def unauthorized(detail: str, slug: str):
-        return problem(401, "Unauthorized", detail, slug=slug, headers={"WWW-Authenticate": "Bearer"})
+        return problem(401, detail, slug=slug, headers={"WWW-Authenticate": "Bearer"})
 
     jwt.unauthorized_loader(lambda reason: unauthorized("A bearer token is required.", "token-missing"))
     jwt.invalid_token_loader(

@@ -62,9 +62,9 @@ class ServiceUnavailable(DomainError):
     status = 503
 
 
-def problem(status: int, title: str | None, detail: str, *, slug: str | None = None, headers=None, **extra):
-    """Build a problem+json response. Whatever `title` a caller passes, the title is the status's
-    reason phrase (as werkzeug names it), so one status reads the same from every source."""
+def problem(status: int, detail: str, *, slug: str | None = None, headers=None, **extra):
+    """Build a problem+json response. The title is always the status's reason phrase (as werkzeug
+    names it), so one status reads the same from every source."""
     body = {
         "type": f"/problems/{slug}" if slug else "about:blank",
         "title": HTTP_STATUS_CODES[status],
@@ -111,7 +111,7 @@ def http_exception_problem(error: HTTPException):
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
-    return problem(error.code, error.name, detail, headers=headers, **extra)
+    return problem(error.code, detail, headers=headers, **extra)
 
 
 _DETAILS = {
@@ -128,20 +128,20 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         db.session.rollback()
-        return problem(error.status, None, error.detail, slug=error.slug, headers=error.headers, **error.extra)
+        return problem(error.status, error.detail, slug=error.slug, headers=error.headers, **error.extra)
 
     @app.errorhandler(IntegrityError)
     def _integrity(error: IntegrityError):
         # Constraints are the last line of defence against races that slipped past the services.
         db.session.rollback()
         log.info("integrity error mapped to 409: %s", error.orig.__class__.__name__)
-        return problem(409, "Conflict", "The request conflicts with the current state; retry it.", slug="conflict")
+        return problem(409, "The request conflicts with the current state; retry it.", slug="conflict")
 
     @app.errorhandler(DataError)
     def _out_of_range(error: DataError):
         # Validation should have caught it; the database is the last line of defence.
         db.session.rollback()
-        return problem(422, "Unprocessable content", "A value in the request is out of range.", slug="out-of-range")
+        return problem(422, "A value in the request is out of range.", slug="out-of-range")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBInterfaceError)
@@ -150,7 +150,6 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
             return problem(
                 409,
-                "Conflict",
                 "The request collided with a concurrent one; retry it.",
                 slug="concurrent-update",
                 headers={"Retry-After": "1"},
@@ -161,7 +160,6 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         return problem(
             503,
-            "Service unavailable",
             "The database is unavailable; retry shortly.",
             slug="database-unavailable",
             headers={"Retry-After": "5"},
@@ -174,7 +172,6 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return problem(
             503,
-            "Service unavailable",
             "A backing service is unavailable; retry shortly.",
             slug="redis-unavailable",
             headers={"Retry-After": "5"},
@@ -186,4 +183,4 @@ def register_error_handlers(app: Flask) -> None:
             return http_exception_problem(error)
         log.exception("unhandled error")
         db.session.rollback()
-        return problem(500, "Internal Server Error", _DETAILS[500])
+        return problem(500, _DETAILS[500])
