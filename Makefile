@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format clean vendor
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Refresh the vendored browser code (web/vendor.json) from npm; needs node and npm, the app and tests do not.
+vendor:
+	$(PYTHON) -m web.vendor
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -90,8 +90,8 @@ class BaseConfig:
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    # /docs is the web package's page on vendored Swagger UI (offline, strict CSP), not flask-smorest's CDN one.
+    OPENAPI_SWAGGER_UI_PATH = None
 
     # No ping on every checkout (a round trip per request): after a database restart the first query
     # on a dead connection fails as 503, SQLAlchemy then discards the whole pool, and service recovers.

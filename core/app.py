@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     _register_domains(app)
+    __import__("web").init_app(app)
     return app
 
 
