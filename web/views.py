@@ -31,6 +31,11 @@ def desk():
     return _page("desk.html")
 
 
+@blp.get("/ride")
+def ride():
+    return _page("ride.html")
+
+
 @blp.get("/docs")
 def docs():
     return _page("docs.html")

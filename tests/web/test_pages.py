@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-PAGES = ("/", "/card", "/desk", "/docs")
+PAGES = ("/", "/card", "/desk", "/ride", "/docs")
 CATALOGUES = {
     language: json.loads((WEB / "static" / "i18n" / f"{language}.json").read_text()) for language in ("ko", "en")
 }
