@@ -26,12 +26,13 @@ def test_rider_finds_a_station_rents_returns_and_sees_the_fare(app, client, visi
 
     page.get_by_role("button", name="Rent at Test station 101").click()
     page.get_by_role("heading", name="Your ride").wait_for()
-    assert "Bike SPB-" in page.get_by_text("Bike SPB-").inner_text()
+    assert page.get_by_role("region", name="Your ride").inner_text().count("SPB-") == 1
     assert page.get_by_role("button", name="Rent at Test station 102").count() == 0
     screenshot(page, "ride-riding-en-phone")
     page.get_by_role("button", name="Return at Test station 102").click()
 
     page.get_by_role("heading", name="Fare for this ride").wait_for()
+    assert page.get_by_role("status").inner_text() == "Returned at Test station 102."
     assert page.get_by_text("₩0", exact=True).is_visible()  # charged now: inside the day pass's hour
     page.get_by_role("listitem").filter(has_text="Test station 102 · ").filter(has_text="1 bikes").wait_for()
     assert axe_violations(page) == []

@@ -85,9 +85,10 @@ function remember(accepted, text) {
 }
 
 // One short high tone for accepted, two low ones for refused; a vibration where the device has one.
+let audio = null;
 function cue(accepted) {
   navigator.vibrate?.(accepted ? 120 : [80, 60, 80]);
-  const audio = new AudioContext();
+  audio ??= new AudioContext();
   const tones = accepted ? [[880, 0]] : [[220, 0], [220, 0.22]];
   for (const [frequency, start] of tones) {
     const oscillator = audio.createOscillator();

@@ -69,13 +69,13 @@ function stationItem(station) {
   return item;
 }
 
-async function findStations() {
+async function findStations({ quiet = false } = {}) {
   const query = new URLSearchParams(new FormData($("find")));
   query.delete("pass");
   try {
     const stations = await api(`/stations?${query}`);
     $("stations").replaceChildren(...stations.map(stationItem));
-    say(stations.length ? t("ride.found", { count: stations.length }) : t("ride.none_found"));
+    if (!quiet) say(stations.length ? t("ride.found", { count: stations.length }) : t("ride.none_found"));
   } catch (error) {
     failed(error);
   }
@@ -89,7 +89,7 @@ async function rent(station) {
     $("fare").hidden = true;
     say(t("ride.rented", { bike: ride.bike_id, name: station.name }));
     $("riding-title").focus();
-    await findStations();
+    await findStations({ quiet: true });
   } catch (error) {
     failed(error);
   }
@@ -105,7 +105,7 @@ async function giveBack(station) {
     showRide(null);
     say(t("ride.returned", { name: station.name }));
     showFare(returned.fare);
-    await findStations();
+    await findStations({ quiet: true });
   } catch (error) {
     failed(error);
   }
