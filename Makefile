@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-fast browser bench lint format clean
+.PHONY: run test test-fast browser bench lint format clean vendor
 
 $(BIN)/activate:
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -63,6 +63,10 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Refresh the vendored browser code (web/vendor.json) from npm; needs node and npm, the app and tests do not.
+vendor:
+	$(PYTHON) -m web.vendor
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     _register_domains(app)
+    _register_pages(app)
     return app
 
 
@@ -121,3 +122,10 @@ def _register_domains(app: Flask) -> None:
 
     cardapi.init_app(app)
     bikeshare.init_app(app)
+
+
+def _register_pages(app: Flask) -> None:
+    """The pages (`web/`): clients of the JSON API like any other, so they come after it."""
+    import web
+
+    web.init_app(app)

@@ -1,0 +1,108 @@
+"""Journeys of the citizen's card and the facility desk, in a real browser against the real server."""
+
+import re
+
+import pytest
+
+from cardapi.codes import new_card_number, parse_payload
+from tests.cardapi.helpers import create_facility, create_terminal
+from tests.helpers import PASSWORD, staff
+from tests.web.conftest import axe_violations, decode_qr, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def terminal(app, client):
+    admin = staff(app, client, "admin")
+    facility = create_facility(client, admin, benefit_rules=[{"category": "resident", "discount_percent": 20}])
+    return create_terminal(client, admin, facility["id"])
+
+
+def sign_up_and_get_card(page, email: str) -> str:
+    """Sign up on /card, get the card, and return the payload read off the QR canvas."""
+    page.get_by_role("group", name="가입하기").get_by_label("이메일").fill(email)
+    page.get_by_role("group", name="가입하기").get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_label("이름").fill("김민수")
+    page.get_by_label("생년월일").fill("1990-05-17")
+    page.get_by_label("거주 자치구").select_option("중구")
+    page.get_by_role("button", name="가입하기").click()
+    page.get_by_role("button", name="카드 받기").click()
+    page.get_by_role("img", name=re.compile("시민카드 QR 코드")).wait_for()
+    return decode_qr(page)
+
+
+def test_citizen_shows_card_and_desk_accepts_it(visit, terminal):
+    phone = visit(language="ko")
+    card_page = phone.open("/card")
+    assert axe_violations(card_page) == []
+    screenshot(card_page, "card-signed-out-ko-phone")
+
+    payload = sign_up_and_get_card(card_page, "desk-journey@example.kr")
+
+    assert parse_payload(payload) is not None
+    assert card_page.get_by_text(payload).is_visible()  # the same code as text, for typing at a desk
+    assert axe_violations(card_page) == []
+    screenshot(card_page, "card-with-qr-ko-phone")
+
+    tablet = visit(language="ko", size="tablet")
+    desk = tablet.open("/desk")
+    assert axe_violations(desk) == []
+    desk.get_by_label("단말기 키", exact=True).fill(terminal["api_key"])
+    desk.get_by_role("button", name="키 저장").click()
+    desk.get_by_label("카드 코드").fill(payload)
+    desk.get_by_label("카드 코드").press("Enter")
+
+    answer = desk.get_by_role("status").filter(has_text="확인됨")
+    answer.wait_for()
+    assert "김*수" in answer.inner_text() and "구민 20% 할인" in answer.inner_text()
+    assert desk.get_by_role("listitem").filter(has_text="확인됨").count() == 1
+    assert axe_violations(desk) == []
+    screenshot(desk, "desk-accepted-ko-tablet")
+
+    desk.get_by_label("카드 코드").fill(payload)  # the same code again: a replay
+    desk.get_by_label("카드 코드").press("Enter")
+    desk.get_by_role("status").filter(has_text="거절").wait_for()
+    assert desk.get_by_role("listitem").count() == 2
+
+
+def test_desk_remembers_its_key_and_says_when_it_is_refused(visit):
+    desk = visit(language="en").open("/desk")
+    desk.get_by_label("Terminal key", exact=True).fill("not-a-real-key")
+    desk.get_by_role("button", name="Save key").click()
+    desk.reload()
+
+    desk.get_by_label("Card code").fill("hello")
+    desk.get_by_role("button", name="Check").click()
+    desk.get_by_role("status").filter(has_text="Not a citizen card code").wait_for()
+    desk.get_by_label("Card code").fill(f"SCC1:{new_card_number()}:1:12345678")
+    desk.get_by_role("button", name="Check").click()
+
+    desk.get_by_role("status").filter(has_text="The terminal key was not accepted").wait_for()
+    assert desk.get_by_role("listitem").count() == 2
+    assert axe_violations(desk) == []
+
+
+def test_qr_keeps_rotating_with_the_network_cut(visit, client, terminal):
+    phone = visit(language="ko")
+    page = phone.page
+    page.clock.install()
+    phone.open("/card")
+    first = sign_up_and_get_card(page, "offline@example.kr")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    phone.context.set_offline(True)
+    page.reload()
+    page.get_by_role("img", name=re.compile("시민카드 QR 코드")).wait_for()
+    shown = decode_qr(page)
+    page.clock.fast_forward("00:31")
+    page.wait_for_function("(shown) => document.getElementById('code-text').textContent !== shown", arg=shown)
+    later = decode_qr(page)
+    phone.context.set_offline(False)
+
+    assert parse_payload(first)[0] == parse_payload(later)[0]
+    assert parse_payload(later)[1] > parse_payload(shown)[1] >= parse_payload(first)[1]
+    answer = client.post(
+        "/api/v1/verifications", json={"payload": later}, headers={"X-Terminal-Key": terminal["api_key"]}
+    )
+    assert answer.get_json()["accepted"] is True

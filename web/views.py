@@ -1,0 +1,79 @@
+"""Page routes: each renders a template whose ES module does the work through the JSON API."""
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory
+
+from core.districts import DISTRICTS
+from web import i18n
+
+blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _page(template: str, **context):
+    language = i18n.current_language()
+    response = render_template(f"web/{template}", messages=i18n.catalogue(language), **context)
+    return response, 200, {"Vary": "Cookie, Accept-Language", "Cache-Control": "no-cache"}
+
+
+@blp.get("/")
+def home():
+    return _page("home.html")
+
+
+@blp.get("/card")
+def card():
+    return _page("card.html", districts=DISTRICTS)
+
+
+@blp.get("/desk")
+def desk():
+    return _page("desk.html")
+
+
+@blp.get("/ride")
+def ride():
+    return _page("ride.html")
+
+
+@blp.get("/docs")
+def docs():
+    return _page("docs.html")
+
+
+@blp.get("/lang/<language>")
+def choose_language(language):
+    """Remember the language switch in a cookie and go back to the page it was chosen on."""
+    if language not in i18n.LANGUAGES:
+        abort(404)
+    back = request.args.get("next", "/")
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = "/"  # only this site's own pages, never an open redirect
+    response = redirect(back, 303)
+    response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+@blp.get("/sw.js")
+def service_worker():
+    """The card's service worker, served from the root so its scope covers /card."""
+    response = send_from_directory(blp.static_folder, "js/sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blp.get("/manifest.webmanifest")
+def manifest():
+    """The citizen card as an installable app, named in the visitor's language."""
+    body = {
+        "name": i18n.translate("card.app_name"),
+        "short_name": i18n.translate("card.short_name"),
+        "lang": i18n.current_language(),
+        "start_url": "/card",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b4f8a",
+        "icons": [{"src": "/assets/icon.svg", "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return jsonify(body), 200, {"Content-Type": "application/manifest+json", "Vary": "Cookie, Accept-Language"}
