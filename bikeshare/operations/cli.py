@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from bikeshare.operations import evaluation, plans, trips
+from bikeshare.rebalancing.model import TruckModel
 from core.timezones import SEOUL
 
 
@@ -61,13 +62,35 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
 @click.command("evaluate")
 @with_appcontext
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/rebalancing", show_default=True)
-@click.option("--quick", is_flag=True, help="One district, few trucks, short limits: a smoke test (< 30 s).")
+@click.option("--quick", is_flag=True, help="One district, few trucks, short limits, 2 mornings: a smoke test.")
 @click.option("--district", default="강남구", show_default=True, help="The district of --quick.")
-def evaluate(out_dir, quick, district):
-    """Replay the morning rush under each policy and write a Markdown report with plots."""
-    metrics, report = evaluation.evaluate(out_dir=out_dir, quick=quick, district=district)
+@click.option("--seeds", type=click.IntRange(1, 50), help="Held-out mornings to replay (default 5; 2 with --quick).")
+@click.option("--speed", "speed_kmh", type=click.FloatRange(5, 80), default=TruckModel.speed_kmh, show_default=True)
+@click.option("--road-factor", type=click.FloatRange(1, 3), default=TruckModel.road_factor, show_default=True)
+@click.option(
+    "--handling-min",
+    "handling_min_per_bike",
+    type=click.FloatRange(0, 10),
+    default=TruckModel.handling_min_per_bike,
+    show_default=True,
+    help="Minutes per bike at each end.",
+)
+def evaluate(out_dir, quick, district, seeds, speed_kmh, road_factor, handling_min_per_bike):
+    """Replay the morning rush under each policy (mean ± sd over several mornings); write a Markdown report."""
+    metrics, report = evaluation.evaluate(
+        out_dir=out_dir,
+        quick=quick,
+        district=district,
+        seeds=seeds,
+        trucks=TruckModel(speed_kmh=speed_kmh, road_factor=road_factor, handling_min_per_bike=handling_min_per_bike),
+        progress=click.echo,
+    )
     click.echo(metrics["notice"])
-    click.echo(f"{metrics['stations']} stations, {metrics['trips']} synthetic trips, trucks {metrics['trucks']}")
+    click.echo(
+        f"{metrics['stations']} stations, {metrics['trips']:,.0f} synthetic trips per morning, "
+        f"{len(metrics['seeds'])} mornings (mean ± sd), trucks {metrics['trucks']}, "
+        f"road factor {road_factor:g}, {handling_min_per_bike:g} min per bike at each end"
+    )
     click.echo(evaluation.table(metrics))
     full = metrics["full_city_plan"]
     click.echo(f"plan of {full['stations']} stations: {full['seconds']:.1f} s; report: {report}")
