@@ -146,7 +146,12 @@ SENSITIVITY_HANDLING_MIN = 0.5
 def _policies(*, network, rates, zones, trucks, policy_time_limit_s, plan_time_limit_s):
     """Fresh policies for one morning (the dawn plan remembers that it has planned)."""
     believed = replace(trucks, handling_min_per_bike=SENSITIVITY_HANDLING_MIN)
-    options = {"time_limit_s": policy_time_limit_s, "settings": PlanSettings(trucks=TruckSettings(model=trucks))}
+    # Every truck policy works a shift that ends with the window, so trucks are empty at 10:30.
+    options = {
+        "time_limit_s": policy_time_limit_s,
+        "settings": PlanSettings(trucks=TruckSettings(model=trucks)),
+        "shift_end_min": RUSH_END_MIN,
+    }
     return [
         DoNothing(),
         fill_to_half(network=network, zones=zones, **options),
@@ -158,9 +163,10 @@ def _policies(*, network, rates, zones, trucks, policy_time_limit_s, plan_time_l
                 zones=zones,
                 horizon_h=5.0,
                 time_limit_s=plan_time_limit_s,
+                shift_end_min=RUSH_END_MIN,
                 settings=PlanSettings(
                     truckloads_per_route=10.0,
-                    trucks=TruckSettings(model=trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN),
+                    trucks=TruckSettings(model=trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
                 ),
             )
         ),
@@ -171,6 +177,7 @@ def _policies(*, network, rates, zones, trucks, policy_time_limit_s, plan_time_l
             zones=zones,
             time_limit_s=policy_time_limit_s,
             settings=PlanSettings(trucks=TruckSettings(model=believed)),
+            shift_end_min=RUSH_END_MIN,
             name=f"planner believing {SENSITIVITY_HANDLING_MIN:g} min/bike",
         ),
     ]

@@ -29,12 +29,15 @@ from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, Truc
 @dataclass(frozen=True)
 class TruckSettings:
     """How the router plans: the truck model, a route's time limit, how many metres of driving one
-    unit of removed dissatisfaction is worth, and how many bikes a route may end with."""
+    unit of removed dissatisfaction is worth, how many bikes a route may end with, and how many
+    pickup-and-delivery pairs per truck the solver considers (the most valuable; a route of an hour
+    serves a handful, and a small model finds its first solution in time)."""
 
     model: TruckModel = field(default_factory=TruckModel)
     max_route_min: float = 60.0
     metres_per_dissatisfaction: float = 2000.0
     max_end_load: int = 0
+    pairs_per_truck: int = 10
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def route_trucks(
     if not trucks:
         return []
     pairs = _pairs_from_moves(moves=moves, truck_capacity=max(t.capacity for t in trucks))
+    pairs = sorted(pairs, key=lambda pair: -pair[2])[: settings.pairs_per_truck * len(trucks)]
     if not pairs and not load_drops:
         return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
 

@@ -78,6 +78,28 @@ def test_re_planning_reduces_lost_rentals_on_an_imbalanced_network(make_line_net
     assert planned.truck_km > 0
 
 
+def test_a_planner_working_a_shift_that_ends_with_the_window_leaves_no_bike_on_a_truck(make_line_network):
+    # Each pickup-and-drop round takes about 40 minutes: one started late is still aboard at 10:00.
+    network = make_line_network(km_positions=[0, 2.8, 5], docks=[20, 20, 20], allowance=[5, 5, 5])
+    trips = _trips([(1, s, 0, s + 15) for s in np.arange(485.0, 600.0, 3.0)])
+    rent, ret = np.zeros((3, 2, 24)), np.zeros((3, 2, 24))
+    rent[1, :, 8:11] = 20.0
+    ret[0, :, 8:11] = 20.0
+    aboard = {}
+    for shift_end in (None, 600.0):
+        policy = PlannerPolicy(
+            network=network,
+            rates=DemandRates(rent_per_h=rent, return_per_h=ret),
+            zones=np.zeros(3, dtype=int),
+            time_limit_s=1.0,
+            shift_end_min=shift_end,
+        )
+        metrics, _ = _replay(network, [25, 0, 10], trips, policy=policy, trucks=[Truck(1, 2, 0, 10)])
+        assert metrics.bikes_moved > 0
+        aboard[shift_end] = metrics.bikes_on_trucks_at_end
+    assert aboard == {None: 10, 600.0: 0}
+
+
 class _ScriptedPolicy:
     """Hands out fixed stops on its first call only."""
 
