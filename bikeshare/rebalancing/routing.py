@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from bikeshare.rebalancing.geo import distance_matrix_km
+from bikeshare.rebalancing.geo import distance_matrix_km, haversine_km
 from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, TruckRoute
 
 
@@ -92,7 +92,6 @@ def route_trucks(
     load_change = np.zeros(n_nodes, dtype=int)
     load_change[n_trucks:end_node] = [v.load_change for v in visits]
     handling_s = np.abs(load_change) * model.handling_min_per_bike * 60
-    # A truck's own load is already aboard: dropping it costs handling at the drop only, like any drop.
     travel_s = road_km / model.speed_kmh * 3600
 
     manager = pywrapcp.RoutingIndexManager(n_nodes, n_trucks, list(range(n_trucks)), [end_node] * n_trucks)
@@ -166,14 +165,17 @@ def unload_only_routes(*, lat, lon, trucks: list[Truck], load_drops: list[LoadDr
         pending = [d for d in load_drops if d.truck_id == truck.truck_id]
         stops, here, load, minutes = [], truck.station, truck.load, 0.0
         while pending:
-            straight = distance_matrix_km(
-                lat=lat[[here] + [d.station for d in pending]], lon=lon[[here] + [d.station for d in pending]]
-            )[0, 1:]
-            drop = pending.pop(int(np.argmin(straight)))
-            km = float(model.road_km(straight.min()))
-            minutes += model.driving_min(straight.min())
+            straight = haversine_km(
+                lat1=lat[here],
+                lon1=lon[here],
+                lat2=lat[[d.station for d in pending]],
+                lon2=lon[[d.station for d in pending]],
+            )
+            nearest = int(np.argmin(straight))
+            drop = pending.pop(nearest)
+            minutes += model.driving_min(straight[nearest])
             load -= drop.bikes
-            stops.append(RouteStop(drop.station, -drop.bikes, load, km, minutes))
+            stops.append(RouteStop(drop.station, -drop.bikes, load, float(model.road_km(straight[nearest])), minutes))
             minutes += drop.bikes * model.handling_min_per_bike
             here = drop.station
         routes.append(TruckRoute(truck_id=truck.truck_id, stops=tuple(stops)))

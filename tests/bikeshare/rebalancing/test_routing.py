@@ -112,3 +112,21 @@ def test_route_check_rejects_an_overloaded_truck():
     stop = RouteStop(station=3, load_change=6, load_after=6, distance_km=1.0, arrival_min=3.0)
     with pytest.raises(ValueError, match="load 6"):
         check_routes(routes=[TruckRoute(truck_id=1, stops=(stop,))], trucks=trucks)
+
+
+def test_a_loaded_truck_drops_its_load_even_when_no_route_fits_the_time_limit(make_line_network):
+    network = make_line_network(km_positions=[0, 3, 5], docks=[20] * 3)
+    trucks = [Truck(truck_id=1, station=0, load=12, capacity=20)]
+    drops = [LoadDrop(truck_id=1, station=2, bikes=5), LoadDrop(truck_id=1, station=1, bikes=7)]
+    # Five minutes of route cannot reach a drop 4.2 km of road away: the fallback unloads nearest first.
+    (route,) = route_trucks(
+        lat=network.lat,
+        lon=network.lon,
+        moves=[Move(source=0, target=1, bikes=3, value=50.0)],
+        trucks=trucks,
+        settings=TruckSettings(max_route_min=5),
+        time_limit_s=0.5,
+        load_drops=drops,
+    )
+    assert [(s.station, s.load_change, s.load_after) for s in route.stops] == [(1, -7, 5), (2, -5, 0)]
+    assert route.stops[0].arrival_min == pytest.approx(3 * 1.4 / 20 * 60, rel=0.02)
