@@ -115,8 +115,11 @@ def run_evaluation(
             )
             runs.setdefault(policy.name, []).append({**vars(metrics), "replay_s": time.perf_counter() - started})
         if progress:
-            lost = ", ".join(f"{name} {values[-1]['lost_rentals']}" for name, values in runs.items())
-            progress(f"morning {morning}: lost rentals {lost}")
+            lost = "; ".join(
+                f"{name} {values[-1]['lost_rentals']} lost, {values[-1]['bikes_on_trucks_at_end']} aboard"
+                for name, values in runs.items()
+            )
+            progress(f"morning {morning}: {lost}")
 
     return {
         "notice": SYNTHETIC_NOTICE,
