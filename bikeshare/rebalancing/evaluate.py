@@ -7,6 +7,7 @@ evaluated morning is held out. Run: `python -m bikeshare.rebalancing.evaluate DA
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from scipy.cluster.vq import kmeans2
 from bikeshare.rebalancing import data
 from bikeshare.rebalancing.demand import WEEKDAY, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree
-from bikeshare.rebalancing.model import Truck
+from bikeshare.rebalancing.model import Truck, TruckModel
 from bikeshare.rebalancing.planner import PlanSettings, build_plan, zone_labels
 from bikeshare.rebalancing.policies import (
     DawnPlanPolicy,
@@ -53,6 +54,7 @@ def run_evaluation(
     trips_path,
     hourly_profile_path,
     seed: int = 2026,
+    seeds: int = 5,
     training_mornings: int = 5,
     truck_count: int = 30,
     truck_capacity: int = 20,
@@ -60,8 +62,16 @@ def run_evaluation(
     policy_time_limit_s: float = 4.0,
     plan_time_limit_s: float = 20.0,
     daily_rides: float = TripModelSettings.daily_rides,
+    trucks: TruckModel | None = None,
+    progress=None,
 ) -> dict:
-    """Per-policy replay metrics on a held-out synthetic morning, plus the full-city plan time."""
+    """Per-policy replay metrics (mean and sd over `seeds` held-out mornings), plus the full-city plan time.
+
+    Every policy plans with the truck model the replay drives (`trucks`, the conservative default),
+    except the sensitivity row, whose planner believes a faster crew than the replay's.
+    `progress`, when given, is called with a line of text after each morning.
+    """
+    trucks = trucks or TruckModel()
     station_list = data.read_station_list(stations_path)
     snapshot = data.read_status_snapshot(snapshot_path)
     network, stock = data.network_from_snapshot(snapshot=snapshot, station_list=station_list)
@@ -72,57 +82,55 @@ def run_evaluation(
         hourly_profile=profile,
         settings=TripModelSettings(daily_rides=daily_rides),
     )
-    trucks = place_trucks(network=network, count=truck_count, capacity=truck_capacity)
+    fleet = place_trucks(network=network, count=truck_count, capacity=truck_capacity)
     zones = zone_labels(stations=network, count=6)
-
+    # Training mornings use seeds below `seed`, the evaluated mornings `seed` and up: always held out.
     history = _training_history(network=network, stock=stock, model=model, seed=seed, mornings=training_mornings)
     rates = estimate_rates(network=network, history=history)
-    test_trips = generate_trips(model=model, start_min=RUSH_START_MIN, end_min=RUSH_END_MIN, seed=seed)
-    options = {"time_limit_s": policy_time_limit_s}
-    policies = [
-        DoNothing(),
-        fill_to_half(network=network, zones=zones, **options),
-        seoul_thresholds(network=network, zones=zones, **options),
-        DawnPlanPolicy(
-            planner=PlannerPolicy(
-                network=network,
-                rates=rates,
-                zones=zones,
-                horizon_h=5.0,
-                time_limit_s=plan_time_limit_s,
-                settings=PlanSettings(
-                    truckloads_per_route=10.0,
-                    trucks=TruckSettings(max_route_min=RUSH_END_MIN - RUSH_START_MIN),
-                ),
-            )
-        ),
-        PlannerPolicy(network=network, rates=rates, zones=zones, **options),
-    ]
-    results = {}
-    for policy in policies:
-        started = time.perf_counter()
-        metrics, _ = replay(
+
+    runs: dict[str, list[dict]] = {}
+    trip_counts = []
+    for morning in range(seed, seed + seeds):
+        test_trips = generate_trips(model=model, start_min=RUSH_START_MIN, end_min=RUSH_END_MIN, seed=morning)
+        trip_counts.append(len(test_trips.origin))
+        for policy in _policies(
             network=network,
-            initial_stock=stock,
-            trips=test_trips,
-            policy=policy,
+            rates=rates,
+            zones=zones,
             trucks=trucks,
-            start_min=RUSH_START_MIN,
-            end_min=RUSH_END_MIN,
-            replan_every_min=replan_every_min,
-        )
-        results[policy.name] = {**vars(metrics), "replay_s": time.perf_counter() - started}
-    baseline = results["do nothing"]["lost_rentals"]
-    for values in results.values():
-        values["lost_rentals_reduction"] = 1 - values["lost_rentals"] / baseline if baseline else 0.0
+            policy_time_limit_s=policy_time_limit_s,
+            plan_time_limit_s=plan_time_limit_s,
+        ):
+            started = time.perf_counter()
+            metrics, _ = replay(
+                network=network,
+                initial_stock=stock,
+                trips=test_trips,
+                policy=policy,
+                trucks=fleet,
+                start_min=RUSH_START_MIN,
+                end_min=RUSH_END_MIN,
+                replan_every_min=replan_every_min,
+                fleet=trucks,
+            )
+            runs.setdefault(policy.name, []).append({**vars(metrics), "replay_s": time.perf_counter() - started})
+        if progress:
+            lost = "; ".join(
+                f"{name} {values[-1]['lost_rentals']} lost, {values[-1]['bikes_on_trucks_at_end']} aboard"
+                for name, values in runs.items()
+            )
+            progress(f"morning {morning}: {lost}")
 
     return {
         "notice": SYNTHETIC_NOTICE,
-        "trips": len(test_trips.origin),
+        "trips": float(np.mean(trip_counts)),
+        "seeds": list(range(seed, seed + seeds)),
         "stations": network.size,
         "trucks": f"{truck_count} x {truck_capacity}",
+        "truck_capacity_total": truck_count * truck_capacity,
+        "truck_model": vars(trucks),
         "replan_every_min": replan_every_min,
-        "policies": results,
+        "policies": summarise(runs),
         "full_city_plan": _time_full_city_plan(
             station_list=station_list,
             snapshot=snapshot,
@@ -135,11 +143,74 @@ def run_evaluation(
     }
 
 
+SENSITIVITY_HANDLING_MIN = 0.5
+
+
+def _policies(*, network, rates, zones, trucks, policy_time_limit_s, plan_time_limit_s):
+    """Fresh policies for one morning (the dawn plan remembers that it has planned)."""
+    believed = replace(trucks, handling_min_per_bike=SENSITIVITY_HANDLING_MIN)
+    # Every truck policy works a shift that ends with the window, so trucks are empty at 10:30.
+    options = {
+        "time_limit_s": policy_time_limit_s,
+        "settings": PlanSettings(trucks=TruckSettings(model=trucks)),
+        "shift_end_min": RUSH_END_MIN,
+    }
+    return [
+        DoNothing(),
+        fill_to_half(network=network, zones=zones, **options),
+        seoul_thresholds(network=network, zones=zones, **options),
+        DawnPlanPolicy(
+            planner=PlannerPolicy(
+                network=network,
+                rates=rates,
+                zones=zones,
+                horizon_h=5.0,
+                time_limit_s=plan_time_limit_s,
+                shift_end_min=RUSH_END_MIN,
+                settings=PlanSettings(
+                    truckloads_per_route=10.0,
+                    trucks=TruckSettings(model=trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
+                ),
+            )
+        ),
+        PlannerPolicy(network=network, rates=rates, zones=zones, **options),
+        PlannerPolicy(
+            network=network,
+            rates=rates,
+            zones=zones,
+            time_limit_s=policy_time_limit_s,
+            settings=PlanSettings(trucks=TruckSettings(model=believed)),
+            shift_end_min=RUSH_END_MIN,
+            name=f"planner believing {SENSITIVITY_HANDLING_MIN:g} min/bike",
+        ),
+    ]
+
+
+def summarise(runs: dict[str, list[dict]]) -> dict[str, dict]:
+    """Mean and sample sd per policy and figure; the reduction against doing nothing is taken per morning."""
+    baseline = [values["lost_rentals"] for values in runs["do nothing"]]
+    summary = {}
+    for name, values in runs.items():
+        figures = {key: [v[key] for v in values] for key in values[0] if key != "lost_by_hour"}
+        figures["lost_rentals_reduction"] = [
+            1 - v["lost_rentals"] / base if base else 0.0 for v, base in zip(values, baseline, strict=True)
+        ]
+        summary[name] = {key: float(np.mean(series)) for key, series in figures.items()}
+        summary[name]["sd"] = {
+            key: float(np.std(series, ddof=1)) if len(series) > 1 else 0.0 for key, series in figures.items()
+        }
+        hours = sorted({hour for v in values for hour in v["lost_by_hour"]})
+        summary[name]["lost_by_hour"] = {
+            h: float(np.mean([v["lost_by_hour"].get(h, 0) for v in values])) for h in hours
+        }
+    return summary
+
+
 def _training_history(*, network, stock, model, seed, mornings) -> DemandHistory:
-    """Observed counts and exposure over several synthetic mornings without rebalancing."""
+    """Observed counts and exposure over several synthetic mornings without rebalancing (seeds below `seed`)."""
     total = None
     for offset in range(1, mornings + 1):
-        trips = generate_trips(model=model, start_min=RUSH_START_MIN, end_min=RUSH_END_MIN, seed=seed + offset)
+        trips = generate_trips(model=model, start_min=RUSH_START_MIN, end_min=RUSH_END_MIN, seed=seed - offset)
         _, history = replay(
             network=network,
             initial_stock=stock,

@@ -90,3 +90,34 @@ class TruckRoute:
     @property
     def bikes_dropped(self) -> int:
         return -sum(stop.load_change for stop in self.stops if stop.load_change < 0)
+
+
+@dataclass(frozen=True)
+class TruckModel:
+    """How long trucks take: the one model behind both the planner's times and the replay's.
+
+    Streets are longer than straight lines (`road_factor` × haversine) and every bike costs
+    `handling_min_per_bike` at each end (unlocking, lifting, docking). The defaults are the
+    conservative figures of the design: a planner that assumes faster trucks than the streets
+    allow looks excellent in its own simulator and loses much of its effect on the road.
+    """
+
+    speed_kmh: float = 20.0
+    road_factor: float = 1.4
+    handling_min_per_bike: float = 1.0
+
+    def road_km(self, straight_km):
+        return straight_km * self.road_factor
+
+    def driving_min(self, straight_km):
+        return self.road_km(straight_km) / self.speed_kmh * 60
+
+
+def is_full(*, stock, docks):
+    """A station is full once its bikes fill its docks; chained bikes beyond them do not change that.
+
+    Production's demand records use the same rule (`full = bikes_parked >= docks` where the
+    station's empty/full minutes are recorded, bikeshare's demand module), so the replay's history
+    and metrics mean what production's do.
+    """
+    return stock >= docks

@@ -9,9 +9,9 @@ from scipy.cluster.vq import kmeans2
 from bikeshare.rebalancing.chain import expected_outcomes, target_intervals
 from bikeshare.rebalancing.demand import DemandRates, horizon_rates
 from bikeshare.rebalancing.flow import plan_moves
-from bikeshare.rebalancing.geo import local_plane_km
+from bikeshare.rebalancing.geo import haversine_km, local_plane_km
 from bikeshare.rebalancing.model import Move, StationNetwork, Truck, TruckRoute
-from bikeshare.rebalancing.routing import TruckSettings, check_routes, route_trucks
+from bikeshare.rebalancing.routing import LoadDrop, TruckSettings, check_routes, route_trucks
 
 
 @dataclass(frozen=True)
@@ -166,11 +166,63 @@ def plan_routes(
             trucks=zone_trucks,
             settings=settings.trucks,
             time_limit_s=seconds_left / (len(zone_ids) - position),
+            load_drops=plan_load_drops(
+                stations=stations,
+                members=members,
+                stock=stock,
+                target_low=target_low,
+                moves=moves,
+                trucks=zone_trucks,
+                max_end_load=settings.trucks.max_end_load,
+            ),
         )
-        check_routes(routes=routes, trucks=zone_trucks)
+        check_routes(routes=routes, trucks=zone_trucks, max_end_load=settings.trucks.max_end_load)
         all_moves += moves
         all_routes += routes
     return all_moves, sorted(all_routes, key=lambda route: route.truck_id)
+
+
+def plan_load_drops(
+    *, stations: StationNetwork, members, stock, target_low, moves: list[Move], trucks: list[Truck], max_end_load: int
+) -> list[LoadDrop]:
+    """Where each truck drops the bikes it already carries (all but `max_end_load`), nearest first.
+
+    Stations still short of their target after the moves come first, then stations with free
+    docks, then any station with room for chained bikes, so a load always has somewhere to go.
+    """
+    expected = np.array(stock, dtype=int)
+    for move in moves:
+        expected[move.target] += move.bikes
+    need = np.maximum(np.asarray(target_low)[members] - expected[members], 0)
+    free_docks = np.maximum(stations.docks[members] - expected[members], 0)
+    spare = np.maximum(stations.capacity[members] - expected[members], 0)
+    drops = []
+    for truck in trucks:
+        to_drop = truck.load - max_end_load
+        if to_drop <= 0:
+            continue
+        order = np.argsort(
+            haversine_km(
+                lat1=stations.lat[truck.station],
+                lon1=stations.lon[truck.station],
+                lat2=stations.lat[members],
+                lon2=stations.lon[members],
+            ),
+            kind="stable",
+        )
+        placed = np.zeros(len(members), dtype=int)
+        for room in (need, free_docks, spare):
+            for row in order:
+                bikes = int(min(to_drop, room[row] - placed[row]))
+                if bikes > 0:
+                    placed[row] += bikes
+                    to_drop -= bikes
+        # A city with no room anywhere is not a real case; the nearest station takes the rest chained.
+        placed[order[0]] += max(to_drop, 0)
+        for row in np.flatnonzero(placed):
+            drops.append(LoadDrop(truck_id=truck.truck_id, station=int(members[row]), bikes=int(placed[row])))
+        need, free_docks, spare = (np.maximum(room - placed, 0) for room in (need, free_docks, spare))
+    return drops
 
 
 def apply_routes(*, stock, routes: list[TruckRoute]) -> np.ndarray:

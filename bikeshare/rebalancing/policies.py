@@ -2,10 +2,11 @@
 
 All of them drive the same trucks through the same flow and routing machinery; they differ only in
 what they consider a good stock, so the comparison measures the targets, not the logistics.
+With a `shift_end_min`, routes are cut to end by then, so trucks are empty when the shift ends.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -38,6 +39,7 @@ class RuleOfThumb:
     high_to: float
     time_limit_s: float = 5.0
     settings: PlanSettings = field(default_factory=PlanSettings)
+    shift_end_min: float | None = None
 
     def decide(self, *, now_min, stock, trucks):
         docks, capacity = self.network.docks, self.network.capacity
@@ -56,7 +58,7 @@ class RuleOfThumb:
             trucks=trucks,
             zones=self.zones,
             deadline=time.perf_counter() + self.time_limit_s,
-            settings=self.settings,
+            settings=until_shift_end(self.settings, now_min=now_min, shift_end_min=self.shift_end_min),
         )
         return {r.truck_id: [(s.station, s.load_change) for s in r.stops] for r in routes}
 
@@ -101,6 +103,7 @@ class PlannerPolicy:
     horizon_h: float = 2.0
     time_limit_s: float = 5.0
     settings: PlanSettings = field(default_factory=PlanSettings)
+    shift_end_min: float | None = None
     name: str = "planner (re-planning)"
 
     def decide(self, *, now_min, stock, trucks):
@@ -114,9 +117,17 @@ class PlannerPolicy:
             horizon_h=self.horizon_h,
             zone=self.zones,
             time_limit_s=self.time_limit_s,
-            settings=self.settings,
+            settings=until_shift_end(self.settings, now_min=now_min, shift_end_min=self.shift_end_min),
         )
         return {r.truck_id: [(s.station, s.load_change) for s in r.stops] for r in plan.routes}
+
+
+def until_shift_end(settings: PlanSettings, *, now_min: float, shift_end_min: float | None) -> PlanSettings:
+    """The settings with routes cut to end by the shift's end (a truck's own load is dropped even after it)."""
+    if shift_end_min is None:
+        return settings
+    minutes = max(min(settings.trucks.max_route_min, shift_end_min - now_min), 0.0)
+    return replace(settings, trucks=replace(settings.trucks, max_route_min=minutes))
 
 
 @dataclass

@@ -1,39 +1,60 @@
 """Truck routes for a set of moves, with OR-Tools routing.
 
-Load-based formulation: every station a move touches becomes one or more visits with a signed
-load change (pickups positive, drops negative, at most a truckload each). A capacity dimension
-starts at each truck's current load and must stay within [0, capacity] after every visit, so a
-truck can drop what it already carries and never drops bikes it does not have. A time dimension
-(driving plus handling per bike) bounds each route. Every visit is optional: skipping it costs a
-penalty equal to the dissatisfaction it removes, expressed in metres of driving, so the solver
-trades kilometres against service. Routes are open: they end wherever the last visit is.
+Pickup-and-delivery formulation: every move is cut into truckload-sized pairs, a pickup at its
+source and a drop at its target, served by one truck with the pickup first. A pair is performed
+whole or not at all, and skipping it costs a penalty equal to the dissatisfaction it removes,
+expressed in metres of driving, so a pick-up earns nothing unless its bikes reach the station that
+needs them. Bikes a truck already carries are planned as mandatory drops for that truck
+(`LoadDrop`). Pairs are balanced and the mandatory drops sum to the load minus what may stay
+aboard, so every route ends with at most `max_end_load` bikes; `check_routes` verifies it.
+
+(A hard bound on the end load in the capacity dimension would say the same, but OR-Tools'
+insertion heuristics then find no first solution: a route holding its start load is infeasible
+until its last drop is inserted.)
+
+A capacity dimension starts at each truck's current load and stays within [0, capacity]; a time
+dimension (road driving plus handling per bike, from the shared `TruckModel`) bounds each route.
+Routes are open: they end wherever the last visit is.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from bikeshare.rebalancing.geo import distance_matrix_km
-from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckRoute
+from bikeshare.rebalancing.geo import distance_matrix_km, haversine_km
+from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, TruckRoute
 
 
 @dataclass(frozen=True)
 class TruckSettings:
-    """How trucks move: speed in town, minutes to load or unload one bike, a route's time limit,
-    and how many metres of driving one unit of removed dissatisfaction is worth."""
+    """How the router plans: the truck model, a route's time limit, how many metres of driving one
+    unit of removed dissatisfaction is worth, how many bikes a route may end with, and how many
+    pickup-and-delivery pairs per truck the solver considers (the most valuable; a route of an hour
+    serves a handful, and a small model finds its first solution in time)."""
 
-    speed_kmh: float = 20.0
-    handling_min_per_bike: float = 0.5
+    model: TruckModel = field(default_factory=TruckModel)
     max_route_min: float = 60.0
-    metres_per_dissatisfaction: float = 2000.0
+    # An expected lost rental saved is worth 20 km of road: the route's hours bound the work, and driving
+    # should only break ties (at 2 km the full-city planner left trucks idle, moving 644 bikes to the rules' 2,180).
+    metres_per_dissatisfaction: float = 20000.0
+    max_end_load: int = 0
+    pairs_per_truck: int = 10
+
+
+@dataclass(frozen=True)
+class LoadDrop:
+    """Part of what a truck already carries, to be dropped at `station` on its next route."""
+
+    truck_id: int
+    station: int
+    bikes: int
 
 
 @dataclass(frozen=True)
 class _Visit:
     station: int
     load_change: int
-    value: float
 
 
 def route_trucks(
@@ -44,35 +65,45 @@ def route_trucks(
     trucks: list[Truck],
     settings: TruckSettings,
     time_limit_s: float,
+    load_drops: list[LoadDrop] = (),
 ) -> list[TruckRoute]:
-    """One route per truck (possibly empty) serving the most valuable visits within limits."""
-    visits = _visits_from_moves(moves=moves, truck_capacity=max(t.capacity for t in trucks))
-    if not visits or not trucks:
+    """One route per truck (possibly empty) serving the most valuable moves within limits.
+
+    Every `load_drops` entry is served by its truck; when the solver finds no route in time the
+    trucks only drop their loads, nearest drop first.
+    """
+    if not trucks:
+        return []
+    pairs = _pairs_from_moves(moves=moves, truck_capacity=max(t.capacity for t in trucks))
+    pairs = sorted(pairs, key=lambda pair: -pair[2])[: settings.pairs_per_truck * len(trucks)]
+    if not pairs and not load_drops:
         return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
 
+    model = settings.model
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-    # Node layout: one start per truck, then the visits, then a shared free end node.
+    # Node layout: one start per truck, the load drops, the pairs (pickup, drop), a shared free end.
+    visits = [_Visit(d.station, -d.bikes) for d in load_drops]
+    for pickup, drop, _ in pairs:
+        visits += [pickup, drop]
     stations = [t.station for t in trucks] + [v.station for v in visits]
     n_trucks, n_nodes = len(trucks), len(stations) + 1
     end_node = n_nodes - 1
-    km = np.zeros((n_nodes, n_nodes))
-    km[:-1, :-1] = distance_matrix_km(lat=lat[stations], lon=lon[stations])
-    km[:, end_node] = 0.0
+    road_km = np.zeros((n_nodes, n_nodes))
+    road_km[:-1, :-1] = model.road_km(distance_matrix_km(lat=lat[stations], lon=lon[stations]))
+    road_km[:, end_node] = 0.0
     load_change = np.zeros(n_nodes, dtype=int)
     load_change[n_trucks:end_node] = [v.load_change for v in visits]
-    handling_s = np.abs(load_change) * settings.handling_min_per_bike * 60
-    travel_s = km / settings.speed_kmh * 3600
+    handling_s = np.abs(load_change) * model.handling_min_per_bike * 60
+    travel_s = road_km / model.speed_kmh * 3600
 
     manager = pywrapcp.RoutingIndexManager(n_nodes, n_trucks, list(range(n_trucks)), [end_node] * n_trucks)
     routing = pywrapcp.RoutingModel(manager)
-    metres = np.rint(km * 1000).astype(int)
-    distance_cb = routing.RegisterTransitMatrix(metres.tolist())
+    distance_cb = routing.RegisterTransitMatrix(np.rint(road_km * 1000).astype(int).tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(distance_cb)
 
-    time_matrix = np.rint(travel_s + handling_s[:, None]).astype(int)
-    time_cb = routing.RegisterTransitMatrix(time_matrix.tolist())
-    max_route_s = int(settings.max_route_min * 60)
-    routing.AddDimension(time_cb, 0, max_route_s, True, "time")
+    time_cb = routing.RegisterTransitMatrix(np.rint(travel_s + handling_s[:, None]).astype(int).tolist())
+    routing.AddDimension(time_cb, 0, int(settings.max_route_min * 60), True, "time")
+    time_dimension = routing.GetDimensionOrDie("time")
 
     load_cb = routing.RegisterUnaryTransitVector(load_change.tolist())
     routing.AddDimensionWithVehicleCapacity(load_cb, 0, [t.capacity for t in trucks], False, "load")
@@ -80,9 +111,23 @@ def route_trucks(
     for vehicle, truck in enumerate(trucks):
         load_dimension.CumulVar(routing.Start(vehicle)).SetValue(int(truck.load))
 
-    for offset, visit in enumerate(visits):
-        penalty = max(1, round(visit.value * settings.metres_per_dissatisfaction))
-        routing.AddDisjunction([manager.NodeToIndex(n_trucks + offset)], penalty)
+    vehicle_of = {t.truck_id: vehicle for vehicle, t in enumerate(trucks)}
+    for offset, drop in enumerate(load_drops):
+        # Mandatory (no disjunction) and tied to the truck that carries the bikes.
+        routing.VehicleVar(manager.NodeToIndex(n_trucks + offset)).SetValue(vehicle_of[drop.truck_id])
+
+    solver = routing.solver()
+    first_pair_node = n_trucks + len(load_drops)
+    for number, (_, _, value) in enumerate(pairs):
+        pickup = manager.NodeToIndex(first_pair_node + 2 * number)
+        drop = manager.NodeToIndex(first_pair_node + 2 * number + 1)
+        routing.AddPickupAndDelivery(pickup, drop)
+        solver.Add(routing.ActiveVar(pickup) == routing.ActiveVar(drop))
+        solver.Add(routing.VehicleVar(pickup) == routing.VehicleVar(drop))
+        solver.Add(time_dimension.CumulVar(pickup) <= time_dimension.CumulVar(drop))
+        # The pair's value is charged once, on the pickup; the drop follows it in or out.
+        routing.AddDisjunction([pickup], max(1, round(value * settings.metres_per_dissatisfaction)))
+        routing.AddDisjunction([drop], 0)
 
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -90,9 +135,8 @@ def route_trucks(
     parameters.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     solution = routing.SolveWithParameters(parameters)
     if solution is None:
-        return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
+        return unload_only_routes(lat=lat, lon=lon, trucks=trucks, load_drops=load_drops, model=model)
 
-    time_dimension = routing.GetDimensionOrDie("time")
     routes = []
     for vehicle, truck in enumerate(trucks):
         stops, load = [], truck.load
@@ -106,7 +150,7 @@ def route_trucks(
                     station=int(stations[node]),
                     load_change=int(load_change[node]),
                     load_after=load,
-                    distance_km=float(km[previous, node]),
+                    distance_km=float(road_km[previous, node]),
                     arrival_min=solution.Value(time_dimension.CumulVar(index)) / 60.0,
                 )
             )
@@ -116,36 +160,47 @@ def route_trucks(
     return routes
 
 
-def _visits_from_moves(*, moves, truck_capacity):
-    """Net each station's pickups and drops, then cut into truckload-sized visits."""
-    net, value = {}, {}
+def unload_only_routes(*, lat, lon, trucks: list[Truck], load_drops: list[LoadDrop], model: TruckModel):
+    """The fallback: each truck drops its load at its drop stations, nearest first, and does nothing else."""
+    routes = []
+    for truck in trucks:
+        pending = [d for d in load_drops if d.truck_id == truck.truck_id]
+        stops, here, load, minutes = [], truck.station, truck.load, 0.0
+        while pending:
+            straight = haversine_km(
+                lat1=lat[here],
+                lon1=lon[here],
+                lat2=lat[[d.station for d in pending]],
+                lon2=lon[[d.station for d in pending]],
+            )
+            nearest = int(np.argmin(straight))
+            drop = pending.pop(nearest)
+            minutes += model.driving_min(straight[nearest])
+            load -= drop.bikes
+            stops.append(RouteStop(drop.station, -drop.bikes, load, float(model.road_km(straight[nearest])), minutes))
+            minutes += drop.bikes * model.handling_min_per_bike
+            here = drop.station
+        routes.append(TruckRoute(truck_id=truck.truck_id, stops=tuple(stops)))
+    return routes
+
+
+def _pairs_from_moves(*, moves, truck_capacity):
+    """(pickup, drop, value) per truckload of each move; the value is the move's, pro rata."""
+    pairs = []
     for move in moves:
-        net[move.source] = net.get(move.source, 0) + move.bikes
-        net[move.target] = net.get(move.target, 0) - move.bikes
-        # Half of a move's value is credited to each end; both ends are needed to earn it.
-        value[move.source] = value.get(move.source, 0.0) + move.value / 2
-        value[move.target] = value.get(move.target, 0.0) + move.value / 2
-    visits = []
-    for station, change in sorted(net.items()):
-        if change == 0:
-            continue
-        per_bike = value[station] / abs(change)
-        remaining = abs(change)
+        remaining = move.bikes
         while remaining > 0:
             chunk = min(remaining, truck_capacity)
-            visits.append(
-                _Visit(
-                    station=station,
-                    load_change=int(np.sign(change)) * chunk,
-                    value=per_bike * chunk,
-                )
+            pairs.append(
+                (_Visit(move.source, chunk), _Visit(move.target, -chunk), move.value * chunk / move.bikes),
             )
             remaining -= chunk
-    return visits
+    return pairs
 
 
-def check_routes(*, routes: list[TruckRoute], trucks: list[Truck]) -> None:
-    """Raise ValueError if any route overloads its truck or drops bikes it does not carry."""
+def check_routes(*, routes: list[TruckRoute], trucks: list[Truck], max_end_load: int = 0) -> None:
+    """Raise ValueError if a route overloads its truck, drops bikes it does not carry, or ends with
+    more than `max_end_load` bikes aboard."""
     by_id = {t.truck_id: t for t in trucks}
     for route in routes:
         truck = by_id[route.truck_id]
@@ -154,3 +209,5 @@ def check_routes(*, routes: list[TruckRoute], trucks: list[Truck]) -> None:
             load += stop.load_change
             if load != stop.load_after or not 0 <= load <= truck.capacity:
                 raise ValueError(f"truck {truck.truck_id} has load {load} at station {stop.station}")
+        if load > max_end_load:
+            raise ValueError(f"truck {truck.truck_id} ends its route with {load} bikes aboard")

@@ -1,10 +1,13 @@
 """Event-by-event replay of trips against station stock, with trucks executing a policy's stops.
 
-A rental at an empty station is lost (the rider leaves). A return at a station holding its docks
-or more is chained (an overflow return); at docks + allowance it is refused and the rider rides
+A rental at an empty station is lost (the rider leaves). A return at a full station (bikes fill
+its docks) is chained (an overflow return); at docks + allowance it is refused and the rider rides
 to the nearest station with room. Every `replan_every_min` the policy sees the stock and the
 trucks and may hand a truck a new list of stops; the stop a truck is already driving to is kept.
-The replay also records per-station hourly counts and exposure, the input of demand estimation.
+Trucks drive and handle bikes by the shared `TruckModel`. The replay stops at the window's end:
+what trucks still carry then is reported, and nothing after it is counted.
+The replay also records per-station hourly counts and exposure, the input of demand estimation,
+with production's meaning of "full" (`model.is_full`): return exposure is the time below the docks.
 """
 
 import heapq
@@ -16,7 +19,7 @@ import numpy as np
 
 from bikeshare.rebalancing.demand import DemandHistory
 from bikeshare.rebalancing.geo import haversine_km, neighbour_tree
-from bikeshare.rebalancing.model import StationNetwork, Truck
+from bikeshare.rebalancing.model import StationNetwork, Truck, TruckModel, is_full
 
 # Same-minute order: rentals, returns, truck arrivals, re-planning.
 RENT, RETURN, TRUCK_ARRIVAL, REPLAN = 0, 1, 2, 3
@@ -43,12 +46,6 @@ class TripStream:
     end_min: np.ndarray
 
 
-@dataclass(frozen=True)
-class FleetSettings:
-    speed_kmh: float = 20.0
-    handling_min_per_bike: float = 0.5
-
-
 @dataclass
 class ReplayMetrics:
     rentals: int = 0
@@ -59,6 +56,7 @@ class ReplayMetrics:
     full_station_min: float = 0.0
     truck_km: float = 0.0
     bikes_moved: int = 0
+    bikes_on_trucks_at_end: int = 0
     lost_by_hour: dict[int, int] = field(default_factory=dict)
 
 
@@ -84,10 +82,10 @@ def replay(
     end_min: float,
     replan_every_min: float,
     day_type: int = 0,
-    fleet: FleetSettings | None = None,
+    fleet: TruckModel | None = None,
 ) -> tuple[ReplayMetrics, DemandHistory]:
-    """Replay the trips starting in [start_min, end_min); returns metrics and observed history."""
-    fleet = fleet or FleetSettings()
+    """Replay [start_min, end_min) with the trips starting in it; returns metrics and observed history."""
+    fleet = fleet or TruckModel()
     run = _Replay(network=network, stock=initial_stock, start_min=start_min, day_type=day_type)
     events = []
     sequence = 0
@@ -118,13 +116,13 @@ def replay(
                 lon2=network.lon[station],
             )
         )
-        run.metrics.truck_km += km
+        run.metrics.truck_km += fleet.road_km(km)
         state.heading_to = (station, change)
         # A truck still loading or unloading finishes that before driving on.
         departure = max(now, state.ready_at)
-        push(departure + km / fleet.speed_kmh * 60, TRUCK_ARRIVAL, state)
+        push(departure + fleet.driving_min(km), TRUCK_ARRIVAL, state)
 
-    while events:
+    while events and events[0][0] < end_min:
         now, kind, _, payload = heapq.heappop(events)
         if kind == RENT:
             trip = payload
@@ -146,7 +144,9 @@ def replay(
                 if state.truck_id in decisions:
                     state.stops = deque(decisions[state.truck_id])
                 dispatch(state, now)
-    run.finish(now=max(end_min, run.last_event))
+    # Exposure stops at the window's end too: counting beyond it would dilute the last hour's rates.
+    run.finish(now=end_min)
+    run.metrics.bikes_on_trucks_at_end = sum(state.load for state in states)
     return run.metrics, run.history
 
 
@@ -176,7 +176,6 @@ class _Replay:
             minutes_with_room=np.zeros(shape),
         )
         self.since = np.full(network.size, float(start_min))
-        self.last_event = float(start_min)
         _, self.nearest = neighbour_tree(lat=network.lat, lon=network.lon).query(
             neighbour_tree(lat=network.lat, lon=network.lon).data,
             k=min(REDIRECT_CANDIDATES, network.size),
@@ -203,7 +202,7 @@ class _Replay:
             # With every nearby station full the rider chains the bike here anyway.
             station = int(with_room[0]) if with_room else station
             self._advance(station, now)
-        elif self.stock[station] >= self.network.docks[station]:
+        elif is_full(stock=self.stock[station], docks=self.network.docks[station]):
             self.metrics.overflow_returns += 1
         self.stock[station] += 1
         self.history.returns[station, self.day_type, int(now // 60) % 24] += 1
@@ -226,7 +225,6 @@ class _Replay:
 
     def _advance(self, station, now):
         """Credit the time since the station's last change to its exposure and empty/full time."""
-        self.last_event = max(self.last_event, now)
         begin = float(self.since[station])
         if now <= begin:
             return
@@ -234,9 +232,10 @@ class _Replay:
         stock = self.stock[station]
         if stock == 0:
             self.metrics.empty_station_min += now - begin
-        if stock >= self.network.docks[station]:
+        full = is_full(stock=stock, docks=self.network.docks[station])
+        if full:
             self.metrics.full_station_min += now - begin
-        has_bike, has_room = stock > 0, stock < self.capacity[station]
+        has_bike, has_room = stock > 0, not full
         while begin < now:
             hour_end = (np.floor(begin / 60) + 1) * 60
             piece_end = min(hour_end, now)

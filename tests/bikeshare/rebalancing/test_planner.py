@@ -59,3 +59,42 @@ def test_zones_split_two_distant_clusters(make_line_network):
     labels = zone_labels(stations=network, count=2)
     assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1
     assert labels[0] != labels[3]
+
+
+def test_a_loaded_truck_with_no_other_work_drops_its_load_where_there_is_room(make_line_network):
+    network = make_line_network(km_positions=[0, 0.5, 1], docks=[10, 10, 10])
+    # Demand is balanced and stock mid-range: no move is worth making, but 8 bikes are aboard.
+    rates = _rates(3, rent=[1.0, 1.0, 1.0], ret=[1.0, 1.0, 1.0])
+    stock = np.array([5, 10, 5])
+    truck = Truck(truck_id=4, station=1, load=8, capacity=20)
+    plan = build_plan(
+        stations=network,
+        stock=stock,
+        rates=rates,
+        trucks=[truck],
+        start_hour=7.0,
+        day_type=WEEKDAY,
+        time_limit_s=1.0,
+    )
+    (route,) = plan.routes
+    assert route.stops and route.stops[-1].load_after == 0
+    assert all(stop.load_change < 0 for stop in route.stops)
+    assert plan.stock_after.sum() == stock.sum() + 8
+    # The full station (at its docks) gets none of them.
+    assert plan.stock_after[1] == 10
+
+
+def test_planned_routes_end_empty(make_line_network):
+    network = make_line_network(km_positions=[0, 1, 2, 3], docks=[15] * 4, allowance=[3] * 4)
+    rates = _rates(4, rent=[6.0, 0.5, 6.0, 0.5], ret=[0.5, 6.0, 0.5, 6.0])
+    plan = build_plan(
+        stations=network,
+        stock=np.array([0, 15, 1, 14]),
+        rates=rates,
+        trucks=[Truck(truck_id=1, station=0, load=3, capacity=5), Truck(truck_id=2, station=3, load=0, capacity=5)],
+        start_hour=7.0,
+        day_type=WEEKDAY,
+        time_limit_s=1.0,
+    )
+    assert plan.bikes_moved > 3
+    assert all(route.stops[-1].load_after == 0 for route in plan.routes if route.stops)

@@ -1,7 +1,7 @@
 import pytest
 
 from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckRoute
-from bikeshare.rebalancing.routing import TruckSettings, check_routes, route_trucks
+from bikeshare.rebalancing.routing import LoadDrop, TruckSettings, check_routes, route_trucks
 
 
 def test_a_move_bigger_than_the_truck_is_served_in_loads_within_capacity(make_line_network):
@@ -24,8 +24,8 @@ def test_a_move_bigger_than_the_truck_is_served_in_loads_within_capacity(make_li
     check_routes(routes=routes, trucks=trucks)
 
 
-def test_a_loaded_truck_can_drop_what_it_carries_before_picking_up(make_line_network):
-    network = make_line_network(km_positions=[0, 1], docks=[20] * 2)
+def test_a_full_truck_drops_its_load_before_picking_up(make_line_network):
+    network = make_line_network(km_positions=[0, 1, 2], docks=[20] * 3)
     trucks = [Truck(truck_id=1, station=0, load=20, capacity=20)]
     # The truck is full and starts at the pickup: it must drive away to drop first, then return.
     moves = [Move(source=0, target=1, bikes=10, value=100.0)]
@@ -36,8 +36,60 @@ def test_a_loaded_truck_can_drop_what_it_carries_before_picking_up(make_line_net
         trucks=trucks,
         settings=TruckSettings(),
         time_limit_s=1.0,
+        load_drops=[LoadDrop(truck_id=1, station=1, bikes=20)],
     )
-    assert [(s.station, s.load_change) for s in route.stops] == [(1, -10), (0, 10)]
+    assert [(s.station, s.load_change) for s in route.stops] == [(1, -20), (0, 10), (1, -10)]
+    assert route.stops[-1].load_after == 0
+
+
+def test_routes_end_empty_and_every_pickup_is_dropped_at_its_target(make_line_network):
+    network = make_line_network(km_positions=[0, 0.5, 1, 1.5, 2, 2.5], docks=[20] * 6)
+    trucks = [Truck(truck_id=1, station=0, load=0, capacity=10), Truck(truck_id=2, station=5, load=0, capacity=10)]
+    moves = [
+        Move(source=0, target=3, bikes=7, value=50.0),
+        Move(source=1, target=4, bikes=12, value=60.0),
+        Move(source=2, target=5, bikes=4, value=30.0),
+    ]
+    routes = route_trucks(
+        lat=network.lat, lon=network.lon, moves=moves, trucks=trucks, settings=TruckSettings(), time_limit_s=1.0
+    )
+    check_routes(routes=routes, trucks=trucks)
+    assert all(route.stops[-1].load_after == 0 for route in routes if route.stops)
+    delivered = {}
+    for route in routes:
+        for stop in route.stops:
+            delivered[stop.station] = delivered.get(stop.station, 0) + stop.load_change
+    assert delivered == {0: 7, 1: 12, 2: 4, 3: -7, 4: -12, 5: -4}
+
+
+def test_no_pickup_is_made_when_its_drop_is_out_of_reach(make_line_network):
+    network = make_line_network(km_positions=[0, 0.2, 30], docks=[20] * 3)
+    trucks = [Truck(truck_id=1, station=0, load=0, capacity=20)]
+    # The pickup is next door but its drop is 42 km of road away, beyond an hour's route.
+    moves = [Move(source=1, target=2, bikes=10, value=10_000.0)]
+    (route,) = route_trucks(
+        lat=network.lat, lon=network.lon, moves=moves, trucks=trucks, settings=TruckSettings(), time_limit_s=1.0
+    )
+    assert route.stops == ()
+
+
+def test_a_route_may_end_with_the_configured_load(make_line_network):
+    network = make_line_network(km_positions=[0, 1], docks=[20] * 2)
+    trucks = [Truck(truck_id=1, station=0, load=6, capacity=20)]
+    settings = TruckSettings(max_end_load=2)
+    (route,) = route_trucks(
+        lat=network.lat,
+        lon=network.lon,
+        moves=[],
+        trucks=trucks,
+        settings=settings,
+        time_limit_s=1.0,
+        load_drops=[LoadDrop(truck_id=1, station=1, bikes=4)],
+    )
+    assert [(s.station, s.load_after) for s in route.stops] == [(1, 2)]
+    check_routes(routes=[route], trucks=trucks, max_end_load=2)
+    with pytest.raises(ValueError, match="ends its route with 2 bikes"):
+        check_routes(routes=[route], trucks=trucks)
 
 
 def test_visits_worth_less_than_the_drive_are_skipped(make_line_network):
@@ -60,3 +112,21 @@ def test_route_check_rejects_an_overloaded_truck():
     stop = RouteStop(station=3, load_change=6, load_after=6, distance_km=1.0, arrival_min=3.0)
     with pytest.raises(ValueError, match="load 6"):
         check_routes(routes=[TruckRoute(truck_id=1, stops=(stop,))], trucks=trucks)
+
+
+def test_a_loaded_truck_drops_its_load_even_when_no_route_fits_the_time_limit(make_line_network):
+    network = make_line_network(km_positions=[0, 3, 5], docks=[20] * 3)
+    trucks = [Truck(truck_id=1, station=0, load=12, capacity=20)]
+    drops = [LoadDrop(truck_id=1, station=2, bikes=5), LoadDrop(truck_id=1, station=1, bikes=7)]
+    # Five minutes of route cannot reach a drop 4.2 km of road away: the fallback unloads nearest first.
+    (route,) = route_trucks(
+        lat=network.lat,
+        lon=network.lon,
+        moves=[Move(source=0, target=1, bikes=3, value=50.0)],
+        trucks=trucks,
+        settings=TruckSettings(max_route_min=5),
+        time_limit_s=0.5,
+        load_drops=drops,
+    )
+    assert [(s.station, s.load_change, s.load_after) for s in route.stops] == [(1, -7, 5), (2, -5, 0)]
+    assert route.stops[0].arrival_min == pytest.approx(3 * 1.4 / 20 * 60, rel=0.02)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bikeshare.rebalancing.demand import WEEKDAY, DemandRates
-from bikeshare.rebalancing.model import Truck
+from bikeshare.rebalancing.model import Truck, TruckModel
 from bikeshare.rebalancing.policies import DoNothing, PlannerPolicy
 from bikeshare.rebalancing.simulate import TripStream, replay
 
@@ -78,6 +78,28 @@ def test_re_planning_reduces_lost_rentals_on_an_imbalanced_network(make_line_net
     assert planned.truck_km > 0
 
 
+def test_a_planner_working_a_shift_that_ends_with_the_window_leaves_no_bike_on_a_truck(make_line_network):
+    # Each pickup-and-drop round takes about 40 minutes: one started late is still aboard at 10:00.
+    network = make_line_network(km_positions=[0, 2.8, 5], docks=[20, 20, 20], allowance=[5, 5, 5])
+    trips = _trips([(1, s, 0, s + 15) for s in np.arange(485.0, 600.0, 3.0)])
+    rent, ret = np.zeros((3, 2, 24)), np.zeros((3, 2, 24))
+    rent[1, :, 8:11] = 20.0
+    ret[0, :, 8:11] = 20.0
+    aboard = {}
+    for shift_end in (None, 600.0):
+        policy = PlannerPolicy(
+            network=network,
+            rates=DemandRates(rent_per_h=rent, return_per_h=ret),
+            zones=np.zeros(3, dtype=int),
+            time_limit_s=1.0,
+            shift_end_min=shift_end,
+        )
+        metrics, _ = _replay(network, [25, 0, 10], trips, policy=policy, trucks=[Truck(1, 2, 0, 10)])
+        assert metrics.bikes_moved > 0
+        aboard[shift_end] = metrics.bikes_on_trucks_at_end
+    assert aboard == {None: 10, 600.0: 0}
+
+
 class _ScriptedPolicy:
     """Hands out fixed stops on its first call only."""
 
@@ -91,14 +113,75 @@ class _ScriptedPolicy:
         return stops
 
 
-def test_trucks_spend_driving_and_handling_time_before_bikes_arrive(make_line_network):
+def test_trucks_spend_road_driving_and_handling_time_before_bikes_arrive(make_line_network):
     network = make_line_network(km_positions=[0, 1], docks=[10, 10])
-    # Pick up 4 at 08:00 (2 min of handling), drive 1 km at 20 km/h (3 min): drop at ~08:05.
+    # Pick up 4 at 08:00 (4 min of handling at 1 min a bike), drive 1 km straight = 1.4 km of road
+    # at 20 km/h (4.2 min): the bikes arrive at 08:08.2, too late for 08:08 and in time for 08:09.
     policy = _ScriptedPolicy({1: [(0, 4), (1, -4)]})
-    trips = _trips([(1, 484, 0, 490), (1, 486, 0, 490)])
+    trips = _trips([(1, 488, 0, 495), (1, 489, 0, 495)])
     trucks = [Truck(truck_id=1, station=0, load=0, capacity=10)]
     metrics, _ = _replay(network, [8, 0], trips, policy=policy, trucks=trucks)
     assert metrics.lost_rentals == 1
     assert metrics.rentals == 1
     assert metrics.bikes_moved == 4
-    assert metrics.truck_km == pytest.approx(1.0, rel=0.02)
+    assert metrics.truck_km == pytest.approx(1.4, rel=0.02)
+    assert metrics.bikes_on_trucks_at_end == 0
+
+
+def test_a_faster_truck_model_delivers_in_time(make_line_network):
+    network = make_line_network(km_positions=[0, 1], docks=[10, 10])
+    policy = _ScriptedPolicy({1: [(0, 4), (1, -4)]})
+    trips = _trips([(1, 488, 0, 495), (1, 489, 0, 495)])
+    trucks = [Truck(truck_id=1, station=0, load=0, capacity=10)]
+    metrics, _ = replay(
+        network=network,
+        initial_stock=[8, 0],
+        trips=trips,
+        policy=policy,
+        trucks=trucks,
+        start_min=480.0,
+        end_min=600.0,
+        replan_every_min=30.0,
+        fleet=TruckModel(road_factor=1.0, handling_min_per_bike=0.5),
+    )
+    assert metrics.lost_rentals == 0
+
+
+def test_bikes_still_aboard_when_the_window_ends_are_reported_and_later_events_ignored(make_line_network):
+    network = make_line_network(km_positions=[0, 10], docks=[10, 10])
+    # The drop is 14 km of road away (42 min): the window ends at 08:20 with the bikes aboard.
+    policy = _ScriptedPolicy({1: [(0, 4), (1, -4)]})
+    trips = _trips([(0, 485, 1, 530)])
+    trucks = [Truck(truck_id=1, station=0, load=0, capacity=10)]
+    metrics, history = _replay(network, [8, 0], trips, policy=policy, trucks=trucks, end_min=500.0)
+    assert metrics.bikes_on_trucks_at_end == 4
+    assert metrics.bikes_moved == 0
+    assert history.returns.sum() == 0
+
+
+def test_exposure_stops_at_the_window_end_so_a_half_hour_keeps_its_rate(make_line_network):
+    network = make_line_network(km_positions=[0, 1], docks=[10, 10])
+    # The window ends at 10:30 but the ride returns at 10:50: the 10 h exposure is 30 minutes.
+    trips = _trips([(0, 610, 1, 650)])
+    metrics, history = replay(
+        network=network,
+        initial_stock=[5, 0],
+        trips=trips,
+        policy=DoNothing(),
+        trucks=[],
+        start_min=600.0,
+        end_min=630.0,
+        replan_every_min=30.0,
+        day_type=WEEKDAY,
+    )
+    assert history.minutes_with_bike[0, WEEKDAY, 10] == pytest.approx(30.0)
+    assert history.rentals[0, WEEKDAY, 10] == 1
+
+
+def test_a_station_is_full_at_its_docks_for_exposure_as_in_production(make_line_network):
+    network = make_line_network(km_positions=[0, 1], docks=[4, 4], allowance=[6, 6])
+    # Station 1 holds its 4 docks' worth all hour: chained room is left, but production calls it full.
+    metrics, history = _replay(network, [2, 4], _trips([(0, 490, 0, 495)]), end_min=540.0)
+    assert history.minutes_with_room[1, WEEKDAY, 8] == 0.0
+    assert history.minutes_with_room[0, WEEKDAY, 8] == pytest.approx(60.0)
+    assert metrics.full_station_min == pytest.approx(60.0)
