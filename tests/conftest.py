@@ -38,6 +38,21 @@ def pytest_collection_modifyitems(items):
         item.add_marker(FOLDER_KINDS.get(folder) or ("api" if needs_servers else "unit"))
 
 
+# Debian's chromium: Playwright cannot download a browser build of its own here.
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
+    if CHROMIUM is None:
+        pytest.skip("no chromium executable: apt-get install chromium (or set CHROMIUM_PATH)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
 def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

@@ -7,6 +7,7 @@ on SQLite.
 
 import pytest
 
+from tests.bikeshare.conftest import sql
 from tests.bikeshare.helpers import give_back, rent, rider
 from tests.bikeshare.operations.test_trip_import import DATA, counts, run
 from tests.helpers import staff
@@ -61,6 +62,27 @@ def test_a_bike_reported_while_out_is_parked_out_of_service(app, client, network
     assert give_back(client, me, rental["id"], 101).status_code == 200
     assert _bikes_available(client, 101) == 0
     assert rent(client, rider(client), 101, buy_day_pass="day_1h").get_json()["type"] == "/problems/no-bike-available"
+
+
+def test_a_return_books_the_minutes_the_station_stood_empty_before_it(app, client, network):
+    network({101: (2, 0, 1), 102: (1, 0, 1)})
+    me = rider(client)
+    rental = rent(client, me, 101, buy_day_pass="day_1h")
+    assert rental.status_code == 201, rental.get_json()
+    sql(app, "UPDATE stations SET counted_at = datetime(counted_at, '-150 minutes') WHERE id = 101")
+
+    assert give_back(client, me, rental.get_json()["id"], 102).status_code == 409  # 102 is full
+    assert give_back(client, me, rental.get_json()["id"], 101).status_code == 200
+
+    [(rentals, returns, empty, full)] = sql(
+        app,
+        "SELECT sum(rentals), sum(returns), sum(empty_minutes), sum(full_minutes)"
+        " FROM station_hour_stats WHERE station_id = 101",
+    )
+    assert (rentals, returns, full) == (1, 1, 0)
+    assert empty == pytest.approx(150, abs=0.1)  # empty from the rental to the return, not after it
+    [(parked, available)] = sql(app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = 101")
+    assert (parked, available) == (1, 1)
 
 
 def test_imported_trips_are_counted_into_demand_once(app, tmp_path):

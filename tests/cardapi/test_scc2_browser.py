@@ -2,8 +2,6 @@
 
 import functools
 import http.server
-import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -15,7 +13,6 @@ from cardapi.codes import new_card_number
 pytestmark = pytest.mark.browser
 
 STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 STEP = 59_012_345
 
 
@@ -36,17 +33,6 @@ def static_site():
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
-    if CHROMIUM is None:
-        pytest.skip("no chromium executable: apt-get install chromium (or set CHROMIUM_PATH)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ Every browser context records the requests it makes and the console errors it se
 asked another origin for anything or the Content-Security-Policy refused something.
 """
 
-import os
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,7 +11,6 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 JSQR = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor" / "jsqr" / "jsQR.js"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -35,17 +32,6 @@ def server(app):
     yield f"http://127.0.0.1:{http.server_port}"
     http.shutdown()
     http.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
-    if CHROMIUM is None:
-        pytest.skip("no chromium executable: apt-get install chromium (or set CHROMIUM_PATH)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 class Visit:

@@ -1,10 +1,10 @@
 // The citizen's card: account, the rotating SCC1 QR computed on this device, visits and memberships.
+import { $ } from "./dom.js";
 import { api, ApiError, forgetTokens, saveTokens, signedIn } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 import { drawQr } from "./qr.js";
 import { currentStep, forgetEnrolment, keepEnrolment, keptEnrolment, payload } from "./totp.js";
 
-const $ = (id) => document.getElementById(id);
 const ANNOUNCE_AT_SECONDS_LEFT = 10;
 let rotation = null;
 

@@ -1,10 +1,10 @@
 // The facility desk: a terminal key kept on this device, scans from a camera, a USB scanner (keyboard
 // wedge: the payload then Enter into the focused field) or typing, and a big unambiguous answer.
+import { $, fact } from "./dom.js";
 import { anonymous, ApiError } from "./api.js";
 import { t } from "./i18n.js";
 import { scanFrames } from "./camera.js";
 
-const $ = (id) => document.getElementById(id);
 const KEY = "seoul.terminal-key";
 const HISTORY_LENGTH = 20;
 const history = [];
@@ -18,14 +18,6 @@ function showScanner() {
   $("setup").hidden = true;
   $("scanner").hidden = false;
   $("payload").focus();
-}
-
-function fact(list, term, value) {
-  const dt = document.createElement("dt");
-  dt.textContent = term;
-  const dd = document.createElement("dd");
-  dd.textContent = value;
-  list.append(dt, dd);
 }
 
 function ageGroup(group) {

@@ -1,8 +1,8 @@
 // The rider: stations near a point as a list with live bikes and free docks, rent, and return with the fare.
+import { $, fact } from "./dom.js";
 import { api, ApiError, saveTokens, signedIn } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 
-const $ = (id) => document.getElementById(id);
 let ride = null;
 
 function say(text) {
@@ -24,14 +24,6 @@ function showRide(rental) {
       minutes: rental.ride_minutes,
     });
   }
-}
-
-function fact(list, term, value) {
-  const dt = document.createElement("dt");
-  dt.textContent = term;
-  const dd = document.createElement("dd");
-  dd.textContent = value;
-  list.append(dt, dd);
 }
 
 function showFare(fare) {

@@ -8,6 +8,7 @@ const CARD_FILES = [
   "/assets/icon.svg",
   "/assets/js/api.js",
   "/assets/js/card.js",
+  "/assets/js/dom.js",
   "/assets/js/i18n.js",
   "/assets/js/qr.js",
   "/assets/js/totp.js",
