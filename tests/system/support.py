@@ -4,6 +4,7 @@ import http.client
 import json
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import text
@@ -120,3 +121,13 @@ def invariant_violations(app) -> dict[str, list]:
             if rows:
                 broken[name] = [tuple(row) for row in rows]
     return broken
+
+
+def until(predicate, *, timeout: float):
+    """Poll `predicate` until it returns something truthy; that value, or the last one on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

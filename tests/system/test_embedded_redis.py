@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import psutil
@@ -15,7 +14,7 @@ import pytest
 
 from bench.servers import free_port
 from core.app import create_app
-from tests.system.support import call
+from tests.system.support import call, until
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 60  # a cold `flask run` imports the whole app on a busy test machine
@@ -72,14 +71,14 @@ def test_the_embedded_redis_stops_when_the_development_server_stops(development,
     )
     redis_servers = []
     try:
-        ready = _until(lambda: _ready(port))
+        ready = until(lambda: _ready(port), timeout=WAIT_S)
         assert ready == 200  # /ready pings Redis: the embedded server starts now
         redis_servers = [p for p in psutil.Process(server.pid).children() if "redis-server" in p.name()]
         assert len(redis_servers) == 1
 
         server.send_signal(stop_signal)
         server.wait(timeout=WAIT_S)
-        assert _until(lambda: not _alive(redis_servers[0]), timeout=10)
+        assert until(lambda: not _alive(redis_servers[0]), timeout=10)
     finally:
         for process in [server, *redis_servers]:
             with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
@@ -98,12 +97,3 @@ def _alive(process: psutil.Process) -> bool:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
-
-
-def _until(predicate, timeout: float = WAIT_S):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)

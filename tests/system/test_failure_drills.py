@@ -17,7 +17,14 @@ from core.db import db
 from tests.cardapi.helpers import create_facility, create_terminal, issue_card, settled_step
 from tests.helpers import staff
 from tests.system.stoppable import WAIT_S, Postgres, Redis, RentalLoad
-from tests.system.support import build_stations, call, invariant_violations, riders_with_passes, server_environment
+from tests.system.support import (
+    build_stations,
+    call,
+    invariant_violations,
+    riders_with_passes,
+    server_environment,
+    until,
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +56,6 @@ def drill(tmp_path_factory):
         postgres.cleanup()
 
 
-def _until(predicate, timeout: float = WAIT_S):
-    """Poll `predicate` until it returns something truthy; that value, or the last one on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
-
-
 def test_with_redis_down_verification_fails_closed_and_recovers_when_redis_returns(drill):
     app, gunicorn, _, redis_server = drill
     client = app.test_client()
@@ -87,7 +84,7 @@ def test_with_redis_down_verification_fails_closed_and_recovers_when_redis_retur
         )
         return body if status == 200 else None
 
-    assert _until(verified)["accepted"] is True
+    assert until(verified, timeout=WAIT_S)["accepted"] is True
     status, body, _ = call(gunicorn.port, "POST", "/api/v1/verifications", {"payload": seen.payload(step)}, key)
     assert (status, body["accepted"]) == (200, False)
 
@@ -125,8 +122,9 @@ def test_with_postgres_down_under_load_answers_503_writes_nothing_half_and_recov
         outage = [s for s in load.statuses(after=stopped + 0.2) if s]
         postgres.start()
         restarted = time.monotonic()
-        recovered = _until(
-            lambda: 201 in load.statuses(after=restarted + 0.5) and 200 in load.statuses(after=restarted)
+        recovered = until(
+            lambda: 201 in load.statuses(after=restarted + 0.5) and 200 in load.statuses(after=restarted),
+            timeout=WAIT_S,
         )
 
     before = load.statuses(before=stopped)
@@ -148,11 +146,11 @@ def test_a_worker_killed_in_the_middle_of_rentals_leaves_every_invariant_intact(
     with RentalLoad(gunicorn.port, riders, [601, 602, 603]) as load:
         for _ in range(3):
             time.sleep(1.0)
-            os.kill(_until(gunicorn.worker_pids)[0], signal.SIGKILL)
+            os.kill(until(gunicorn.worker_pids, timeout=WAIT_S)[0], signal.SIGKILL)
         time.sleep(1.0)
         killed = time.monotonic()
         # The master replaces the killed workers; the service goes on without a restart.
-        assert _until(lambda: 201 in load.statuses(after=killed + 1.0))
+        assert until(lambda: 201 in load.statuses(after=killed + 1.0), timeout=WAIT_S)
 
     assert 500 not in load.statuses()
     assert invariant_violations(app) == {}
