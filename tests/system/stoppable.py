@@ -1,5 +1,6 @@
 """PostgreSQL and Redis servers a failure drill may stop and start (never the session's shared ones)."""
 
+import http.client
 import subprocess
 import threading
 import time
@@ -114,7 +115,7 @@ class RentalLoad:
     def _call(self, what: str, *args):
         try:
             status, body, content_type = call(self.port, *args)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # a killed worker cuts its answer short (IncompleteRead)
             status, body, content_type = 0, None, ""
         self.answers.append((time.monotonic(), what, status, content_type))
         return status, body
