@@ -176,9 +176,7 @@ def test_station_status_reports_the_database_counters_per_vehicle_type(client, n
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_station_information_names_stations_in_korean_with_a_capacity_never_below_their_bikes(
-    client, network, version
-):
+def test_station_information_names_stations_in_korean_with_a_capacity_never_below_their_bikes(client, network, version):
     information = stations_by_id(fetch(client, version, "station_information"))
     name = information["101"]["name"]
 
