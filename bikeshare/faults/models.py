@@ -12,12 +12,15 @@ from core.db import UTCDateTime, db, enum_check, partial_index, utcnow
 class FaultKind(StrEnum):
     BRAKES = "brakes"
     CHAIN = "chain"
-    TYRE = "tyre"
+    TYRE = "tyre"  # wheel or tyre
+    FRAME = "frame"
     LIGHT = "light"
     OTHER = "other"
 
 
 FAULT_KINDS = tuple(FaultKind)  # for validators
+# Unsafe to ride: reported by the bike's last rider, who has just ridden it, the bike is held at once.
+SAFETY_KINDS = (FaultKind.BRAKES, FaultKind.TYRE, FaultKind.FRAME)
 
 
 class FaultReport(db.Model):

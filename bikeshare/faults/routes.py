@@ -10,6 +10,9 @@ from bikeshare.faults.schemas import (
     BikeStatusSchema,
     FaultReportCreateSchema,
     FaultReportSchema,
+    InspectionSchema,
+    ReportedBikeQuerySchema,
+    ReportedBikeSchema,
 )
 from core.auth import auth_required, current_user
 
@@ -22,8 +25,9 @@ ops_blp = Blueprint("bike_ops", __name__, url_prefix="/api/v1/ops", description=
 @blp.arguments(FaultReportCreateSchema())
 @blp.response(201, FaultReportSchema)
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def report_fault(data, bike_id):
-    """Report a fault on a bike (brakes, chain, tyre, light, other)."""
+    """Report a fault on a bike; brakes, tyre (wheel) or frame from its last rider holds it at once."""
     return services.report_fault(user=current_user, bike_id=bike_id, **data)
 
 
@@ -54,3 +58,23 @@ def get_bike(bike_id):
 def set_bike_status(data, bike_id):
     """Put a parked bike in maintenance, or back in service (closing its open reports)."""
     return services.set_status(operator=current_user, bike_id=bike_id, status=data["status"])
+
+
+@ops_blp.get("/faults")
+@auth_required("operator", "admin")
+@ops_blp.arguments(ReportedBikeQuerySchema(), location="query")
+@ops_blp.response(200, ReportedBikeSchema(many=True))
+def list_reported_bikes(query):
+    """Bikes with open fault reports, oldest report first."""
+    return services.reported_bikes(**query)
+
+
+@ops_blp.post("/bikes/<string:bike_id>/inspection")
+@auth_required("operator", "admin")
+@ops_blp.arguments(InspectionSchema())
+@ops_blp.response(200, BikeSchema)
+@ops_blp.alt_response(404, response="NOT_FOUND")
+@ops_blp.alt_response(409, response="CONFLICT")
+def inspect_bike(data, bike_id):
+    """Close a bike's open reports: return it to service, or hold it for repair."""
+    return services.inspect(operator=current_user, bike_id=bike_id, outcome=data["outcome"])

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from bikeshare.faults.models import FAULT_KINDS
+from bikeshare.faults.services import RETURN_TO_SERVICE, SEND_TO_REPAIR
 from bikeshare.stations.models import BIKE_STATUSES
 from core.fields import Integer, Text, Timestamp
 
@@ -44,3 +45,27 @@ class BikeQuerySchema(Schema):
 
 class BikeStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(("maintenance", "available")))
+
+
+class ReportedBikeQuerySchema(Schema):
+    kind = fields.String(
+        validate=validate.OneOf(FAULT_KINDS), metadata={"description": "Bikes with an open report of this kind."}
+    )
+    station_id = Integer(in_query=True)
+    min_age_minutes = Integer(
+        in_query=True,
+        load_default=0,
+        validate=validate.Range(min=0, max=525_600),
+        metadata={"description": "Only bikes whose oldest open report is at least this old."},
+    )
+
+
+class ReportedBikeSchema(Schema):
+    bike = fields.Nested(BikeSchema)
+    kinds = fields.List(fields.String())
+    reporters = fields.Integer(metadata={"description": "Distinct riders with an open report."})
+    first_reported_at = Timestamp()
+
+
+class InspectionSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf((RETURN_TO_SERVICE, SEND_TO_REPAIR)))

@@ -1,17 +1,23 @@
 """Fault reports and maintenance. Locks follow the house order: the bike's station, then the bike."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import distinct, func, select, update
 
-from bikeshare.faults.models import FaultReport
+from bikeshare.faults.models import SAFETY_KINDS, FaultReport
+from bikeshare.rentals.models import Rental
 from bikeshare.stations.models import Bike, BikeStatus, Station
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
+from core.ratelimits import Limit
 
-# Distinct riders with open reports that take a bike out of service without waiting for an operator.
+# Distinct riders whose open reports within the window take a bike out of service without an operator:
+# one account alone (or a few throwaway ones spread over weeks) cannot ground a bike.
 REPORTS_FOR_MAINTENANCE = 3
+REPORT_WINDOW = timedelta(days=7)
+RETURN_TO_SERVICE, SEND_TO_REPAIR = "return_to_service", "send_to_repair"  # an inspection's outcomes
+REPORTS_PER_RIDER = Limit("fault-reports", 10, 3600, "Too many fault reports; try again later.")
 
 
 def _locked_bike(bike_id: str) -> tuple[Bike, Station | None]:
@@ -38,9 +44,30 @@ def _to_maintenance(bike: Bike, station: Station | None) -> None:
         bike.needs_repair = True  # out on a ride or a truck: it goes to maintenance where it is parked
 
 
+def _last_rider(bike_id: str) -> int | None:
+    return db.session.scalar(
+        select(Rental.user_id).where(Rental.bike_id == bike_id).order_by(Rental.started_at.desc(), Rental.id.desc())
+    )
+
+
+def _recent_reporters(bike_id: str, now: datetime) -> int:
+    return db.session.scalar(
+        select(func.count(distinct(FaultReport.user_id))).where(
+            FaultReport.bike_id == bike_id,
+            FaultReport.resolved_at.is_(None),
+            FaultReport.created_at > now - REPORT_WINDOW,
+        )
+    )
+
+
 def report_fault(*, user, bike_id: str, kind: str, note: str | None = None, now: datetime | None = None) -> FaultReport:
-    """Record a rider's fault report; enough distinct riders put the bike in maintenance."""
+    """Record a rider's fault report and hold the bike when it is unsafe.
+
+    A safety fault from the bike's last rider holds it at once; otherwise REPORTS_FOR_MAINTENANCE distinct
+    riders within REPORT_WINDOW are needed. A rider's repeated reports return the first and count once.
+    """
     now = now or utcnow()
+    REPORTS_PER_RIDER.hit(str(user.id))
     bike, station = _locked_bike(bike_id)
     existing = db.session.scalar(
         select(FaultReport).where(
@@ -56,12 +83,9 @@ def report_fault(*, user, bike_id: str, kind: str, note: str | None = None, now:
     report = FaultReport(bike_id=bike.id, user_id=user.id, kind=kind, note=note, created_at=now)
     db.session.add(report)
     db.session.flush()
-    reporters = db.session.scalar(
-        select(func.count(distinct(FaultReport.user_id))).where(
-            FaultReport.bike_id == bike.id, FaultReport.resolved_at.is_(None)
-        )
-    )
-    if reporters >= REPORTS_FOR_MAINTENANCE:
+    if (kind in SAFETY_KINDS and _last_rider(bike.id) == user.id) or _recent_reporters(
+        bike.id, now
+    ) >= REPORTS_FOR_MAINTENANCE:
         _to_maintenance(bike, station)
     db.session.commit()
     return report
@@ -78,16 +102,78 @@ def set_status(*, operator, bike_id: str, status: str, now: datetime | None = No
     else:
         if bike.status != BikeStatus.MAINTENANCE:
             raise Conflict(f"Bike {bike_id} is {bike.status}, not in maintenance.", slug="bike-not-in-maintenance")
-        bike.status, bike.needs_repair = BikeStatus.AVAILABLE, False
-        station.bikes_available += 1
-        db.session.execute(
-            update(FaultReport)
-            .where(FaultReport.bike_id == bike.id, FaultReport.resolved_at.is_(None))
-            .values(resolved_at=now)
-        )
+        _to_service(bike, station)
+        _close_open_reports(bike.id, now)
     audit.record("bike_status_set", actor_id=operator.id, subject=f"bike:{bike.id}", status=status)
     db.session.commit()
     return bike
+
+
+def _to_service(bike: Bike, station: Station | None) -> None:
+    if bike.status == BikeStatus.MAINTENANCE:
+        bike.status = BikeStatus.AVAILABLE
+        station.bikes_available += 1
+    bike.needs_repair = False
+
+
+def _close_open_reports(bike_id: str, now: datetime) -> int:
+    return db.session.execute(
+        update(FaultReport)
+        .where(FaultReport.bike_id == bike_id, FaultReport.resolved_at.is_(None))
+        .values(resolved_at=now)
+    ).rowcount
+
+
+def inspect(*, operator, bike_id: str, outcome: str, now: datetime | None = None) -> Bike:
+    """Operator: close a reported bike's open reports, returning it to service or holding it for repair."""
+    now = now or utcnow()
+    bike, station = _locked_bike(bike_id)
+    closed = _close_open_reports(bike.id, now)
+    if not closed:
+        raise Conflict(f"Bike {bike_id} has no open fault reports.", slug="bike-not-reported")
+    if outcome == RETURN_TO_SERVICE:
+        _to_service(bike, station)
+    else:
+        _to_maintenance(bike, station)
+    audit.record("bike_inspected", actor_id=operator.id, subject=f"bike:{bike.id}", outcome=outcome, reports=closed)
+    db.session.commit()
+    return bike
+
+
+def reported_bikes(
+    *, kind: str | None = None, station_id: int | None = None, min_age_minutes: int = 0, now: datetime | None = None
+) -> list[dict]:
+    """Operator: bikes with open reports, oldest report first, with the kinds reported and distinct reporters."""
+    now = now or utcnow()
+    open_reports = FaultReport.resolved_at.is_(None)
+    query = (
+        select(
+            Bike,
+            func.min(FaultReport.created_at).label("first_reported_at"),
+            func.count(distinct(FaultReport.user_id)).label("reporters"),
+        )
+        .join(FaultReport, FaultReport.bike_id == Bike.id)
+        .where(open_reports)
+        .group_by(Bike.id)
+        .having(func.min(FaultReport.created_at) <= now - timedelta(minutes=min_age_minutes))
+        .order_by("first_reported_at", Bike.id)
+    )
+    if kind is not None:
+        query = query.where(Bike.id.in_(select(FaultReport.bike_id).where(open_reports, FaultReport.kind == kind)))
+    if station_id is not None:
+        query = query.where(Bike.station_id == station_id)
+    rows = db.session.execute(query).all()
+    kinds: dict[str, set[str]] = {}
+    for bike_id, report_kind in db.session.execute(
+        select(FaultReport.bike_id, FaultReport.kind).where(
+            open_reports, FaultReport.bike_id.in_([r[0].id for r in rows])
+        )
+    ):
+        kinds.setdefault(bike_id, set()).add(report_kind)
+    return [
+        {"bike": bike, "first_reported_at": first, "reporters": reporters, "kinds": sorted(kinds[bike.id])}
+        for bike, first, reporters in rows
+    ]
 
 
 def list_bikes(*, status: str | None = None, station_id: int | None = None, limit: int = 100, after: str | None = None):

@@ -104,7 +104,7 @@ def system_pricing_plans(version: str) -> dict:
 
 
 def station_information(version: str, rows: Iterable) -> dict:
-    """`rows`: (id, name, address, lat, lon, docks) of the stations in service."""
+    """`rows`: (id, name, address, lat, lon, capacity) of the stations in service."""
     return {
         "stations": [
             {
@@ -113,10 +113,11 @@ def station_information(version: str, rows: Iterable) -> dict:
                 "lat": round(lat, 6),
                 "lon": round(lon, 6),
                 "address": address,
-                "capacity": docks,  # docking points; chained parking beyond them is not a dock
+                # Never below the bikes it holds, or consumers would see more bikes than it can take.
+                "capacity": capacity,
                 "rental_methods": ["phone"],
             }
-            for station_id, name, address, lat, lon, docks in rows
+            for station_id, name, address, lat, lon, capacity in rows
         ]
     }
 

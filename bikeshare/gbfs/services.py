@@ -133,7 +133,7 @@ def _copy(client: redis.Redis, key: str) -> tuple[float, bytes] | None:
 
 def _information_rows():
     return db.session.execute(
-        select(Station.id, Station.name, Station.address, Station.lat, Station.lon, Station.docks)
+        select(Station.id, Station.name, Station.address, Station.lat, Station.lon, Station.published_capacity)
         .where(Station.active.is_(True))
         .order_by(Station.id)
     ).all()

@@ -89,6 +89,16 @@ class Station(db.Model):
         return case((cls.docks > cls.bikes_parked, cls.docks - cls.bikes_parked), else_=0)
 
     @hybrid_property
+    def published_capacity(self) -> int:
+        """GBFS `capacity`: its docks, or the bikes it holds when chained parking puts more there."""
+        return max(self.docks, self.bikes_parked)
+
+    @published_capacity.inplace.expression
+    @classmethod
+    def _published_capacity_expression(cls):
+        return case((cls.bikes_parked > cls.docks, cls.bikes_parked), else_=cls.docks)
+
+    @hybrid_property
     def bikes_held(self) -> int:
         """Bikes parked but not available to rent: held for maintenance."""
         return self.bikes_parked - self.bikes_available

@@ -54,3 +54,114 @@ def test_a_bike_reported_while_out_goes_to_maintenance_when_it_is_returned(app, 
 def test_reporting_an_unknown_bike_is_404(client, network):
     network({101: (10, 2, 1)})
     assert _report(client, rider(client), "SPB-99999").status_code == 404
+
+
+def _ride(client, me, station_id):
+    rental = rent(client, me, station_id, buy_day_pass="day_1h").get_json()
+    assert give_back(client, me, rental["id"], station_id).status_code == 200
+    return rental["bike_id"]
+
+
+def test_a_brake_report_by_the_last_rider_holds_the_bike_at_once(app, client, network):
+    network({101: (10, 2, 2)})
+    me = rider(client)
+    ridden = _ride(client, me, 101)
+    assert _report(client, me, ridden, "brakes").status_code == 201
+    assert sql(app, "SELECT status FROM bikes WHERE id = :id", id=ridden) == [("maintenance",)]
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations") == [(2, 1)]
+    picked = rent(client, me, 101).get_json()["bike_id"]  # no bike asked for: the station picks one
+    assert picked != ridden
+    assert rent(client, rider(client), 101, buy_day_pass="day_1h").status_code == 409
+
+
+def test_a_safety_report_by_someone_else_or_a_minor_one_by_the_last_rider_waits_for_more_riders(app, client, network):
+    bikes = network({101: (10, 2, 1)})
+    me = rider(client)
+    ridden = _ride(client, me, 101)
+    assert _report(client, me, ridden, "light").status_code == 201
+    assert _report(client, rider(client), bikes[101][0], "frame").status_code == 201
+    assert sql(app, "SELECT status FROM bikes") == [("available",)]
+
+
+def test_one_riders_reports_count_once(app, client, network):
+    bikes = network({101: (10, 2, 1)})
+    me = rider(client)
+    first = _report(client, me, bikes[101][0], "chain").get_json()
+    assert _report(client, me, bikes[101][0], "chain").get_json()["id"] == first["id"]
+    assert _report(client, me, bikes[101][0], "brakes").status_code == 201
+    assert _report(client, me, bikes[101][0], "light").status_code == 201
+    assert sql(app, "SELECT status FROM bikes") == [("available",)]
+
+
+def test_reports_older_than_the_window_do_not_count_towards_a_hold(app, client, network):
+    bikes = network({101: (10, 2, 1)})
+    for _ in range(2):
+        _report(client, rider(client), bikes[101][0], "chain")
+    sql(app, "UPDATE bike_fault_reports SET created_at = created_at - interval '8 days'")
+    _report(client, rider(client), bikes[101][0], "chain")
+    assert sql(app, "SELECT status FROM bikes") == [("available",)]
+    _report(client, rider(client), bikes[101][0], "chain")
+    _report(client, rider(client), bikes[101][0], "chain")
+    assert sql(app, "SELECT status FROM bikes") == [("maintenance",)]
+
+
+def test_a_rider_reporting_too_often_is_refused(app, client, network):
+    bikes = network({101: (20, 0, 11)})
+    me = rider(client)
+    for bike in bikes[101][:10]:
+        assert _report(client, me, bike, "light").status_code == 201
+    refused = _report(client, me, bikes[101][10], "light")
+    assert refused.status_code == 429 and refused.mimetype == "application/problem+json"
+    assert refused.headers["Retry-After"]
+    assert sql(app, "SELECT count(*) FROM bike_fault_reports") == [(10,)]
+    assert _report(client, rider(client), bikes[101][10], "light").status_code == 201
+
+
+def test_staff_list_reported_bikes_by_kind_station_and_age(app, client, network):
+    bikes = network({101: (10, 0, 2), 102: (10, 0, 1)})
+    operator = staff(app, client, "operator")
+    _report(client, rider(client), bikes[101][0], "chain")
+    _report(client, rider(client), bikes[101][0], "light")
+    _report(client, rider(client), bikes[102][0], "brakes")
+    sql(
+        app,
+        "UPDATE bike_fault_reports SET created_at = created_at - interval '2 hours' WHERE bike_id = :b",
+        b=bikes[102][0],
+    )
+
+    def listed(**query):
+        response = client.get("/api/v1/ops/faults", query_string=query, headers=operator.headers)
+        assert response.status_code == 200
+        return [(row["bike"]["id"], row["kinds"], row["reporters"]) for row in response.get_json()]
+
+    assert listed() == [(bikes[102][0], ["brakes"], 1), (bikes[101][0], ["chain", "light"], 2)]
+    assert listed(kind="light") == [(bikes[101][0], ["chain", "light"], 2)]
+    assert listed(station_id=102) == [(bikes[102][0], ["brakes"], 1)]
+    assert listed(min_age_minutes=60) == [(bikes[102][0], ["brakes"], 1)]
+    assert client.get("/api/v1/ops/faults", headers=rider(client).headers).status_code == 403
+
+
+def test_staff_inspect_a_held_bike_and_return_it_to_service_or_send_it_to_repair(app, client, network):
+    network({101: (10, 2, 2)})
+    operator = staff(app, client, "operator")
+    me = rider(client)
+    first, second = _ride(client, me, 101), _ride(client, me, 101)
+    for bike in (first, second):
+        _report(client, me, bike, "tyre")
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations") == [(2, 0)]
+
+    def inspect(bike, outcome, session=operator):
+        return client.post(f"/api/v1/ops/bikes/{bike}/inspection", json={"outcome": outcome}, headers=session.headers)
+
+    assert inspect(first, "return_to_service", me).status_code == 403
+    returned = inspect(first, "return_to_service")
+    assert returned.status_code == 200 and returned.get_json()["status"] == "available"
+    assert inspect(second, "send_to_repair").get_json()["status"] == "maintenance"
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations") == [(2, 1)]
+    assert client.get("/api/v1/ops/faults", headers=operator.headers).get_json() == []
+    again = inspect(first, "send_to_repair")
+    assert again.status_code == 409 and again.get_json()["type"] == "/problems/bike-not-reported"
+    audited = sql(
+        app, "SELECT subject, details->>'outcome' FROM audit_events WHERE event = 'bike_inspected' ORDER BY id"
+    )
+    assert audited == [(f"bike:{first}", "return_to_service"), (f"bike:{second}", "send_to_repair")]

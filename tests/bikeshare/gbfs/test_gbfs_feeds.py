@@ -176,12 +176,13 @@ def test_station_status_reports_the_database_counters_per_vehicle_type(client, n
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_station_information_names_stations_in_korean_with_their_docks(client, network, version):
+def test_station_information_names_stations_in_korean_with_a_capacity_never_below_their_bikes(client, network, version):
     information = stations_by_id(fetch(client, version, "station_information"))
     name = information["101"]["name"]
 
     assert name == ("시청 101번 대여소" if version == "2.3" else [{"text": "시청 101번 대여소", "language": "ko"}])
-    assert information["101"]["capacity"] == 4
+    assert information["101"]["capacity"] == 5  # 4 docks, and a fifth bike chained beyond them
+    assert information["102"]["capacity"] == 10  # empty: its docks
     assert set(information) == {"101", "102", "103", "104", "105", "106"}
     status = stations_by_id(fetch(client, version, "station_status"))
     assert set(status) == set(information)
