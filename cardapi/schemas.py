@@ -186,5 +186,12 @@ class EligibilitySchema(ma.Schema):
 
 class CitizenEligibilitySchema(ma.Schema):
     user_id = ma.fields.Integer(required=True)
+    birth_date_verified = ma.fields.Boolean(
+        required=True, metadata={"description": "Only a verified birth date earns the senior discount"}
+    )
     active_categories = ma.fields.List(ma.fields.String(), required=True)
     grants = ma.fields.List(ma.fields.Nested(EligibilitySchema), required=True)
+
+
+class BirthDateVerificationSchema(ma.Schema):
+    verified = ma.fields.Boolean(required=True, metadata={"description": "The birth date was checked against an ID"})

@@ -1,6 +1,8 @@
 """Eligibility categories for discounts, shared by the card (benefits) and the bike share (fares).
 
-`senior` follows from the birth date; the others are granted by an administrator or a bulk import,
+`senior` follows from the birth date, but only from a verified one (an administrator or the
+eligibility import checked it against an identity record): a self-declared date at registration
+shows the age group and grants no discount. The others are granted by an administrator or a bulk import,
 each with an optional expiry.
 """
 
@@ -49,7 +51,7 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def active_categories(*, user_id: int, birth_date: date, at: datetime) -> set[str]:
+def active_categories(*, user_id: int, birth_date: date, birth_date_verified: bool, at: datetime) -> set[str]:
     """The categories a citizen holds at a moment: granted ones not yet expired, plus senior by age."""
     granted = db.session.scalars(
         select(Eligibility.category).where(
@@ -57,11 +59,11 @@ def active_categories(*, user_id: int, birth_date: date, at: datetime) -> set[st
             (Eligibility.expires_at.is_(None)) | (Eligibility.expires_at > at),
         )
     )
-    return with_age_categories(set(granted), birth_date=birth_date, at=at)
+    return with_age_categories(set(granted), birth_date=birth_date, birth_date_verified=birth_date_verified, at=at)
 
 
-def with_age_categories(granted: set[str], *, birth_date: date, at: datetime) -> set[str]:
-    """Granted categories plus those that follow from age (senior from 65, on Seoul's calendar)."""
-    if age_on(birth_date, at.astimezone(SEOUL).date()) >= SENIOR_AGE:
+def with_age_categories(granted: set[str], *, birth_date: date, birth_date_verified: bool, at: datetime) -> set[str]:
+    """Granted categories plus those that follow from a verified age (senior from 65, on Seoul's calendar)."""
+    if birth_date_verified and age_on(birth_date, at.astimezone(SEOUL).date()) >= SENIOR_AGE:
         return granted | {"senior"}
     return granted

@@ -1,15 +1,18 @@
 """`Idempotency-Key` for mutating endpoints that phones retry.
 
 A retry with the same key and body gets the stored answer and runs nothing twice; the same key
-with another body is 422. The key is claimed by inserting its row in the request's own transaction,
-so the claim commits with the work (or rolls back with it); a concurrent duplicate waits on the
-row's unique index and then replays the answer.
+with another body is 422. An answer that holds a secret (the card's enrolment) is never stored: a retry
+of it gets 409 `answer-already-delivered`, so the secret cannot be fetched again from the service or
+read from its database. A record older than 24 h is forgotten and the key starts a new request.
+
+The key is claimed by inserting its row in the request's own transaction, so the claim commits with
+the work (or rolls back with it); a concurrent duplicate waits on the row's unique index and then replays the answer.
 """
 
 import hashlib
 import re
 from copy import deepcopy
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import current_app, json, request
@@ -23,6 +26,7 @@ from core.errors import Conflict, InvalidInput
 
 HEADER = "Idempotency-Key"
 _WELL_FORMED_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+LIFETIME = timedelta(hours=24)
 
 
 class IdempotencyRecord(db.Model):
@@ -36,8 +40,13 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def idempotent(view):
-    """Apply below the auth check and above the flask-smorest response decorator."""
+def idempotent(view=None, *, answer_holds_secret: bool = False):
+    """Apply below the auth check and above the flask-smorest response decorator.
+
+    With `answer_holds_secret` only the status is kept, and a retry is 409 instead of the answer.
+    """
+    if view is None:
+        return lambda undecorated: idempotent(undecorated, answer_holds_secret=answer_holds_secret)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -71,7 +80,7 @@ def idempotent(view):
         record = db.session.get(IdempotencyRecord, (user_id, key))
         if record is not None:
             record.status_code = response.status_code
-            record.response_body = response.get_json(silent=True)
+            record.response_body = None if answer_holds_secret else response.get_json(silent=True)
             db.session.commit()
         return response
 
@@ -102,10 +111,20 @@ def _replay(user_id: int, key: str, fingerprint: str):
     record = db.session.scalar(
         select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
     )
+    if record is not None and record.created_at < utcnow() - LIFETIME:
+        db.session.delete(record)
+        db.session.flush()
+        return None
     if record is None or record.status_code is None:
         return None
     if record.fingerprint != fingerprint:
         raise InvalidInput(f"This {HEADER} was already used with a different request.", slug="idempotency-key-reused")
+    if record.response_body is None and 200 <= record.status_code < 300:
+        raise Conflict(
+            f"This request already succeeded and its answer held a secret, shown only once; "
+            f"use a new {HEADER} to ask again.",
+            slug="answer-already-delivered",
+        )
     response = current_app.response_class(
         json.dumps(record.response_body), status=record.status_code, mimetype="application/json"
     )

@@ -16,7 +16,11 @@ def add_pass(*, user, kind: str, now: datetime) -> Pass:
     spec = PASS_KINDS.get(kind)
     if spec is None:
         raise InvalidInput(f"Unknown pass kind {kind!r}.", slug="unknown-pass-kind")
-    category, percent = best_discount(active_categories(user_id=user.id, birth_date=user.birth_date, at=now))
+    category, percent = best_discount(
+        active_categories(
+            user_id=user.id, birth_date=user.birth_date, birth_date_verified=user.birth_date_verified, at=now
+        )
+    )
     bought = Pass(
         user_id=user.id,
         kind=kind,

@@ -3,6 +3,7 @@
 from flask_smorest import Blueprint
 
 from cardapi.schemas import (
+    BirthDateVerificationSchema,
     CardSchema,
     CitizenEligibilitySchema,
     EligibilityGrantSchema,
@@ -110,6 +111,16 @@ def revoke_card(card_id):
 def list_eligibilities(user_id):
     """A citizen's granted categories and the categories they hold now."""
     return eligibility.list_eligibilities(user_id=user_id)
+
+
+@blp.put("/citizens/<int:user_id>/birth-date-verification")
+@auth_required("admin")
+@blp.arguments(BirthDateVerificationSchema())
+@blp.response(200, CitizenEligibilitySchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def set_birth_date_verification(data, user_id):
+    """Record that the citizen's birth date was checked against an ID (audited); only then does it earn senior."""
+    return eligibility.set_birth_date_verified(actor_id=current_user.id, user_id=user_id, **data)
 
 
 @blp.post("/citizens/<int:user_id>/eligibilities")

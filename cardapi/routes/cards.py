@@ -19,6 +19,8 @@ from core.idempotency import idempotent
 
 blp = Blueprint("cards", __name__, url_prefix="/api/v1", description="The citizen's card")
 
+_ALREADY_DELIVERED = "A replayed Idempotency-Key: the enrolment secret was already delivered, never twice"
+_CARD_EXISTS_OR_DELIVERED = "You already have an active card, or a replayed Idempotency-Key (secret already delivered)"
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
@@ -29,9 +31,9 @@ def _image_response(content_type: str, description: str) -> dict:
 
 @blp.post("/cards")
 @auth_required("citizen")
-@idempotent
+@idempotent(answer_holds_secret=True)
 @blp.response(201, IssuedCardSchema)
-@blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(409, response="CONFLICT", description=_CARD_EXISTS_OR_DELIVERED)
 def issue_card():
     """Get your card; the answer holds the enrolment secret, shown only this once."""
     card, enrolment = cards.issue_card(user_id=current_user.id)
@@ -93,9 +95,10 @@ def suspend_my_card():
 
 @blp.post("/cards/me/reissue")
 @auth_required("citizen", fresh=True)
-@idempotent
+@idempotent(answer_holds_secret=True)
 @blp.response(200, IssuedCardSchema)
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT", description=_ALREADY_DELIVERED)
 def reissue_my_card():
     """New secret for your card (needs a fresh login); every code of the old secret stops working."""
     card, enrolment = cards.reissue_my_card(user_id=current_user.id)

@@ -10,8 +10,12 @@ from core import audit
 from core.accounts.models import User
 from core.db import db, utcnow
 from core.eligibility import GRANTED_CATEGORIES, Eligibility, active_categories
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.timezones import SEOUL
+
+HEADER = ("email", "category", "expires_on")
+# Registries write this for "never expires"; it is stored as no expiry.
+NEVER_EXPIRES = date(9999, 12, 31)
 
 
 def expiry_of(expires_on: date | None) -> datetime | None:
@@ -36,14 +40,33 @@ def list_eligibilities(*, user_id: int) -> dict:
     ).all()
     return {
         "user_id": user.id,
-        "active_categories": sorted(active_categories(user_id=user.id, birth_date=user.birth_date, at=utcnow())),
+        "birth_date_verified": user.birth_date_verified,
+        "active_categories": sorted(
+            active_categories(
+                user_id=user.id, birth_date=user.birth_date, birth_date_verified=user.birth_date_verified, at=utcnow()
+            )
+        ),
         "grants": grants,
     }
 
 
+def set_birth_date_verified(*, actor_id: int, user_id: int, verified: bool) -> dict:
+    """Record that an administrator checked (or withdrew the check of) a citizen's birth date."""
+    user = _citizen(user_id)
+    user.birth_date_verified = verified
+    audit.record("birth_date_verification_set", actor_id=actor_id, subject=f"user:{user_id}", verified=verified)
+    db.session.commit()
+    return list_eligibilities(user_id=user_id)
+
+
 def grant(*, actor_id: int, user_id: int, category: str, expires_on: date | None) -> Eligibility:
-    """Grant a category (or change its expiry when already granted)."""
+    """Grant a category (or change its expiry when already granted); a past expiry would revoke it, so it is refused."""
     _citizen(user_id)
+    if expires_on is not None and expires_on < datetime.now(SEOUL).date():
+        raise InvalidInput(
+            f"expires_on {expires_on.isoformat()} is in the past; revoke the category instead.",
+            slug="expiry-in-past",
+        )
     eligibility = db.session.scalar(
         select(Eligibility).where(Eligibility.user_id == user_id, Eligibility.category == category).with_for_update()
     )
@@ -76,11 +99,23 @@ class ImportReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
 
 
+class WrongHeader(ValueError):
+    """The file's first line is not the expected header; nothing was imported."""
+
+
 def import_csv(*, lines) -> ImportReport:
-    """Upsert grants from CSV rows `email,category,expires_on`; running it twice changes nothing."""
+    """Upsert grants from CSV rows `email,category,expires_on`; running it twice changes nothing.
+
+    The header is checked first (a wrong one imports nothing); then every bad row is reported with
+    its line number and the good rows are imported.
+    """
     report = ImportReport()
-    rows = list(csv.DictReader(lines))
-    emails = {(row.get("email") or "").strip().lower() for row in rows}
+    reader = csv.reader(lines)
+    header = tuple(column.strip().lower() for column in next(reader, []))
+    if header != HEADER:
+        raise WrongHeader(f"the header is {','.join(header) or '(empty)'!r}; expected {','.join(HEADER)!r}")
+    rows = [(reader.line_num, dict(zip(HEADER, row, strict=False))) for row in reader if any(map(str.strip, row))]
+    emails = {(row.get("email") or "").strip().lower() for _, row in rows}
     users = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(emails))).all())
     existing = {
         (e.user_id, e.category): e
@@ -88,7 +123,7 @@ def import_csv(*, lines) -> ImportReport:
     }
     seen: set[tuple[int, str]] = set()
     today = datetime.now(SEOUL).date()
-    for line, row in enumerate(rows, start=2):  # line 1 is the header
+    for line, row in rows:
         email = (row.get("email") or "").strip().lower()
         category = (row.get("category") or "").strip()
         raw_expiry = (row.get("expires_on") or "").strip()
@@ -97,6 +132,8 @@ def import_csv(*, lines) -> ImportReport:
         except ValueError:
             report.rejected.append((line, f"expires_on {raw_expiry!r} is not a YYYY-MM-DD date"))
             continue
+        if expires_on == NEVER_EXPIRES:
+            expires_on = None
         if email not in users:
             report.rejected.append((line, f"no account with the email address {email!r}"))
         elif category not in GRANTED_CATEGORIES:

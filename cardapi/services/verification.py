@@ -202,7 +202,9 @@ def _refuse(terminal: TerminalContext, card_number: str, card_id, reason: str, *
 
 def _accept(terminal: TerminalContext, card_number: str, card, step: int, now: datetime) -> dict | None:
     granted = set(card.categories.split(",")) if card.categories else set()
-    categories = with_age_categories(granted, birth_date=card.birth_date, at=now)
+    categories = with_age_categories(
+        granted, birth_date=card.birth_date, birth_date_verified=card.birth_date_verified, at=now
+    )
     benefits = codes.best_benefits(
         terminal.benefit_rules, categories=categories, resident=card.district == terminal.district
     )

@@ -31,6 +31,7 @@ CARD = HotStatement(
         Card.last_accepted_step,
         User.name,
         User.birth_date,
+        User.birth_date_verified,
         User.district,
         select(func.aggregate_strings(Eligibility.category, ","))
         .where(

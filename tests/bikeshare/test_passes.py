@@ -6,6 +6,7 @@ from core.db import db
 from core.eligibility import Eligibility
 from tests.bikeshare.conftest import sql
 from tests.bikeshare.helpers import give_back, rent, rider
+from tests.helpers import staff
 
 PRICES = {
     "day_1h": 1000, "day_2h": 2000, "7d_1h": 3000, "7d_2h": 4000, "30d_1h": 5000,
@@ -49,8 +50,15 @@ def test_buying_a_pass_with_the_same_idempotency_key_charges_once(client):
     assert client.post("/api/v1/passes", json={"kind": "7d_1h"}, headers=headers).status_code == 422
 
 
-def test_seniors_get_30_percent_off_passes(client):
+def test_seniors_get_30_percent_off_passes_once_their_birth_date_is_verified(app, client):
     senior = rider(client, birth_date="1950-03-01")
+    self_declared = client.post("/api/v1/passes", json={"kind": "30d_2h"}, headers=senior.headers).get_json()
+    assert (self_declared["discount_category"], self_declared["price_won"]) == (None, 7000)
+    admin = staff(app, client, "admin")
+    verification = client.put(
+        f"/api/v1/admin/citizens/{senior.id}/birth-date-verification", json={"verified": True}, headers=admin.headers
+    )
+    assert verification.status_code == 200
     bought = client.post("/api/v1/passes", json={"kind": "30d_2h"}, headers=senior.headers).get_json()
     assert (bought["discount_category"], bought["discount_percent"], bought["price_won"]) == ("senior", 30, 4900)
 

@@ -3,9 +3,12 @@
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from cardapi.codes import age_group, masked_name
-from tests.cardapi.helpers import create_facility, create_terminal, issue_card, verify
+from core.audit import AuditEvent
+from core.db import db
+from tests.cardapi.helpers import create_facility, create_terminal, issue_card, settled_step, verify
 from tests.helpers import register
 
 RULES = [
@@ -30,10 +33,17 @@ def _grant(client, admin, user_id, category, **extra):
     )
 
 
+def _verify_birth_date(client, admin, user_id, verified=True):
+    return client.put(
+        f"/api/v1/admin/citizens/{user_id}/birth-date-verification", json={"verified": verified}, headers=admin.headers
+    )
+
+
 def test_benefits_come_best_first_and_residents_only_rules_check_the_district(client, admin, gangnam_gate):
     resident = issue_card(client, district="강남구", birth_date="1950-01-01")
     visitor = issue_card(client, district="마포구", birth_date="1950-01-01")
     for card in (resident, visitor):
+        assert _verify_birth_date(client, admin, card.session.id).status_code == 200
         assert _grant(client, admin, card.session.id, "disabled").status_code == 201
         assert _grant(client, admin, card.session.id, "multi_child").status_code == 201
     assert verify(client, gangnam_gate, resident.payload()).get_json()["benefits"] == [
@@ -48,9 +58,40 @@ def test_benefits_come_best_first_and_residents_only_rules_check_the_district(cl
     ]
 
 
-def test_an_expired_or_revoked_grant_gives_no_benefit(client, admin, gangnam_gate):
+def test_a_self_declared_birth_date_shows_the_age_group_but_earns_senior_only_once_verified(
+    app, client, admin, gangnam_gate
+):
+    card = issue_card(client, district="마포구", birth_date="1950-01-01")
+    step = settled_step()
+    unverified = verify(client, gangnam_gate, card.payload(step - 1)).get_json()
+    assert unverified["holder"]["age_group"] == "65+" and unverified["benefits"] == []
+    verified = _verify_birth_date(client, admin, card.session.id)
+    assert verified.get_json()["birth_date_verified"] is True and verified.get_json()["active_categories"] == ["senior"]
+    assert verify(client, gangnam_gate, card.payload(step)).get_json()["benefits"] == [
+        {"category": "senior", "discount_percent": 50}
+    ]
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.event == "birth_date_verification_set")
+        )
+
+
+def test_a_grant_expiring_in_the_past_or_beyond_2100_is_422_and_changes_nothing(client, admin, card):
+    assert _grant(client, admin, card.session.id, "disabled").status_code == 201
+    past = _grant(client, admin, card.session.id, "disabled", expires_on="2020-01-01")
+    assert past.status_code == 422 and "in the past" in past.get_json()["detail"]
+    far = _grant(client, admin, card.session.id, "disabled", expires_on="9999-12-31")
+    assert far.status_code == 422 and "2100" in str(far.get_json())
+    listed = client.get(f"/api/v1/admin/citizens/{card.session.id}/eligibilities", headers=admin.headers).get_json()
+    assert listed["active_categories"] == ["disabled"] and listed["grants"][0]["expires_at"] is None
+
+
+def test_an_expired_or_revoked_grant_gives_no_benefit(app, client, admin, gangnam_gate):
     card = issue_card(client, district="마포구")
-    _grant(client, admin, card.session.id, "disabled", expires_on="2020-01-01")
+    _grant(client, admin, card.session.id, "disabled", expires_on="2030-01-01")
+    with app.app_context():
+        db.session.execute(sa.text("UPDATE eligibilities SET expires_at = '2020-01-01T00:00:00+09:00'"))
+        db.session.commit()
     assert verify(client, gangnam_gate, card.payload()).get_json()["benefits"] == []
     _grant(client, admin, card.session.id, "disabled")
     listed = client.get(f"/api/v1/admin/citizens/{card.session.id}/eligibilities", headers=admin.headers).get_json()
@@ -112,3 +153,42 @@ def test_the_import_is_idempotent_and_reports_rejected_rows(app, client, tmp_pat
         assert f"line {line}: " in once.output and reason in once.output
     twice = runner.invoke(args=["cardapi", "import-eligibility", str(csv_file)])
     assert "created 0, updated 0, unchanged 3, rejected 5" in twice.output
+
+
+def _import(app, tmp_path, content: bytes):
+    csv_file = tmp_path / "grants.csv"
+    csv_file.write_bytes(content)
+    return app.test_cli_runner().invoke(args=["cardapi", "import-eligibility", str(csv_file)])
+
+
+def _grants(client, admin, user_id) -> dict:
+    listed = client.get(f"/api/v1/admin/citizens/{user_id}/eligibilities", headers=admin.headers).get_json()
+    return {grant["category"]: grant["expires_at"] for grant in listed["grants"]}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949"])
+def test_the_import_reads_korean_excel_files_and_treats_9999_12_31_as_never_expiring(
+    app, client, admin, tmp_path, encoding
+):
+    someone = register(client)
+    content = (
+        "email,category,expires_on\r\n"
+        f"{someone['email']},disabled,9999-12-31\r\n"
+        f"{someone['email']},low_income,2099-12-31\r\n"
+        "없는사람@example.kr,multi_child,\r\n"
+        f"{someone['email']},국가유공자,\r\n"
+    )
+    result = _import(app, tmp_path, content.encode(encoding))
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert "created 2, updated 0, unchanged 0, rejected 2" in result.output
+    assert "line 4: no account with the email address '없는사람@example.kr'" in result.output
+    assert "line 5: category '국가유공자'" in result.output
+    assert _grants(client, admin, someone["id"]) == {"disabled": None, "low_income": "2099-12-31T15:00:00+00:00"}
+
+
+def test_a_wrong_header_is_named_and_nothing_is_imported(app, client, admin, tmp_path):
+    someone = register(client)
+    result = _import(app, tmp_path, f"이메일,category,expires_on\n{someone['email']},disabled,\n".encode())
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "'이메일,category,expires_on'" in result.output and "expected 'email,category,expires_on'" in result.output
+    assert _grants(client, admin, someone["id"]) == {}

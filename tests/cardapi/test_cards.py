@@ -88,12 +88,59 @@ def test_an_admin_suspends_and_revokes_and_the_citizen_may_then_get_a_new_card(c
     assert new.status_code == 201 and new.get_json()["card"]["card_number"] != card.number
 
 
-def test_issuing_is_idempotent_with_an_idempotency_key(client):
+def _rows_containing(app, text: str) -> list[str]:
+    """Every table.column whose stored text or bytes contain `text`, across the whole database."""
+    from core.db import db
+
+    found = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, sa.LargeBinary):
+                    needle = text.encode()
+                    values = db.session.scalars(sa.select(column).where(column.is_not(None)))
+                    if any(needle in bytes(value) for value in values):
+                        found.append(f"{table.name}.{column.name}")
+                elif isinstance(column.type, sa.String | sa.Text | sa.JSON):
+                    as_text = sa.cast(column, sa.Text)
+                    if db.session.scalar(sa.select(sa.func.count()).where(as_text.contains(text))):
+                        found.append(f"{table.name}.{column.name}")
+    return found
+
+
+def test_replaying_an_issue_never_returns_or_stores_the_secret(app, client):
     session = citizen(client)
     headers = {**session.headers, "Idempotency-Key": "issue-1"}
     first = client.post("/api/v1/cards", headers=headers)
     second = client.post("/api/v1/cards", headers=headers)
-    assert first.status_code == second.status_code == 201 and first.get_json() == second.get_json()
+    secret = first.get_json()["enrolment"]["secret"]
+    assert first.status_code == 201 and second.status_code == 409
+    assert second.get_json()["type"].endswith("answer-already-delivered") and secret not in second.get_data(True)
+    assert client.get("/api/v1/cards/me", headers=session.headers).get_json()["id"] == first.get_json()["card"]["id"]
+    assert _rows_containing(app, secret) == []
+
+
+def test_replaying_a_reissue_never_returns_or_stores_the_new_secret(app, client, card):
+    headers = {**card.session.headers, "Idempotency-Key": "reissue-1"}
+    first = client.post("/api/v1/cards/me/reissue", headers=headers)
+    second = client.post("/api/v1/cards/me/reissue", headers=headers)
+    secret = first.get_json()["enrolment"]["secret"]
+    assert first.status_code == 200 and second.status_code == 409 and secret not in second.get_data(True)
+    assert _rows_containing(app, secret) == [] and _rows_containing(app, card.secret) == []
+
+
+def test_an_idempotency_key_is_forgotten_after_24_hours(app, client, card):
+    from core.db import db
+
+    headers = {**card.session.headers, "Idempotency-Key": "suspend-1"}
+    assert client.post("/api/v1/cards/me/suspend", headers=headers).status_code == 200
+    replay = client.post("/api/v1/cards/me/suspend", headers=headers)
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    with app.app_context():
+        db.session.execute(sa.text("UPDATE idempotency_records SET created_at = created_at - interval '25 hours'"))
+        db.session.commit()
+    fresh = client.post("/api/v1/cards/me/suspend", headers=headers)
+    assert fresh.status_code == 200 and "Idempotent-Replayed" not in fresh.headers
 
 
 def test_a_second_citizen_gets_a_different_number(client, card):
