@@ -1,7 +1,7 @@
 """accounts: users.birth_date_verified (only a verified birth date earns the senior discount)
 
-Revision ID: 0009_verified_birth_dates
-Revises: 0008_accounts_recovery
+Revision ID: 0010_verified_birth_dates
+Revises: 0009_fault_holds
 Create Date: 2026-11-29 06:40:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-29 06:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_verified_birth_dates"
-down_revision = "0008_accounts_recovery"
+revision = "0010_verified_birth_dates"
+down_revision = "0009_fault_holds"
 branch_labels = None
 depends_on = None
 
