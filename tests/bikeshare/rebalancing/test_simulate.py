@@ -97,7 +97,9 @@ def test_a_planner_working_a_shift_that_ends_with_the_window_leaves_no_bike_on_a
         metrics, _ = _replay(network, [25, 0, 10], trips, policy=policy, trucks=[Truck(1, 2, 0, 10)])
         assert metrics.bikes_moved > 0
         aboard[shift_end] = metrics.bikes_on_trucks_at_end
-    assert aboard == {None: 10, 600.0: 0}
+    # How many are aboard without a shift end depends on the route the solver found in its second (fewer
+    # under CPU load); that some are, and none with the shift end, does not.
+    assert aboard[None] > 0 and aboard[600.0] == 0
 
 
 class _ScriptedPolicy:
