@@ -8,7 +8,7 @@ room) is therefore observed minutes minus the station's empty / full minutes.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from flask import current_app
@@ -59,16 +59,31 @@ def load_network(*, districts: set[str] | None = None) -> tuple[StationNetwork, 
 
 
 def history_window(*, since: datetime | None = None, until: datetime | None = None) -> tuple[datetime, datetime]:
-    """Default: the configured number of days up to the latest record (imported history is old)."""
+    """Default: the configured number of most recent days that HAVE records, up to the latest record.
+
+    Counting days with records rather than calendar days keeps imported history (often years old) in
+    the window when live events arrive today: a day of live rentals replaces one imported day, not
+    all of them.
+    """
     if until is None:
         latest = db.session.scalar(select(func.max(StationHourStat.hour_start)))
         until = latest + timedelta(hours=1) if latest else utcnow()
-    since = since or until - timedelta(days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
+    if since is None:
+        since = _start_of_recorded_days(until=until, days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
     if since >= until:
         raise InvalidInput(
             f"since ({since.isoformat()}) must be before until ({until.isoformat()}).", slug="empty-window"
         )
     return since, until
+
+
+def _start_of_recorded_days(*, until: datetime, days: int) -> datetime:
+    """The first hour of the oldest of the `days` most recent UTC days with a record before `until`."""
+    hours = db.session.scalars(
+        select(StationHourStat.hour_start).where(StationHourStat.hour_start < until).distinct()
+    ).all()
+    recorded_days = sorted({hour.astimezone(UTC).replace(hour=0) for hour in hours}, reverse=True)[:days]
+    return recorded_days[-1] if recorded_days else until - timedelta(days=days)
 
 
 def _slot(hour_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
