@@ -86,11 +86,23 @@ def history_window(*, since: datetime | None = None, until: datetime | None = No
 
 def _start_of_recorded_days(*, until: datetime, days: int) -> datetime:
     """The first hour of the oldest of the `days` most recent Seoul days with a record before `until`."""
-    hours = db.session.scalars(
-        select(StationHourStat.hour_start).where(StationHourStat.hour_start < until).distinct()
-    ).all()
-    recorded_days = sorted({hour.astimezone(SEOUL).replace(hour=0) for hour in hours}, reverse=True)[:days]
-    return recorded_days[-1].astimezone(UTC) if recorded_days else until - timedelta(days=days)
+    recorded = _recorded_days(until=until)[:days]
+    return recorded[-1].astimezone(UTC) if recorded else until - timedelta(days=days)
+
+
+def _recorded_days(*, until: datetime, since: datetime | None = None) -> list[datetime]:
+    """Midnights (Seoul) of the days with a record in [since, until), newest first."""
+    query = select(StationHourStat.hour_start).where(StationHourStat.hour_start < until).distinct()
+    if since is not None:
+        query = query.where(StationHourStat.hour_start >= since)
+    hours = db.session.scalars(query).all()
+    return sorted({hour.astimezone(SEOUL).replace(hour=0) for hour in hours}, reverse=True)
+
+
+def recorded_day_count(*, since: datetime, until: datetime) -> int:
+    """Days with records in the window: the divisor of per-day figures (calendar days would count the
+    years between an old import and today's live records)."""
+    return len(_recorded_days(since=since, until=until))
 
 
 def _slot(hour_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
