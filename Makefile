@@ -28,9 +28,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 run: $(VENV)/.runtime
 	@$(BIN)/python -c 'import socket; socket.create_server(("$(HOST)", $(PORT)))' 2>/dev/null || \
 		{ echo "Port $(PORT) on $(HOST) is taken (or not an address of this machine): stop what uses it, or run 'make run PORT=$$(( $(PORT) + 1 ))'."; exit 1; }
-	@echo "==> migrating the database and loading the Seoul stations"
+	@echo "==> migrating the database, loading the Seoul stations and the shipped trip samples (once each)"
 	$(BIN)/flask db upgrade
 	$(BIN)/flask bikeshare setup-city
+	$(BIN)/flask bikeshare import-trips data/seoul_trips_sample.csv
+	$(BIN)/flask bikeshare import-trips data/seoul_trips_sample_2017.csv
 	@echo "==> serving on http://$(HOST):$(PORT) (Ctrl-C stops it, and the embedded Redis with it)"
 	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" exec $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 

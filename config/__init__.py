@@ -134,7 +134,7 @@ class BaseConfig:
     CARDAPI_VERIFY_SYNCHRONOUS_COMMIT = False
 
     # --- bikeshare operations: demand history window, rebalancing plan time limit ---
-    BIKESHARE_DEMAND_WINDOW_DAYS = 28
+    BIKESHARE_DEMAND_WINDOW_DAYS = 28  # days WITH records (imported or live), newest first; see operations/network.py
     BIKESHARE_PLAN_TIME_LIMIT_S = 10.0  # the default keeps a plan request well inside HTTP timeouts
 
     # --- bikeshare GBFS feeds: seconds each file may be served from cache (0 turns the cache off) ---

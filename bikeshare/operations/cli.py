@@ -60,6 +60,13 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
         f"{horizon_h:g} h {stored.dissatisfaction_before:.1f} -> {stored.dissatisfaction_after:.1f}; "
         f"planner {stored.elapsed_s:.1f} s, command {seconds:.1f} s"
     )
+    used = stored.history
+    click.echo(
+        f"history: {used['trips']} trips on {used['days']} days ({used['observed_hours']} observed hours) "
+        f"from {used['since']} to {used['until']}; {used['prior_share']:.0%} of expected rentals from the prior"
+    )
+    if "nothing_moved_because" in used:
+        click.echo(f"nothing moved: {used['nothing_moved_because']}")
 
 
 @click.command("evaluate")

@@ -6,7 +6,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from bikeshare.demand.models import StationHourStat
-from bikeshare.operations.network import DAY_TYPES, history_window, load_network, load_rates
+from bikeshare.operations.network import DAY_TYPES, history_window, load_network, load_rates, recorded_day_count
 from bikeshare.stations.models import Bike, Station
 from core.db import db, utcnow
 from core.errors import NotFound
@@ -72,9 +72,9 @@ def underused_bikes(*, idle_days: int, limit: int, now: datetime | None = None) 
 def underused_stations(
     *, limit: int, max_turnover: float | None = None, since: datetime | None = None, until: datetime | None = None
 ) -> dict:
-    """Stations with the fewest rentals and returns per dock per day over the demand window."""
+    """Stations with the fewest rentals and returns per dock per recorded day over the demand window."""
     since, until = history_window(since=since, until=until)
-    days = max((until - since).total_seconds() / 86400, 1 / 24)
+    days = max(recorded_day_count(since=since, until=until), 1)
     activity = (
         select(
             StationHourStat.station_id,

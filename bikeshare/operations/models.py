@@ -72,6 +72,8 @@ class Plan(db.Model):
     moves: Mapped[list] = mapped_column(JSON)
     # {truck_id: {station_id, load, capacity}} at planning time.
     trucks: Mapped[dict] = mapped_column(JSON)
+    # {since, until, days, observed_hours, trips, prior_share[, nothing_moved_because]}: the demand it planned on.
+    history: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     tasks: Mapped[list["Task"]] = relationship(
         back_populates="plan",

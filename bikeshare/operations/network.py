@@ -8,21 +8,27 @@ room) is therefore observed minutes minus the station's empty / full minutes.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 from flask import current_app
 from sqlalchemy import func, select
 
 from bikeshare.demand.models import StationHourStat
+from bikeshare.rebalancing.data import read_hourly_profile
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.model import StationNetwork
 from bikeshare.stations.models import Station
 from core.db import db, utcnow
 from core.errors import InvalidInput
+from core.timezones import SEOUL
 
 DAY_TYPES = {"weekday": WEEKDAY, "weekend": WEEKEND}
 KST_OFFSET_H = 9  # Asia/Seoul has no daylight saving time
+# The UCI city-wide hourly counts (data/SOURCE.md): the shape of a day that thin history is shrunk toward.
+HOURLY_PROFILE_FILE = Path(__file__).resolve().parents[2] / "data" / "SeoulBikeData.csv"
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ class Window:
     since: datetime
     until: datetime
     observed_hours: int
+    days: int  # Seoul days with at least one record
 
 
 def load_network(*, districts: set[str] | None = None) -> tuple[StationNetwork, np.ndarray]:
@@ -59,16 +66,43 @@ def load_network(*, districts: set[str] | None = None) -> tuple[StationNetwork, 
 
 
 def history_window(*, since: datetime | None = None, until: datetime | None = None) -> tuple[datetime, datetime]:
-    """Default: the configured number of days up to the latest record (imported history is old)."""
+    """Default: the configured number of most recent days that HAVE records, up to the latest record.
+
+    Counting days with records rather than calendar days keeps imported history (often years old) in
+    the window when live events arrive today: a day of live rentals replaces one imported day, not
+    all of them.
+    """
     if until is None:
         latest = db.session.scalar(select(func.max(StationHourStat.hour_start)))
         until = latest + timedelta(hours=1) if latest else utcnow()
-    since = since or until - timedelta(days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
+    if since is None:
+        since = _start_of_recorded_days(until=until, days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
     if since >= until:
         raise InvalidInput(
             f"since ({since.isoformat()}) must be before until ({until.isoformat()}).", slug="empty-window"
         )
     return since, until
+
+
+def _start_of_recorded_days(*, until: datetime, days: int) -> datetime:
+    """The first hour of the oldest of the `days` most recent Seoul days with a record before `until`."""
+    recorded = _recorded_days(until=until)[:days]
+    return recorded[-1].astimezone(UTC) if recorded else until - timedelta(days=days)
+
+
+def _recorded_days(*, until: datetime, since: datetime | None = None) -> list[datetime]:
+    """Midnights (Seoul) of the days with a record in [since, until), newest first."""
+    query = select(StationHourStat.hour_start).where(StationHourStat.hour_start < until).distinct()
+    if since is not None:
+        query = query.where(StationHourStat.hour_start >= since)
+    hours = db.session.scalars(query).all()
+    return sorted({hour.astimezone(SEOUL).replace(hour=0) for hour in hours}, reverse=True)
+
+
+def recorded_day_count(*, since: datetime, until: datetime) -> int:
+    """Days with records in the window: the divisor of per-day figures (calendar days would count the
+    years between an old import and today's live records)."""
+    return len(_recorded_days(since=since, until=until))
 
 
 def _slot(hour_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +146,9 @@ def load_history(*, network: StationNetwork, since: datetime, until: datetime) -
         minutes_with_bike=np.maximum(minutes - empty, 0.0),
         minutes_with_room=np.maximum(minutes - full, 0.0),
     )
-    return history, Window(since=since, until=until, observed_hours=len(unique_hours))
+    return history, Window(
+        since=since, until=until, observed_hours=len(unique_hours), days=len(np.unique(unique_hours // 24))
+    )
 
 
 def load_rates(
@@ -123,4 +159,11 @@ def load_rates(
     history, window = load_history(network=network, since=since, until=until)
     if network.size == 0:
         return DemandRates(np.zeros((0, 2, 24)), np.zeros((0, 2, 24))), history, window
-    return estimate_rates(network=network, history=history), history, window
+    return estimate_rates(network=network, history=history, hourly_profile=city_hourly_profile()), history, window
+
+
+@cache
+def city_hourly_profile() -> np.ndarray:
+    """Mean city-wide rentals per (day type, hour of day), read once per process."""
+    profile = read_hourly_profile(HOURLY_PROFILE_FILE)
+    return np.stack([profile["weekday"], profile["weekend"]])

@@ -110,7 +110,7 @@ def create_plan(
         raise InvalidInput("The planned area has fewer than two active stations.", slug="area-too-small")
     # Rates come from the whole city, so stations near the zone's edge borrow from all their neighbours.
     city, _ = load_network()
-    city_rates, _, _ = load_rates(network=city)
+    city_rates, city_history, window = load_rates(network=city)
     rows = np.searchsorted(city.station_ids, network.station_ids)
     rates = DemandRates(city_rates.rent_per_h[rows], city_rates.return_per_h[rows])
     fleet = _trucks(network=network, trucks=trucks, truck_count=truck_count, truck_capacity=truck_capacity)
@@ -154,6 +154,7 @@ def create_plan(
         trucks={
             str(t.truck_id): {"station_id": int(ids[t.station]), "load": t.load, "capacity": t.capacity} for t in fleet
         },
+        history=_history_used(window=window, history=city_history, rates=city_rates, bikes_moved=result.bikes_moved),
     )
     db.session.add(plan)
     db.session.flush()
@@ -185,6 +186,26 @@ def create_plan(
     )
     db.session.commit()
     return plan
+
+
+def _history_used(*, window, history, rates, bikes_moved: int) -> dict:
+    """What the plan's demand rested on, and, when nothing moved, the likeliest reason."""
+    trips = int(history.rentals.sum())
+    used = {
+        "since": window.since.isoformat(),
+        "until": window.until.isoformat(),
+        "days": window.days,
+        "observed_hours": window.observed_hours,
+        "trips": trips,
+        "prior_share": round(rates.prior_share, 3),
+    }
+    if bikes_moved == 0:
+        used["nothing_moved_because"] = (
+            "no demand history: import trips (flask bikeshare import-trips FILE)"
+            if trips == 0
+            else "no move lowered the expected dissatisfaction within the trucks' reach and time limit"
+        )
+    return used
 
 
 def _supersede_unfinished(*, truck_ids: list[int], plan_id: int) -> int:

@@ -101,6 +101,13 @@ class PlanSchema(Schema):
     truck_km = fields.Float()
     moves = fields.List(fields.Nested(MoveSchema))
     routes = fields.List(fields.Nested(RouteSchema))
+    history = fields.Dict(
+        metadata={
+            "description": "The demand history planned on: since, until, days and observed_hours with records, "
+            "trips (rentals recorded), prior_share (of expected rentals from the priors), and "
+            "nothing_moved_because when no bike moved."
+        }
+    )
 
 
 class TaskActionSchema(Schema):
