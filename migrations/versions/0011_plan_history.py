@@ -1,7 +1,7 @@
 """rebalancing plans: the demand history each plan used, and why it moved nothing when it did
 
-Revision ID: 0009_plan_history
-Revises: 0008_accounts_recovery
+Revision ID: 0011_plan_history
+Revises: 0010_verified_birth_dates
 Create Date: 2026-11-29 06:45:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-29 06:45:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_plan_history"
-down_revision = "0008_accounts_recovery"
+revision = "0011_plan_history"
+down_revision = "0010_verified_birth_dates"
 branch_labels = None
 depends_on = None
 
