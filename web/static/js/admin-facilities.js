@@ -43,16 +43,25 @@ function facilityItem(facility, terminals) {
   const slot = (name) => element.querySelector(`[data-slot="${name}"]`);
   element.dataset.facility = facility.id;
   slot("name").textContent = facility.name;
-  const facts = { id: facility.id, kind: optionText("kinds", facility.kind), district: optionText("districts", facility.district) };
-  slot("facts").textContent = facility.active ? t("admin.facility_facts", facts) : t("admin.facility_facts_inactive", facts);
+  const facts = {
+    id: facility.id,
+    kind: optionText("kinds", facility.kind),
+    district: optionText("districts", facility.district),
+  };
+  slot("facts").textContent = facility.active
+    ? t("admin.facility_facts", facts)
+    : t("admin.facility_facts_inactive", facts);
+  const removed = () => t("admin.rule_removed", { name: facility.name });
   slot("rules").replaceChildren(
     ...facility.benefit_rules.map((rule, index) =>
       removable(ruleText(rule), t("admin.remove_rule", { rule: ruleText(rule) }), () =>
-        changeRules(facility, facility.benefit_rules.filter((_, other) => other !== index), () => t("admin.rule_removed", { name: facility.name })),
+        changeRules(facility, facility.benefit_rules.filter((_, other) => other !== index), removed),
       ),
     ),
   );
-  if (facility.benefit_rules.length === 0) slot("rules").append(Object.assign(document.createElement("li"), { textContent: t("admin.no_rules") }));
+  if (facility.benefit_rules.length === 0) {
+    slot("rules").append(Object.assign(document.createElement("li"), { textContent: t("admin.no_rules") }));
+  }
   slot("terminals").replaceChildren(...terminals.map((terminal) => terminalItem(facility, terminal)));
   slot("add-rule-button").textContent = t("admin.add_rule", { name: facility.name });
   slot("add-terminal-button").textContent = t("admin.add_terminal", { name: facility.name });

@@ -2,7 +2,7 @@
 // eligibility, run facilities (admin-facilities.js) and read the audit log. Everything goes through the JSON API.
 import { $, fact } from "./dom.js";
 import { api, ApiError, forgetTokens, saveTokens, signedIn } from "./api.js";
-import { formatTime, t } from "./i18n.js";
+import { formatTime, language, t } from "./i18n.js";
 import { hideKey, loadFacilities, startFacilities } from "./admin-facilities.js";
 
 let record = null; // the citizen on show, as the lookup answered, kept current after each change
@@ -48,6 +48,17 @@ function categories(list) {
   return list.length ? list.map((category) => t(`category.${category}`)).join(", ") : t("admin.none");
 }
 
+// A grant "until 2030-12-31" expires at the first instant of the next day in Seoul: show the day it was given as.
+function lastDay(expiresAt) {
+  const day = new Date(Date.parse(expiresAt) - 1000);
+  return day.toLocaleDateString(language, { timeZone: "Asia/Seoul", dateStyle: "medium" });
+}
+
+function districtName(district) {
+  const option = [...$("districts").options].find((each) => each.value === district);
+  return option ? option.textContent.trim() : district;
+}
+
 function showRecord() {
   const citizen = record;
   $("record-title").textContent = t("admin.record_title", { name: citizen.name, id: citizen.id });
@@ -55,7 +66,7 @@ function showRecord() {
   facts.replaceChildren();
   fact(facts, t("field.email"), citizen.email);
   fact(facts, t("field.birth_date"), citizen.birth_date);
-  fact(facts, t("field.district"), citizen.district);
+  fact(facts, t("field.district"), districtName(citizen.district));
   fact(facts, t("admin.joined"), formatTime(citizen.created_at));
   $("record-cards").replaceChildren(
     ...(citizen.cards.length ? citizen.cards : [null]).map((card) => {
@@ -68,18 +79,23 @@ function showRecord() {
   );
   $("record-roles").replaceChildren(
     ...citizen.roles.map((role) =>
-      item(t(`admin.role.${role}`), button(t("admin.revoke_role", { role: t(`admin.role.${role}`) }), () => revokeRole(role))),
+      item(
+        t(`admin.role.${role}`),
+        button(t("admin.revoke_role", { role: t(`admin.role.${role}`) }), () => revokeRole(role)),
+      ),
     ),
   );
   const eligibility = citizen.eligibility;
   $("record-active").textContent = t("admin.active_categories", { list: categories(eligibility.active_categories) });
-  $("record-birth-date").textContent = eligibility.birth_date_verified ? t("admin.birth_verified") : t("admin.birth_unverified");
-  $("verify-birth-date").textContent = eligibility.birth_date_verified ? t("admin.unverify_birth") : t("admin.verify_birth");
+  const verified = eligibility.birth_date_verified;
+  $("record-birth-date").textContent = verified ? t("admin.birth_verified") : t("admin.birth_unverified");
+  $("verify-birth-date").textContent = verified ? t("admin.unverify_birth") : t("admin.verify_birth");
   $("record-grants").replaceChildren(
     ...eligibility.grants.map((grant) => {
       const name = t(`category.${grant.category}`);
-      const until = grant.expires_at ? formatTime(grant.expires_at) : t("admin.never_expires");
-      return item(t("admin.grant_item", { category: name, until }), button(t("admin.revoke_eligibility", { category: name }), () => revokeEligibility(grant.category)));
+      const until = grant.expires_at ? lastDay(grant.expires_at) : t("admin.never_expires");
+      const revoke = button(t("admin.revoke_eligibility", { category: name }), () => revokeEligibility(grant.category));
+      return item(t("admin.grant_item", { category: name, until }), revoke);
     }),
   );
   $("record").hidden = false;
@@ -172,7 +188,8 @@ async function loadAudit() {
   $("audit-rows").replaceChildren(
     ...events.map((entry) => {
       const row = document.createElement("tr");
-      const cells = [formatTime(entry.at), entry.event, entry.actor_id ?? "", entry.subject ?? "", JSON.stringify(entry.details)];
+      const details = JSON.stringify(entry.details);
+      const cells = [formatTime(entry.at), entry.event, entry.actor_id ?? "", entry.subject ?? "", details];
       row.append(...cells.map((text) => Object.assign(document.createElement("td"), { textContent: text })));
       return row;
     }),
