@@ -156,3 +156,37 @@ def test_a_citizen_cannot_use_the_console(client, visit):
     assert page.get_by_role("heading", name="Facilities and terminals").is_hidden()
     assert page.evaluate("sessionStorage.length") == 0
     assert axe_violations(page) == []
+
+
+def test_keyboard_alone_creates_a_terminal_and_copies_its_key(app, client, visit):
+    admin = staff(app, client, "admin")
+    device = visit(language="en", size="tablet")
+    device.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = device.open("/admin")
+    keyboard = page.keyboard
+
+    page.get_by_label("Email", exact=True).focus()
+    keyboard.type(admin.email)
+    keyboard.press("Tab")
+    keyboard.type(PASSWORD)
+    keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'lookup-title'")
+    page.get_by_label("Facility name").focus()
+    keyboard.type("Mapo library")
+    keyboard.press("Enter")
+    page.get_by_role("heading", name="Mapo library").wait_for()
+    assert page.evaluate("document.activeElement.closest('form').dataset.slot") == "add-rule"  # next: its rules
+
+    page.get_by_label("Terminal name").focus()
+    keyboard.type("front desk")
+    keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'new-key-title'")
+    key = page.get_by_label("Terminal key", exact=True).input_value()
+    keyboard.press("Tab")  # the key itself, read-only
+    keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Copy key"
+    keyboard.press("Enter")
+
+    page.get_by_role("status").filter(has_text="The key is copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    assert verify(client, {"api_key": key}, issue_card(client).payload()).get_json()["accepted"] is True
