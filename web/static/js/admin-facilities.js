@@ -93,7 +93,7 @@ async function redraw(facility) {
 }
 
 export async function loadFacilities() {
-  const facilities = await api("/admin/facilities");
+  const facilities = (await api("/admin/facilities")).reverse(); // newest first, where a new one is added
   $("facilities").replaceChildren(...(await Promise.all(facilities.map(facilityWithTerminals))));
 }
 
