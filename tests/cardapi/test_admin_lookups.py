@@ -111,3 +111,15 @@ def test_a_refused_lookup_writes_no_audit_row(client, admin):
     somebody = citizen(client)
     client.get(CITIZENS, query_string={"email": somebody.email}, headers=somebody.headers)
     assert audit_events(client, admin, "citizen_lookup") == []
+
+
+def test_both_lookups_work_on_either_database(any_database_app):
+    client = any_database_app.test_client()
+    admin = staff(any_database_app, client, "admin")
+    card = issue_card(client, email="Seo.Yeon@example.kr")
+
+    [citizen_found] = client.get(CITIZENS, query_string={"email": "seo.yeon@example.kr"}, headers=admin.headers).json
+    [card_found] = client.get(CARDS, query_string={"number": card.number}, headers=admin.headers).json
+
+    assert citizen_found["cards"][0]["id"] == card_found["card"]["id"] == card.id
+    assert len(audit_events(client, admin, "citizen_lookup")) == len(audit_events(client, admin, "card_lookup")) == 1
