@@ -19,7 +19,8 @@ class CardNumberField(ma.fields.String):
     """A card number as a person types it (digits only, so no NUL or surrogate); the groups' separators are dropped."""
 
     def __init__(self, **kwargs):
-        super().__init__(validate=validate.Regexp(CARD_NUMBER_PATTERN, error="Must be the card's 16 digits."), **kwargs)
+        # marshmallow's own message, so the problem-language catalogue (which knows its templates) translates it
+        super().__init__(validate=validate.Regexp(CARD_NUMBER_PATTERN), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
