@@ -73,10 +73,15 @@ def test_admin_creates_a_facility_and_a_terminal_whose_key_verifies_cards(app, c
     assert answer["accepted"] is True
     assert answer["benefits"] == [{"category": "resident", "discount_percent": 30}]
 
+    facility.get_by_role("button", name="마포중앙도서관 운영 중지(단말기 즉시 차단)").click()
+    facility.get_by_role("button", name="마포중앙도서관 운영 재개").wait_for()
+    assert facility.get_by_text("시설 번호").inner_text().endswith("· 운영 중지")
+    assert verify(client, {"api_key": key}, card.payload()).status_code == 401  # a closed facility's terminal
+
     key_box.get_by_role("button", name="키 숨기기").click()
     assert key_box.is_hidden() and page.get_by_label("단말기 키", exact=True).input_value() == ""  # shown once
-    for event in ("facility_created", "facility_updated", "terminal_created"):
-        assert audit_rows(page, event).count() == 1
+    assert audit_rows(page, "facility_created").count() == audit_rows(page, "terminal_created").count() == 1
+    assert audit_rows(page, "facility_updated").count() == 2  # the rule, then the closing
     no_violations_at_each_size(page, "facilities-ko")
 
 
@@ -139,6 +144,14 @@ def test_admin_finds_a_card_by_its_number_and_sees_its_holder(app, client, visit
     record.wait_for()
     assert record.get_by_text(f"{card.number} · 사용 중").is_visible()
     assert axe_violations(page) == []
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    record.get_by_role("button", name=f"{card.number} 카드 정지").click()
+    record.get_by_text(f"{card.number} · 정지됨").wait_for()
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["status"] == "suspended"
+    page.once("dialog", lambda dialog: dialog.dismiss())  # changing one's mind keeps the card as it is
+    record.get_by_role("button", name=f"{card.number} 카드 폐기").click()
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["status"] == "suspended"
 
     page.get_by_label("카드 번호").fill("9410 0000 0000 0000")
     page.get_by_role("button", name="카드 찾기").click()

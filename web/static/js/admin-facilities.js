@@ -51,6 +51,10 @@ function facilityItem(facility, terminals) {
   slot("facts").textContent = facility.active
     ? t("admin.facility_facts", facts)
     : t("admin.facility_facts_inactive", facts);
+  slot("toggle").textContent = facility.active
+    ? t("admin.close_facility", { name: facility.name })
+    : t("admin.reopen_facility", { name: facility.name });
+  slot("toggle").addEventListener("click", () => toggleFacility(facility));
   const removed = () => t("admin.rule_removed", { name: facility.name });
   slot("rules").replaceChildren(
     ...facility.benefit_rules.map((rule, index) =>
@@ -103,6 +107,16 @@ function changeRules(facility, rules, done) {
     const fresh = await redraw(changed);
     fresh.querySelector('[data-slot="add-rule"] select').focus();
   }, done);
+}
+
+// A closed facility's terminals are refused at once; reopening lets them in again.
+function toggleFacility(facility) {
+  const active = !facility.active;
+  const name = facility.name;
+  page.act(async () => {
+    const changed = await api(`/admin/facilities/${facility.id}`, { method: "PATCH", body: { active } });
+    (await redraw(changed)).querySelector('[data-slot="toggle"]').focus();
+  }, () => (active ? t("admin.facility_reopened", { name }) : t("admin.facility_closed", { name })));
 }
 
 function addTerminal(facility, name) {

@@ -72,7 +72,15 @@ function showRecord() {
     ...(citizen.cards.length ? citizen.cards : [null]).map((card) => {
       if (card === null) return item(t("admin.no_cards"));
       const text = t("admin.card_item", { number: card.card_number, status: t(`admin.card_status.${card.status}`) });
-      const element = item(text);
+      const controls = [];
+      if (card.status === "active") {
+        controls.push(button(t("admin.suspend_card", { number: card.card_number }), () => changeCard(card, "suspend")));
+      }
+      if (card.status !== "revoked") {
+        const revoke = button(t("admin.revoke_card", { number: card.card_number }), () => changeCard(card, "revoke"));
+        controls.push(Object.assign(revoke, { className: "danger" }));
+      }
+      const element = item(text, ...controls);
       if (card.id === foundCardId) element.classList.add("found");
       return element;
     }),
@@ -130,6 +138,20 @@ $("find-card").addEventListener("submit", (event) => {
   const query = new URLSearchParams({ number: event.target.elements.number.value });
   lookUp(`/admin/cards?${query}`, (found) => [found.holder, found.card.id], () => t("admin.no_card"));
 });
+
+// Suspend (the citizen reissues to use it again) or revoke (for good) a card, after the administrator confirms.
+function changeCard(card, action) {
+  const number = card.card_number;
+  const suspend = action === "suspend";
+  const question = suspend ? t("admin.suspend_card_confirm", { number }) : t("admin.revoke_card_confirm", { number });
+  if (!window.confirm(question)) return;
+  act(async () => {
+    const changed = await api(`/admin/cards/${card.id}/${action}`, { method: "POST" });
+    record.cards = record.cards.map((each) => (each.id === changed.id ? changed : each));
+    showRecord();
+    $("record-title").focus();
+  }, () => t("admin.card_changed", { number, status: t(`admin.card_status.${suspend ? "suspended" : "revoked"}`) }));
+}
 
 $("grant-role").addEventListener("submit", (event) => {
   event.preventDefault();
