@@ -2,7 +2,11 @@
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory
 
+from cardapi.models import FACILITY_KINDS
+from cardapi.schemas import BENEFIT_CATEGORIES
+from core.accounts.models import ROLES
 from core.districts import DISTRICTS
+from core.eligibility import GRANTED_CATEGORIES
 from web import i18n
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -34,6 +38,18 @@ def desk():
 @blp.get("/ride")
 def ride():
     return _page("ride.html")
+
+
+@blp.get("/admin")
+def admin():
+    return _page(
+        "admin.html",
+        districts=DISTRICTS,
+        facility_kinds=FACILITY_KINDS,
+        benefit_categories=BENEFIT_CATEGORIES,
+        granted_categories=GRANTED_CATEGORIES,
+        roles=ROLES,
+    )
 
 
 @blp.get("/docs")

@@ -1,5 +1,5 @@
 """The card's HTTP API: citizens' cards, administration, and what facility terminals call."""
 
-from cardapi.routes import admin, cards, terminals
+from cardapi.routes import admin, cards, helpdesk, terminals
 
-blueprints = (cards.blp, admin.blp, terminals.blp)
+blueprints = (cards.blp, admin.blp, helpdesk.blp, terminals.blp)
