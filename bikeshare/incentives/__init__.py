@@ -1,0 +1,18 @@
+"""Rider incentives: mileage points for renting at crowded and returning to sparse stations.
+
+Seoul's pilot rules or ours (from the planner's dissatisfaction, coordinated with the trucks),
+a ledger with caps and anti-gaming rules, and their evaluation in the replay simulator.
+"""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the incentive tables, the blueprints and `flask bikeshare evaluate-incentives`."""
+    from bikeshare import commands
+    from bikeshare.incentives import cli, models, routes  # noqa: F401  (models: the tables in the metadata)
+    from core.extensions import api
+
+    api.register_blueprint(routes.blp)
+    api.register_blueprint(routes.feed)
+    commands.add_command(cli.evaluate_incentives)
