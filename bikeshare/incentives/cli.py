@@ -12,7 +12,14 @@ from flask.cli import with_appcontext
 @click.option(
     "--shares", default="0.1,0.3", show_default=True, help="Shares of riders who act on points, comma-separated."
 )
-def evaluate_incentives(full, district, seeds, shares):
+@click.option(
+    "--seed",
+    type=int,
+    default=2031,
+    show_default=True,
+    help="First held-out morning (our rules were tuned on 2026-2027).",
+)
+def evaluate_incentives(full, district, seeds, shares, seed):
     """Replay the morning rush: nothing, trucks only, incentives only (pilot, ours), both; mean ± sd."""
     from bikeshare.incentives import evaluation  # NumPy, SciPy, OR-Tools: loaded by this command only
 
@@ -23,7 +30,7 @@ def evaluate_incentives(full, district, seeds, shares):
     if not all(0 <= share <= 1 for share in response_shares):
         raise click.BadParameter("each share is between 0 and 1", param_hint="--shares")
     results = evaluation.run(
-        quick=not full, district=district, seeds=seeds, shares=response_shares, progress=click.echo
+        quick=not full, district=district, seeds=seeds, seed=seed, shares=response_shares, progress=click.echo
     )
     click.echo("Assumptions:")
     for line in results["assumptions"]:

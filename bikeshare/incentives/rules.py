@@ -51,9 +51,12 @@ class PlannerRules:
     """Ours: a station earns points in the direction that lowers its expected dissatisfaction over the
     horizon (the planner's F), in proportion to how much one bike moved lowers it."""
 
-    points_per_unit: float = 300.0  # points for removing one unit of F (one expected lost rental)
+    # Points for removing one unit of F (one expected lost rental), at most the pilot's 100 per offer.
+    # Chosen on replay mornings 2026-2027 (quick mode) among 150/300 per unit, floors 50/100, ceilings
+    # 100/200 and 20/110 stations: the fewest points per bad event avoided; evaluated on other mornings.
+    points_per_unit: float = 150.0
     min_points: int = 50  # smaller offers are not worth a detour: none
-    max_points: int = 200
+    max_points: int = 100
     step: int = 10
     stations_per_band: int = 110
     horizon_h: float = 2.0
