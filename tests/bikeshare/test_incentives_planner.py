@@ -45,9 +45,10 @@ def test_ours_pays_returns_where_riders_empty_a_station_and_rentals_where_they_f
     assert BALANCED not in offers
 
 
-def test_ours_pays_nothing_where_a_truck_is_about_to_drop_bikes(app, client, city):
+def truck_task(app, *, station: int, kind: str, done: int):
+    """A plan with one stop for truck 1 (data set-up: plans have their own tests)."""
     with app.app_context():
-        db.session.add(Truck(id=1, capacity=20, station_id=FLOODED))
+        db.session.add(Truck(id=1, capacity=20, station_id=BALANCED))
         plan = Plan(
             start_at=utcnow(),
             day_type="weekday",
@@ -66,10 +67,10 @@ def test_ours_pays_nothing_where_a_truck_is_about_to_drop_bikes(app, client, cit
             Task(
                 truck_id=1,
                 sequence=1,
-                station_id=DRAINED,
-                kind="dropoff",
+                station_id=station,
+                kind=kind,
                 planned=5,
-                done=0,
+                done=done,
                 load_after=0,
                 distance_km=1.0,
                 arrival_min=5.0,
@@ -77,6 +78,18 @@ def test_ours_pays_nothing_where_a_truck_is_about_to_drop_bikes(app, client, cit
         )
         db.session.add(plan)
         db.session.commit()
+
+
+def test_ours_pays_nothing_where_a_truck_is_about_to_drop_bikes(app, client, city):
+    truck_task(app, station=DRAINED, kind="dropoff", done=0)
     offers = offered(client)
     assert DRAINED not in offers
     assert offers[FLOODED][0] > 0
+
+
+def test_ours_pays_nothing_for_undoing_a_drop_a_truck_just_made(app, client, city):
+    # Finished, so no longer open: only the hold on undoing it applies.
+    truck_task(app, station=FLOODED, kind="dropoff", done=5)
+    offers = offered(client)
+    assert FLOODED not in offers  # renting there would take away the bikes the truck just brought
+    assert offers[DRAINED][1] > 0
