@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, select
 
 from bikeshare.incentives.models import (
     REASON_OF_KIND,
@@ -22,7 +22,7 @@ from bikeshare.incentives.models import (
 from bikeshare.rentals.models import Rental
 from bikeshare.stations.geo import distance_m
 from bikeshare.stations.models import Station
-from core.db import db, insert_on_conflict
+from core.db import HotStatement, UTCDateTime, db, insert_on_conflict
 from core.timezones import SEOUL
 
 
@@ -70,26 +70,44 @@ def earn_at_return(*, user_id: int, rental, end_station_id: int, now: datetime, 
     return {"points": sum(entry["points"] for entry in credited), "reasons": credited, "withheld_because": []}
 
 
+def _live_offer(kind: OfferKind, station: str, moment: str):
+    offer = IncentiveOffer.__table__.c
+    return (
+        select(offer.points)
+        .where(
+            offer.kind == kind,
+            offer.station_id == bindparam(station),
+            offer.slot_starts_at <= bindparam(moment, type_=UTCDateTime()),
+            offer.slot_ends_at > bindparam(moment, type_=UTCDateTime()),
+        )
+        .scalar_subquery()
+    )
+
+
+# Every return asks this, so it is one prepared round trip: the rent offer live at the start station
+# when the ride began, and the return offer live at the end station now (NULL where there is none).
+LIVE_OFFERS = HotStatement(
+    select(
+        _live_offer(OfferKind.RENT, "start_station", "started_at"),
+        _live_offer(OfferKind.RETURN, "end_station", "now"),
+    )
+)
+
+
 def _offered(*, rental, end_station_id: int, now: datetime) -> list[Award]:
-    """The rent offer live when the ride began at its station, and the return offer live now at this one."""
-
-    def live(kind, station_id, moment):
-        return and_(
-            IncentiveOffer.kind == kind,
-            IncentiveOffer.station_id == station_id,
-            IncentiveOffer.slot_starts_at <= moment,
-            IncentiveOffer.slot_ends_at > moment,
-        )
-
-    rows = db.session.execute(
-        select(IncentiveOffer.kind, IncentiveOffer.station_id, IncentiveOffer.points).where(
-            or_(
-                live(OfferKind.RENT, rental.start_station_id, rental.started_at),
-                live(OfferKind.RETURN, end_station_id, now),
-            )
-        )
-    ).all()
-    return sorted((Award(OfferKind(kind), station, points) for kind, station, points in rows), key=lambda a: a.kind)
+    rent_points, return_points = LIVE_OFFERS.first(
+        {
+            "start_station": rental.start_station_id,
+            "started_at": rental.started_at,
+            "end_station": end_station_id,
+            "now": now,
+        }
+    )
+    offered = [
+        Award(OfferKind.RENT, rental.start_station_id, rent_points),
+        Award(OfferKind.RETURN, end_station_id, return_points),
+    ]
+    return [award for award in offered if award.offered]
 
 
 def _gaming(*, user_id: int, rental, end_station_id: int, now: datetime, limits: GamingLimits) -> list[tuple[str, str]]:
