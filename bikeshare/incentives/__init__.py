@@ -13,6 +13,9 @@ def init_app(app: Flask) -> None:
     from bikeshare.incentives import cli, models, routes  # noqa: F401  (models: the tables in the metadata)
     from core.extensions import api
 
+    # An unknown policy name stops the start, instead of failing the first rider who looks for points.
+    models.IncentivePolicy(app.config["BIKESHARE_INCENTIVE_POLICY"])
+
     api.register_blueprint(routes.blp)
     api.register_blueprint(routes.feed)
     commands.add_command(cli.evaluate_incentives)
