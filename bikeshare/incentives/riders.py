@@ -1,8 +1,8 @@
 """The stated rider-response model for the replay: who acts on points, how far they walk, who is paid.
 
 Assumptions (the evaluation prints them):
-- A fixed `share` of riders act on points; each trip is a different rider, drawn once per trip.
-- A responding rider walks up to `walk_m` (straight line) to the station with the most points
+- A fixed share of riders act on points (the table varies it); each trip is a different rider, drawn once per trip.
+- A responding rider walks up to 300 m (`walk_m`, straight line) to the station with the most points
   (nearest on ties) to rent there if it has a bike, or to return there if it has a free dock; the
   walk takes no time in the replay.
 - Only riders whose own station would have served them respond: a rider at an empty station is lost
