@@ -8,7 +8,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the incentive tables, the blueprints and `flask bikeshare evaluate-incentives`."""
+    """Register the incentive tables, the blueprints and the `publish-incentives` and `evaluate-incentives` commands."""
     from bikeshare import commands
     from bikeshare.incentives import cli, models, routes  # noqa: F401  (models: the tables in the metadata)
     from core.extensions import api
@@ -18,4 +18,5 @@ def init_app(app: Flask) -> None:
 
     api.register_blueprint(routes.blp)
     api.register_blueprint(routes.feed)
+    commands.add_command(cli.publish_incentives)
     commands.add_command(cli.evaluate_incentives)

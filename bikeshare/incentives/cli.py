@@ -1,7 +1,30 @@
-"""`flask bikeshare evaluate-incentives`: the incentive evaluation table, with every assumption."""
+"""`flask bikeshare publish-incentives | evaluate-incentives`: the offers ahead of their half hour, and the
+incentive evaluation table with every assumption."""
+
+from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
+
+from core.db import utcnow
+
+# Run from cron at :25 and :55: the coming half hour is published before its first rider looks.
+PUBLISH_AHEAD = timedelta(minutes=5)
+
+
+@click.command("publish-incentives")
+@with_appcontext
+def publish_incentives():
+    """Publish the offers of the half hour starting within the next 5 minutes (the first reader would otherwise)."""
+    from bikeshare.incentives.offers import current_offers  # NumPy and the planner's chain
+
+    offers = current_offers(now=utcnow() + PUBLISH_AHEAD)
+    renting = sum(1 for station in offers["stations"] if station["rent_points"])
+    returning = sum(1 for station in offers["stations"] if station["return_points"])
+    click.echo(
+        f"{offers['policy']} offers from {offers['valid_from'].isoformat()} to {offers['valid_until'].isoformat()}: "
+        f"{renting} stations for renting, {returning} for returning"
+    )
 
 
 @click.command("evaluate-incentives")

@@ -160,3 +160,10 @@ def test_a_failed_return_leaves_no_points(app, client, make_app):
     started_minutes_ago(app, rental["id"], 5)
     assert give_back(client, me, rental["id"], SPARSE).status_code == 409
     assert client.get("/api/v1/me/mileage", headers=me.headers).get_json()["balance"] == 0
+
+
+def test_cron_publishes_the_coming_half_hour_ahead_of_its_riders(app, client):
+    place_network(app, SPEC)
+    result = app.test_cli_runner().invoke(args=["bikeshare", "publish-incentives"])
+    assert result.exit_code == 0, result.output
+    assert "pilot offers from" in result.output and "1 stations for renting, 2 for returning" in result.output
