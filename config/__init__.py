@@ -137,6 +137,12 @@ class BaseConfig:
     BIKESHARE_DEMAND_WINDOW_DAYS = 28  # days WITH records (imported or live), newest first; see operations/network.py
     BIKESHARE_PLAN_TIME_LIMIT_S = 10.0  # the default keeps a plan request well inside HTTP timeouts
 
+    # --- bikeshare incentives: the active policy ("pilot": Seoul's 2023-2024 rules, "planner": ours) and the caps ---
+    BIKESHARE_INCENTIVE_POLICY = "planner"
+    BIKESHARE_INCENTIVE_PILOT_WINDOWS = None  # {"weekday": [[7, 9], [17, 19]], "weekend": [[15, 18]]} when None
+    BIKESHARE_MILEAGE_DAILY_CAP = 400
+    BIKESHARE_MILEAGE_MONTHLY_CAP = 5000
+
     # --- bikeshare GBFS feeds: seconds each file may be served from cache (0 turns the cache off) ---
     GBFS_STATUS_TTL = 10
     GBFS_INFORMATION_TTL = 300

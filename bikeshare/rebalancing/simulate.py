@@ -36,6 +36,14 @@ class Policy(Protocol):
         """
 
 
+class RiderChoice(Protocol):
+    """Where a trip's rider really rents and returns (a station index); `stock` is live, read-only."""
+
+    def rent_at(self, *, trip: int, station: int, now: float, stock: np.ndarray) -> int: ...
+
+    def return_at(self, *, trip: int, station: int, now: float, stock: np.ndarray) -> int: ...
+
+
 @dataclass(frozen=True)
 class TripStream:
     """Trips by station index, times in minutes after midnight, sorted by start."""
@@ -83,8 +91,12 @@ def replay(
     replan_every_min: float,
     day_type: int = 0,
     fleet: TruckModel | None = None,
+    riders: RiderChoice | None = None,
 ) -> tuple[ReplayMetrics, DemandHistory]:
-    """Replay [start_min, end_min) with the trips starting in it; returns metrics and observed history."""
+    """Replay [start_min, end_min) with the trips starting in it; returns metrics and observed history.
+
+    `riders`, when given, may send a trip's rider to another station to rent or return (incentives).
+    """
     fleet = fleet or TruckModel()
     run = _Replay(network=network, stock=initial_stock, start_min=start_min, day_type=day_type)
     events = []
@@ -126,10 +138,16 @@ def replay(
         now, kind, _, payload = heapq.heappop(events)
         if kind == RENT:
             trip = payload
-            if run.rent(station=int(trips.origin[trip]), now=now):
-                push(max(float(trips.end_min[trip]), now), RETURN, int(trips.destination[trip]))
+            origin = int(trips.origin[trip])
+            if riders is not None:
+                origin = riders.rent_at(trip=trip, station=origin, now=now, stock=run.stock)
+            if run.rent(station=origin, now=now):
+                push(max(float(trips.end_min[trip]), now), RETURN, (int(trips.destination[trip]), trip))
         elif kind == RETURN:
-            run.give_back(station=payload, now=now)
+            destination, trip = payload
+            if riders is not None:
+                destination = riders.return_at(trip=trip, station=destination, now=now, stock=run.stock)
+            run.give_back(station=destination, now=now)
         elif kind == TRUCK_ARRIVAL:
             state = payload
             station, change = state.heading_to

@@ -32,7 +32,7 @@ def rent(data):
 def return_bike(data, rental_id):
     """Return the bike at a station with room; a full station answers 409 with nearby stations."""
     rental, ride = services.return_bike(user=current_user, rental_id=rental_id, station_id=data["station_id"])
-    return {"rental": rental, "fare": {**vars(ride), "total_won": ride.overtime_won}}
+    return {"rental": rental, "fare": {**vars(ride), "total_won": ride.overtime_won}, "mileage": rental["mileage"]}
 
 
 @blp.get("/rentals/me")

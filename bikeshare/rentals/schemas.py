@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from bikeshare.incentives.schemas import EarnedSchema
 from bikeshare.passes.fares import DAY_PASS_KINDS
 from core.fields import Integer, Timestamp
 
@@ -52,3 +53,4 @@ class FareSchema(Schema):
 class ReturnedSchema(Schema):
     rental = fields.Nested(RentalSchema)
     fare = fields.Nested(FareSchema)
+    mileage = fields.Nested(EarnedSchema, metadata={"description": "Points this return earned, or why none."})

@@ -11,6 +11,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bikeshare.demand import services as demand
+from bikeshare.incentives import ledger
 from bikeshare.passes import services as passes
 from bikeshare.passes.fares import Fare, fare
 from bikeshare.passes.models import Charge, ChargeReason
@@ -114,6 +115,7 @@ def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dic
             Charge(user_id=user.id, amount_won=ride.overtime_won, reason=ChargeReason.OVERTIME, rental_id=rental.id)
         )
     demand.record_change(demand.StationState(*station), now=now, returns=1)
+    mileage = ledger.earn_at_return(user_id=user.id, rental=rental, end_station_id=station_id, now=now)
     db.session.commit()
     returned = {
         **rental._asdict(),
@@ -121,6 +123,7 @@ def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dic
         "end_station_id": station_id,
         "duration_seconds": ride.duration_seconds,
         "overtime_won": ride.overtime_won,
+        "mileage": mileage,
     }
     return returned, ride
 
