@@ -101,10 +101,10 @@ def _register_json_only(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from core import audit_routes, health
+    from core import audit_routes, eligibility_routes, health
     from core.accounts import routes as accounts
 
-    for blueprint in (health.blp, accounts.blp, audit_routes.blp):
+    for blueprint in (health.blp, accounts.blp, audit_routes.blp, eligibility_routes.blp):
         api.register_blueprint(blueprint)
 
 
