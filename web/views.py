@@ -2,6 +2,8 @@
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory
 
+from bikeshare.faults.models import FAULT_KINDS
+from bikeshare.passes.fares import PASS_KINDS
 from core.districts import DISTRICTS
 from web import i18n
 
@@ -33,7 +35,7 @@ def desk():
 
 @blp.get("/ride")
 def ride():
-    return _page("ride.html")
+    return _page("ride.html", pass_kinds=PASS_KINDS.values(), fault_kinds=FAULT_KINDS)
 
 
 @blp.get("/docs")
