@@ -274,7 +274,7 @@ def _batches(keys):
 
 
 def _revoked() -> Unauthenticated:
-    return Unauthenticated("The token has been revoked.", slug="token-revoked", headers={"WWW-Authenticate": "Bearer"})
+    return Unauthenticated(Message("auth.token_revoked"), slug="token-revoked", headers={"WWW-Authenticate": "Bearer"})
 
 
 def _roles_in_database(user_id: int) -> frozenset[str]:

@@ -98,6 +98,8 @@ def test_a_korean_request_gets_korean_details_and_field_messages(client):
     assert missing["detail"] == "요청에 잘못된 항목이 있습니다: birth_date, district, name, password"
     assert missing["errors"]["password"] == ["필수 항목이 없습니다."]
     assert far["errors"]["lat"] == ["위도는 -85.05112878부터 85.05112878 사이여야 합니다."]
+    elsewhere = client.post("/api/v1/auth/register", json={"district": "Busan"}, headers=KOREAN).get_json()
+    assert elsewhere["errors"]["district"][0].startswith("서울의 자치구가 아닙니다. 다음 중 하나여야 합니다: ")
 
 
 def test_a_request_without_a_korean_preference_gets_english(client):

@@ -94,9 +94,9 @@ async function rent(station, bikeId) {
   }
 }
 
-// A full station answers 409 with the nearest stations that have room: offer them, returning is one press away.
+// A full station answers 409 (its detail goes on the status line) with the nearest stations that have room:
+// offer them, so returning is one press away.
 function offerAlternatives(problem) {
-  $("full-reason").textContent = problem.detail;
   const stations = problem.nearest_stations_with_room ?? [];
   const none = Object.assign(document.createElement("li"), { textContent: t("ride.no_room_nearby") });
   $("alternatives").replaceChildren(...(stations.length ? stations.map((s) => stationItem(s, actions())) : [none]));
