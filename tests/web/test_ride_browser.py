@@ -117,14 +117,14 @@ def test_rider_buys_a_pass_rents_meets_a_full_station_returns_and_sees_history(a
     expect(fault.get_by_label(m("ride.bike_number"))).to_have_value(bike)  # the bike just ridden
     fault.get_by_label(m("ride.fault_kind")).select_option("chain")
     fault.get_by_role("button", name=m("ride.report")).click()
-    expect(page.get_by_role("status")).to_have_text(m("ride.reported", bike=bike, kind=m("ride.fault_chain")))
+    expect(page.get_by_role("status")).to_have_text(m("ride.reported", bike=bike, kind=m("ride.fault.chain")))
 
     history = page.get_by_role("region", name=m("ride.history_title"))
     rides = history.get_by_role("list", name=m("ride.rides_title"))
     expect(rides).to_contain_text(m("ride.station_number_short", number=103))
     expect(rides.get_by_role("listitem")).to_have_count(1)
     expect(history.get_by_role("list", name=m("ride.my_passes_title"))).to_contain_text(pass_name)
-    expect(history.get_by_role("list", name=m("ride.charges_title"))).to_contain_text(m("ride.charge_pass_purchase"))
+    expect(history.get_by_role("list", name=m("ride.charges_title"))).to_contain_text(m("ride.charge.pass_purchase"))
     checked(page, f"ride-history-{language}")
 
     session = client.post("/api/v1/auth/login", json={"email": rider["email"], "password": PASSWORD}).get_json()

@@ -41,7 +41,7 @@ function chargeLine(charge) {
   return t("ride.history_charge", {
     at: formatTime(charge.created_at),
     won: won(charge.amount_won),
-    reason: t(`ride.charge_${charge.reason}`),
+    reason: t(`ride.charge.${charge.reason}`),
   });
 }
 
@@ -60,8 +60,8 @@ export async function showEligibility() {
   const mine = await api("/me/eligibility");
   const held = mine.categories.map((held) =>
     held.expires_at
-      ? t("ride.category_until", { category: t(`ride.category_${held.category}`), until: formatTime(held.expires_at) })
-      : t(`ride.category_${held.category}`),
+      ? t("ride.category_until", { category: t(`category.${held.category}`), until: formatTime(held.expires_at) })
+      : t(`category.${held.category}`),
   );
   $("eligibility").textContent = held.length
     ? t("ride.eligibility", { categories: held.join(", ") })
@@ -89,7 +89,7 @@ export function wireLedger(onChange) {
       const body = { kind: form.kind.value };
       if (form.note.value.trim()) body.note = form.note.value;
       await api(`/bikes/${encodeURIComponent(bike)}/reports`, { method: "POST", body });
-      say(t("ride.reported", { bike, kind: t(`ride.fault_${body.kind}`) }));
+      say(t("ride.reported", { bike, kind: t(`ride.fault.${body.kind}`) }));
       event.target.reset();
     }),
   );
