@@ -49,10 +49,10 @@ function chargeLine(charge) {
 export async function showHistory() {
   const [rides, passes, charges] = await Promise.all([api("/rentals/me"), api("/passes/me"), api("/charges/me")]);
   const fill = (list, rows, line, none) =>
-    $(list).replaceChildren(...(rows.length ? rows.map((row) => item(line(row))) : [item(t(none))]));
-  fill("rides", rides, rideLine, "ride.no_rides");
-  fill("passes", passes, passLine, "ride.no_passes");
-  fill("charges", charges, chargeLine, "ride.no_charges");
+    $(list).replaceChildren(...(rows.length ? rows.map((row) => item(line(row))) : [item(none)]));
+  fill("rides", rides, rideLine, t("ride.no_rides"));
+  fill("passes", passes, passLine, t("ride.no_passes"));
+  fill("charges", charges, chargeLine, t("ride.no_charges"));
 }
 
 /** The discount categories the rider holds now, each with its expiry. */
@@ -65,7 +65,9 @@ export async function showEligibility() {
   );
   $("eligibility").textContent = held.length
     ? t("ride.eligibility", { categories: held.join(", ") })
-    : t(mine.birth_date_verified ? "ride.eligibility_none" : "ride.eligibility_unverified");
+    : mine.birth_date_verified
+      ? t("ride.eligibility_none")
+      : t("ride.eligibility_unverified");
 }
 
 /** The pass purchase and fault report forms; `onChange` redraws what a purchase changes. */

@@ -11,12 +11,13 @@ const PLOT_RADIUS = 100; // the viewBox reaches ±110 around the searched point
 /** One list item: the station's facts and the one action that makes sense now (rent, or return while riding). */
 export function stationItem(station, { riding, signedIn, onRent, onReturn }) {
   const item = document.createElement("li");
-  const facts = t(station.has_room ? "ride.station" : "ride.station_full", {
+  const values = {
     name: station.name,
     distance: station.distance_m,
     bikes: station.bikes_available,
     docks: station.docks_available,
-  });
+  };
+  const facts = station.has_room ? t("ride.station", values) : t("ride.station_full", values);
   item.append(facts, " ");
   const button = document.createElement("button");
   button.type = "button";
