@@ -3,7 +3,8 @@
 from tests.bikeshare.helpers import give_back, place_network, rent, rider
 
 
-def test_a_running_ride_shows_its_fare_so_far_and_a_returned_one_does_not(app, client):
+def test_a_running_ride_shows_its_fare_so_far_and_a_returned_one_does_not(any_database_app):
+    app, client = any_database_app, any_database_app.test_client()
     place_network(app, {101: (10, 0, 2), 102: (10, 0, 0)})
     session = rider(client)
     rental = rent(client, session, 101, buy_day_pass="day_2h").get_json()
