@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.db import db, lost_a_race
-from core.problems import Message, localise
+from core.problems import Message, localise, localise_errors
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def problem(status: int, detail: Message | str, *, slug: str | None = None, head
     if getattr(g, "request_id", None):
         body["request_id"] = g.request_id
     if "errors" in extra:
-        extra["errors"] = localise(extra["errors"])
+        extra["errors"] = localise_errors(extra["errors"])
     body.update(extra)
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE

@@ -53,18 +53,23 @@ def requested_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, DEFAULT_LANGUAGE)
 
 
-def localise(text, language: str | None = None):
-    """A `Message` rendered, a known validation text re-rendered, lists and mappings walked; else as given."""
+def localise(detail: "Message | str", language: str | None = None) -> str:
+    """A `Message` in the request's language (or `language`); text not yet in the catalogue as it is."""
+    return detail.render(language or requested_language()) if isinstance(detail, Message) else detail
+
+
+def localise_errors(errors, language: str | None = None):
+    """Per-field messages: each `Message` rendered and each known validation text re-rendered, however nested."""
     language = language or requested_language()
-    if isinstance(text, Message):
-        return text.render(language)
-    if isinstance(text, str):
-        return _validation_text(text, language)
-    if isinstance(text, dict):
-        return {name: localise(value, language) for name, value in text.items()}
-    if isinstance(text, (list, tuple)):
-        return [localise(value, language) for value in text]
-    return text
+    if isinstance(errors, Message):
+        return errors.render(language)
+    if isinstance(errors, str):
+        return _validation_text(errors, language)
+    if isinstance(errors, dict):
+        return {name: localise_errors(value, language) for name, value in errors.items()}
+    if isinstance(errors, (list, tuple)):
+        return [localise_errors(value, language) for value in errors]
+    return errors
 
 
 def _validation_text(text: str, language: str) -> str:

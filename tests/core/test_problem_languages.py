@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from marshmallow import ValidationError, fields, validate
 
-from core.problems import catalogue, localise
+from core.problems import catalogue, localise_errors
 from tests.bikeshare.helpers import place_network, rent
 from tests.helpers import PASSWORD, citizen, register
 
@@ -86,7 +86,7 @@ def _field_messages() -> list[str]:
 
 @pytest.mark.parametrize("message", _field_messages())
 def test_marshmallows_field_messages_are_rendered_in_korean(message):
-    korean = localise(message, "ko")
+    korean = localise_errors(message, "ko")
 
     assert korean != message and re.search("[가-힣]", korean)
 
