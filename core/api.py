@@ -9,6 +9,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from core.errors import PROBLEM_CONTENT_TYPE, http_exception_problem
+from core.problems import Message
 
 # Our deepest shape is three levels; JSON nested deeper is refused before it is parsed (a parser
 # recursing a thousand levels raises RecursionError, and webargs lets that through as a 500).
@@ -17,16 +18,16 @@ _JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"')
 _NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
 
 
-def unreadable_json(body: bytes) -> str | None:
+def unreadable_json(body: bytes) -> Message | None:
     """Why a JSON body cannot be read (nested too deeply, a number too long, not JSON), or None."""
     if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and _depth(body) > MAX_JSON_DEPTH:
-        return f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
+        return Message("json.too_deep", depth=MAX_JSON_DEPTH)
     try:
         json.loads(body)
     except ValueError as error:  # JSONDecodeError, bad UTF-8, or an integer beyond Python's 4,300 digits
         if "digits" in str(error):
-            return "The JSON body holds a number too long to read."
-        return "The body is not well-formed JSON."
+            return Message("json.number_too_long")
+        return Message("json.malformed")
     return None
 
 

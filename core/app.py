@@ -87,14 +87,13 @@ def _register_json_only(app: Flask) -> None:
     authentication or any view or validator sees it (a body over MAX_CONTENT_LENGTH is 413)."""
     from core.api import unreadable_json
     from core.errors import problem
+    from core.problems import Message
 
     @app.before_request
     def _require_json_body():
         if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
-            return problem(
-                415,
-                f"Send the body as application/json, not {request.mimetype or 'untyped data'}.",
-            )
+            not_json = Message("request.not_json", mimetype=request.mimetype) if request.mimetype else None
+            return problem(415, not_json or Message("request.untyped_body"))
         if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.get_data(cache=True):
             reason = unreadable_json(request.get_data(cache=True))
             if reason:
@@ -102,10 +101,10 @@ def _register_json_only(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from core import audit_routes, health
+    from core import audit_routes, eligibility_routes, health
     from core.accounts import routes as accounts
 
-    for blueprint in (health.blp, accounts.blp, audit_routes.blp):
+    for blueprint in (health.blp, accounts.blp, audit_routes.blp, eligibility_routes.blp):
         api.register_blueprint(blueprint)
 
 

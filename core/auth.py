@@ -15,6 +15,7 @@ from werkzeug.local import LocalProxy
 from core.db import db
 from core.errors import Forbidden, Unauthenticated, problem
 from core.extensions import jwt
+from core.problems import Message
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -43,7 +44,7 @@ class Principal:
 
             self._user = db.session.get(User, self.id)
             if self._user is None:
-                raise Unauthenticated("The account no longer exists.", slug="user-gone")
+                raise Unauthenticated(Message("auth.user_gone"), slug="user-gone")
         return getattr(self._user, name)
 
 
@@ -72,7 +73,7 @@ def auth_required(*roles: str, refresh: bool = False, fresh: bool = False):
         def wrapper(*args, **kwargs):
             principal = authenticate(refresh=refresh, fresh=fresh)
             if roles and not any(principal.has_role(role) for role in roles):
-                raise Forbidden(f"This needs the role {' or '.join(roles)}.", slug="role-required")
+                raise Forbidden(Message("auth.role_required", roles=" or ".join(roles)), slug="role-required")
             return view(*args, **kwargs)
 
         wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
@@ -102,12 +103,12 @@ def current_token() -> dict:
 def init_app(app: Flask) -> None:
     """Problem+json answers for the JWT library's own failures."""
 
-    def unauthorized(detail: str, slug: str):
+    def unauthorized(detail: Message, slug: str):
         return problem(401, detail, slug=slug, headers={"WWW-Authenticate": "Bearer"})
 
-    jwt.unauthorized_loader(lambda reason: unauthorized("A bearer token is required.", "token-missing"))
-    jwt.invalid_token_loader(
-        lambda reason: unauthorized("The token is malformed or of the wrong kind.", "token-invalid")
+    jwt.unauthorized_loader(lambda reason: unauthorized(Message("auth.token_missing"), "token-missing"))
+    jwt.invalid_token_loader(lambda reason: unauthorized(Message("auth.token_invalid"), "token-invalid"))
+    jwt.expired_token_loader(lambda h, p: unauthorized(Message("auth.token_expired"), "token-expired"))
+    jwt.needs_fresh_token_loader(
+        lambda h, p: unauthorized(Message("auth.fresh_token_required"), "fresh-token-required")
     )
-    jwt.expired_token_loader(lambda h, p: unauthorized("The token has expired.", "token-expired"))
-    jwt.needs_fresh_token_loader(lambda h, p: unauthorized("A fresh login is required.", "fresh-token-required"))

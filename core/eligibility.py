@@ -67,3 +67,16 @@ def with_age_categories(granted: set[str], *, birth_date: date, birth_date_verif
     if birth_date_verified and age_on(birth_date, at.astimezone(SEOUL).date()) >= SENIOR_AGE:
         return granted | {"senior"}
     return granted
+
+
+def held_categories(*, user, at: datetime) -> dict:
+    """What a citizen holds at a moment: each category with its expiry (senior follows a verified birth date)."""
+    grants = db.session.scalars(
+        select(Eligibility)
+        .where(Eligibility.user_id == user.id, (Eligibility.expires_at.is_(None)) | (Eligibility.expires_at > at))
+        .order_by(Eligibility.category)
+    )
+    held = [{"category": grant.category, "expires_at": grant.expires_at, "source": grant.source} for grant in grants]
+    by_age = with_age_categories(set(), birth_date=user.birth_date, birth_date_verified=user.birth_date_verified, at=at)
+    held += [{"category": category, "expires_at": None, "source": "birth_date"} for category in sorted(by_age)]
+    return {"birth_date_verified": user.birth_date_verified, "categories": held}

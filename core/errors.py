@@ -2,7 +2,8 @@
 
 Services raise the exceptions below; the handlers registered here turn them, HTTP errors, the JWT
 library's errors and unexpected failures into problem documents. Internal and database messages
-never reach the client.
+never reach the client. A `detail` is a `core.problems.Message`, rendered in the language the request
+asks for (English unless `Accept-Language` prefers Korean); a plain string is sent as it is.
 """
 
 import contextlib
@@ -16,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.db import db, lost_a_race
+from core.problems import Message, localise, localise_errors
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -26,9 +28,10 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, detail: str, *, slug: str | None = None, headers: dict | None = None, **extra):
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: Message | str, *, slug: str | None = None, headers: dict | None = None, **extra):
+        super().__init__(str(detail))
+        self.message = detail
+        self.detail = str(detail)  # in English, for logs and the command line
         self.slug = slug
         self.headers = headers or {}
         self.extra = extra
@@ -62,18 +65,21 @@ class ServiceUnavailable(DomainError):
     status = 503
 
 
-def problem(status: int, detail: str, *, slug: str | None = None, headers=None, **extra):
+def problem(status: int, detail: Message | str, *, slug: str | None = None, headers=None, **extra):
     """Build a problem+json response. The title is always the status's reason phrase (as werkzeug
-    names it), so one status reads the same from every source."""
+    names it), so one status reads the same from every source; the detail and any per-field `errors`
+    are in the request's language."""
     body = {
         "type": f"/problems/{slug}" if slug else "about:blank",
         "title": HTTP_STATUS_CODES[status],
         "status": status,
-        "detail": detail,
+        "detail": localise(detail),
         "instance": request.path,
     }
     if getattr(g, "request_id", None):
         body["request_id"] = g.request_id
+    if "errors" in extra:
+        extra["errors"] = localise_errors(extra["errors"])
     body.update(extra)
     response = current_app.response_class(
         json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
@@ -107,41 +113,34 @@ def http_exception_problem(error: HTTPException):
         extra["errors"] = messages
     detail = data.get("message") or _DETAILS.get(error.code) or error.description
     if messages and error.code == 422:
-        detail = "The request has invalid fields: " + ", ".join(sorted(map(str, messages)))
+        detail = Message("request.invalid_fields", fields=", ".join(sorted(map(str, messages))))
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     return problem(error.code, detail, headers=headers, **extra)
 
 
-_DETAILS = {
-    400: "The request could not be understood; check that the body is well-formed JSON.",
-    401: "Authentication is required.",
-    403: "You are not allowed to do this.",
-    404: "No resource exists at this address.",
-    405: "This method is not allowed on this address.",
-    500: "An unexpected error occurred; it has been logged.",
-}
+_DETAILS = {status: Message(f"http.{status}") for status in (400, 401, 403, 404, 405, 500)}
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         db.session.rollback()
-        return problem(error.status, error.detail, slug=error.slug, headers=error.headers, **error.extra)
+        return problem(error.status, error.message, slug=error.slug, headers=error.headers, **error.extra)
 
     @app.errorhandler(IntegrityError)
     def _integrity(error: IntegrityError):
         # Constraints are the last line of defence against races that slipped past the services.
         db.session.rollback()
         log.info("integrity error mapped to 409: %s", error.orig.__class__.__name__)
-        return problem(409, "The request conflicts with the current state; retry it.", slug="conflict")
+        return problem(409, Message("request.conflict"), slug="conflict")
 
     @app.errorhandler(DataError)
     def _out_of_range(error: DataError):
         # Validation should have caught it; the database is the last line of defence.
         db.session.rollback()
-        return problem(422, "A value in the request is out of range.", slug="out-of-range")
+        return problem(422, Message("request.out_of_range"), slug="out-of-range")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBInterfaceError)
@@ -150,7 +149,7 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
             return problem(
                 409,
-                "The request collided with a concurrent one; retry it.",
+                Message("request.concurrent_update"),
                 slug="concurrent-update",
                 headers={"Retry-After": "1"},
             )
@@ -160,7 +159,7 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         return problem(
             503,
-            "The database is unavailable; retry shortly.",
+            Message("service.database_unavailable"),
             slug="database-unavailable",
             headers={"Retry-After": "5"},
         )
@@ -172,7 +171,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return problem(
             503,
-            "A backing service is unavailable; retry shortly.",
+            Message("service.backing_unavailable"),
             slug="redis-unavailable",
             headers={"Retry-After": "5"},
         )

@@ -16,6 +16,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from core.converters import POSTGRES_INTEGER_MAX
+from core.problems import english
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -82,9 +83,7 @@ class Text(ma.fields.String):
 
     @staticmethod
     def _rule_message(filled: bool) -> str:
-        if filled:
-            return "Must not be blank, and must not contain NUL or unpaired surrogate characters."
-        return "Must not contain NUL or unpaired surrogate characters."
+        return english("validation.blank_or_unstorable" if filled else "validation.unstorable")
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
         text = super().deserialize(value, attr, data, **kwargs)
@@ -113,7 +112,7 @@ class Date(ma.fields.Date):
     """A calendar date between 1900-01-01 and 2100-12-31."""
 
     def __init__(self, **kwargs):
-        in_range = validate.Range(EARLIEST_DATE, LATEST_DATE, error="Must be a date between {min} and {max}.")
+        in_range = validate.Range(EARLIEST_DATE, LATEST_DATE, error=english("validation.date_between"))
         kwargs["metadata"] = {"pattern": _YEAR_PATTERN, **kwargs.get("metadata", {})}
         super().__init__(validate=_with(kwargs, in_range), **kwargs)
 
@@ -124,7 +123,7 @@ class Timestamp(ma.fields.AwareDateTime):
     def __init__(self, **kwargs):
         earliest = datetime.combine(EARLIEST_DATE, time(0), UTC)
         latest = datetime.combine(LATEST_DATE, time(23, 59, 59), UTC)
-        in_range = validate.Range(earliest, latest, error="Must be an instant between {min} and {max}.")
+        in_range = validate.Range(earliest, latest, error=english("validation.instant_between"))
         kwargs["metadata"] = {"pattern": _YEAR_PATTERN, **kwargs.get("metadata", {})}
         super().__init__(validate=_with(kwargs, in_range), **kwargs)
 

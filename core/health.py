@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from core.db import db
 from core.errors import ServiceUnavailable
+from core.problems import Message
 from core.redis import get_redis
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")
@@ -37,7 +38,9 @@ def ready():
     }
     down = sorted(name for name, state in checks.items() if state != "ok")
     if down:
-        raise ServiceUnavailable(f"Not ready: {' and '.join(down)} unavailable.", slug="not-ready", checks=checks)
+        raise ServiceUnavailable(
+            Message("service.not_ready", services=" and ".join(down)), slug="not-ready", checks=checks
+        )
     return {"status": "ok", "checks": checks}
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db, utcnow
 from core.errors import Conflict, InvalidInput
+from core.problems import Message
 
 HEADER = "Idempotency-Key"
 _WELL_FORMED_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -54,7 +55,7 @@ def idempotent(view=None, *, answer_holds_secret: bool = False):
         if key is None:
             return view(*args, **kwargs)
         if not _WELL_FORMED_KEY.match(key):
-            raise InvalidInput(f"{HEADER} must be 1-100 letters, digits or . _ : -", slug="bad-idempotency-key")
+            raise InvalidInput(Message("idempotency.bad_key", header=HEADER), slug="bad-idempotency-key")
         user_id = int(get_jwt_identity())
         fingerprint = _fingerprint()
 
@@ -70,7 +71,7 @@ def idempotent(view=None, *, answer_holds_secret: bool = False):
             if stored is not None:
                 return stored
             raise Conflict(
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                Message("idempotency.in_progress"),
                 slug="idempotency-in-progress",
                 headers={"Retry-After": "1"},
             ) from None
@@ -118,11 +119,10 @@ def _replay(user_id: int, key: str, fingerprint: str):
     if record is None or record.status_code is None:
         return None
     if record.fingerprint != fingerprint:
-        raise InvalidInput(f"This {HEADER} was already used with a different request.", slug="idempotency-key-reused")
+        raise InvalidInput(Message("idempotency.key_reused", header=HEADER), slug="idempotency-key-reused")
     if record.response_body is None and 200 <= record.status_code < 300:
         raise Conflict(
-            f"This request already succeeded and its answer held a secret, shown only once; "
-            f"use a new {HEADER} to ask again.",
+            Message("idempotency.answer_delivered", header=HEADER),
             slug="answer-already-delivered",
         )
     response = current_app.response_class(

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 from core.errors import TooManyRequests
+from core.problems import Message
 from core.redis import get_redis
 
 
@@ -18,7 +19,7 @@ class Limit:
     name: str
     count: int
     seconds: int
-    detail: str  # what the 429 says
+    detail: Message | str  # what the 429 says (never shown when only counting)
 
     def window(self, subject: str) -> tuple[str, int]:
         """The window's Redis key and the seconds until the next window opens."""

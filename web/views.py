@@ -2,6 +2,8 @@
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory
 
+from bikeshare.faults.models import FAULT_KINDS
+from bikeshare.passes.fares import PASS_KINDS
 from cardapi.models import FACILITY_KINDS
 from cardapi.schemas import BENEFIT_CATEGORIES
 from core.accounts.models import ROLES
@@ -37,7 +39,7 @@ def desk():
 
 @blp.get("/ride")
 def ride():
-    return _page("ride.html")
+    return _page("ride.html", pass_kinds=PASS_KINDS.values(), fault_kinds=FAULT_KINDS)
 
 
 @blp.get("/admin")

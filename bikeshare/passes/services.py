@@ -9,13 +9,14 @@ from bikeshare.passes.models import Charge, ChargeReason, Pass
 from core.db import HotStatement, UTCDateTime, db, utcnow
 from core.eligibility import active_categories
 from core.errors import InvalidInput
+from core.problems import Message
 
 
 def add_pass(*, user, kind: str, now: datetime) -> Pass:
     """Add a pass and its charge to the current unit of work (the caller commits)."""
     spec = PASS_KINDS.get(kind)
     if spec is None:
-        raise InvalidInput(f"Unknown pass kind {kind!r}.", slug="unknown-pass-kind")
+        raise InvalidInput(Message("passes.unknown_kind", kind=kind), slug="unknown-pass-kind")
     category, percent = best_discount(
         active_categories(
             user_id=user.id, birth_date=user.birth_date, birth_date_verified=user.birth_date_verified, at=now

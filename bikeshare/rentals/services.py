@@ -21,6 +21,7 @@ from bikeshare.stations.models import Bike, BikeStatus
 from bikeshare.stations.services import nearest_stations
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
+from core.problems import Message
 
 # How far a rider facing a full station is pointed to stations with room.
 NEARBY_RADIUS_M = 3000
@@ -30,10 +31,10 @@ def _refusal(station_id: int, *, returning: bool, bike_id: str | None = None) ->
     """Why the station's counters did not move: it is missing or closed (404), else empty or full (409)."""
     station = statements.STATION.first({"station": station_id})
     if station is None or not station.active:
-        return NotFound(f"There is no station {station_id}.", slug="station-not-found")
+        return NotFound(Message("stations.not_found", station=station_id), slug="station-not-found")
     if returning:
         return Conflict(
-            f"Station {station_id} is full; return the bike at a station nearby.",
+            Message("rentals.station_full", station=station_id),
             slug="station-full",
             nearest_stations_with_room=nearest_stations(
                 lat=station.lat, lon=station.lon, radius_m=NEARBY_RADIUS_M, limit=5, with_room=True
@@ -44,8 +45,10 @@ def _refusal(station_id: int, *, returning: bool, bike_id: str | None = None) ->
 
 def _no_bike(station_id: int, bike_id: str | None) -> Conflict:
     if bike_id is not None:
-        return Conflict(f"Bike {bike_id} is not available at station {station_id}.", slug="bike-not-available")
-    return Conflict(f"No bike is available at station {station_id}.", slug="no-bike-available")
+        return Conflict(
+            Message("rentals.bike_not_available", bike=bike_id, station=station_id), slug="bike-not-available"
+        )
+    return Conflict(Message("rentals.no_bike", station=station_id), slug="no-bike-available")
 
 
 def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str | None = None, now=None) -> dict:
@@ -54,7 +57,7 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
     ride_pass = passes.add_pass(user=user, kind=buy_day_pass, now=now) if buy_day_pass else None
     ride_pass = ride_pass or passes.usable_pass(user_id=user.id, now=now)
     if ride_pass is None:
-        raise Conflict("A valid pass is needed to rent; buy one first or with the rental.", slug="pass-required")
+        raise Conflict(Message("rentals.pass_required"), slug="pass-required")
     station = statements.TAKE_FROM_STATION.first({"station": station_id, "now": now})
     if station is None:
         raise _refusal(station_id, returning=False, bike_id=bike_id)
@@ -78,8 +81,8 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
         db.session.rollback()
         message = str(error.orig)
         if "open_per_user" in message or "bike_rentals.user_id" in message:
-            raise Conflict("You already have a bike out; return it first.", slug="already-riding") from None
-        raise Conflict("That bike was just taken; try again.", slug="bike-not-available") from None
+            raise Conflict(Message("rentals.already_riding"), slug="already-riding") from None
+        raise Conflict(Message("rentals.bike_taken"), slug="bike-not-available") from None
     passes.start_if_unstarted(ride_pass, now=now)
     demand.record_change(demand.StationState(*station), now=now, rentals=1)
     db.session.commit()
@@ -89,7 +92,7 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
 def _owned_rental(user_id: int, rental_id: int) -> Rental:
     rental = db.session.scalar(select(Rental).where(Rental.id == rental_id, Rental.user_id == user_id))
     if rental is None:  # someone else's rental is as invisible as one that does not exist
-        raise NotFound(f"You have no rental {rental_id}.", slug="rental-not-found")
+        raise NotFound(Message("rentals.not_found", rental=rental_id), slug="rental-not-found")
     return rental
 
 
@@ -98,9 +101,9 @@ def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dic
     now = now or utcnow()
     rental = statements.LOCKED_RENTAL.first({"rental": rental_id, "user": user.id})
     if rental is None:  # someone else's rental is as invisible as one that does not exist
-        raise NotFound(f"You have no rental {rental_id}.", slug="rental-not-found")
+        raise NotFound(Message("rentals.not_found", rental=rental_id), slug="rental-not-found")
     if rental.returned_at is not None:
-        raise Conflict(f"Rental {rental_id} was already returned.", slug="already-returned")
+        raise Conflict(Message("rentals.already_returned", rental=rental_id), slug="already-returned")
     station = statements.PARK_AT_STATION.first({"station": station_id, "now": now})
     if station is None:
         raise _refusal(station_id, returning=True)

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow.validate import Range
 
 from core.fields import Float, Integer
+from core.problems import english
 
 # Redis GEO (like Web Mercator) covers latitudes up to ±85.05112878°, far beyond any station.
 MAX_LATITUDE = 85.05112878
@@ -13,7 +14,7 @@ class NearestQuerySchema(ma.Schema):
     lat = Float(
         in_query=True,
         required=True,
-        validate=Range(-MAX_LATITUDE, MAX_LATITUDE, error="Must be a latitude between {min} and {max}."),
+        validate=Range(-MAX_LATITUDE, MAX_LATITUDE, error=english("validation.latitude_between")),
         metadata={"example": 37.5759},
     )
     lon = Float(in_query=True, required=True, validate=Range(-180, 180), metadata={"example": 126.9715})

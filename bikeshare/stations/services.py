@@ -10,6 +10,7 @@ from bikeshare.stations import geo
 from bikeshare.stations.models import Station
 from core.db import db
 from core.errors import NotFound
+from core.problems import Message
 from core.redis import get_redis
 
 _stations = Station.__table__
@@ -75,7 +76,7 @@ def get_station(*, station_id: int) -> dict:
     """One station with its live counts."""
     station = db.session.get(Station, station_id)
     if station is None:
-        raise NotFound(f"No station has the number {station_id}.", slug="station-not-found")
+        raise NotFound(Message("stations.no_such_number", station=station_id), slug="station-not-found")
     return public_view(station)
 
 

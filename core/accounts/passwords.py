@@ -15,6 +15,7 @@ from core.accounts.services import check_password_policy
 from core.accounts.throttle import LoginThrottle, login_audit_subject
 from core.db import db, utcnow
 from core.errors import InvalidInput, TooManyRequests
+from core.problems import Message
 from core.ratelimits import Limit, account_subject
 from core.security import hash_password, verify_password
 
@@ -37,7 +38,9 @@ def change_password(*, user_id: int, current_password: str, new_password: str, c
         db.session.commit()
         throttle.failed(email=user.email, address=address)
         raise InvalidInput(
-            "The current password is wrong.", slug="wrong-password", errors={"current_password": ["wrong password"]}
+            Message("accounts.wrong_password"),
+            slug="wrong-password",
+            errors={"current_password": [Message("accounts.wrong_password_field")]},
         )
     check_password_policy(password=new_password, email=user.email)
     user.password_hash = hash_password(new_password)
@@ -64,7 +67,7 @@ def request_password_reset(*, email: str, client_address: str | None) -> None:
         "reset-address",
         config["PASSWORD_RESETS_PER_ADDRESS"],
         3600,
-        "Too many password reset requests from this address; retry later.",
+        Message("limits.reset_address"),
     ).hit(client_address or "unknown")
     email = email.strip().lower()
     user = db.session.scalar(select(User).where(User.email == email))
@@ -121,9 +124,9 @@ def reset_password(*, token: str, new_password: str) -> None:
     )
     if user_id is None:
         raise InvalidInput(
-            "The reset token is wrong, used or expired; ask for a new one.",
+            Message("accounts.reset_token_invalid"),
             slug="reset-token-invalid",
-            errors={"token": ["wrong, used or expired"]},
+            errors={"token": [Message("accounts.reset_token_invalid_field")]},
         )
     user = db.session.get(User, user_id)
     check_password_policy(password=new_password, email=user.email)

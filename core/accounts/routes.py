@@ -16,6 +16,7 @@ from core.accounts.schemas import (
     UserSchema,
 )
 from core.auth import auth_required, current_token, current_user
+from core.problems import Message, localise
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and sessions")
 
@@ -82,7 +83,7 @@ def change_password(data):
 def request_password_reset(data):
     """Mail a one-time reset token to the address, if it has an account (the answer is the same either way)."""
     passwords.request_password_reset(**data, client_address=request.remote_addr)
-    return {"detail": "If an account has this address, a reset token is on its way to it."}
+    return {"detail": localise(Message("accounts.reset_mailed"))}
 
 
 @blp.post("/auth/password-reset/confirm")

@@ -8,6 +8,7 @@ from marshmallow import validate
 from core.accounts.models import ROLES
 from core.districts import DISTRICTS, normalise_district
 from core.fields import Date, EmailAddress, Text, Timestamp
+from core.problems import english
 
 
 class DistrictField(Text):
@@ -22,7 +23,7 @@ class DistrictField(Text):
         text = super()._deserialize(value, attr, data, **kwargs)
         district = normalise_district(text)
         if district is None:
-            raise ma.ValidationError(f"Not a Seoul district; one of: {', '.join(DISTRICTS)}.")
+            raise ma.ValidationError(english("validation.not_district").format(districts=", ".join(DISTRICTS)))
         return district
 
 
@@ -36,7 +37,7 @@ class RegisterSchema(ma.Schema):
     @ma.validates("birth_date")
     def _plausible_birth_date(self, value: date, **kwargs):
         if not date(1900, 1, 1) <= value <= date.today():
-            raise ma.ValidationError("Must be a date between 1900-01-01 and today.")
+            raise ma.ValidationError(english("validation.birth_date_range"))
 
 
 class LoginSchema(ma.Schema):

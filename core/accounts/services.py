@@ -12,6 +12,7 @@ from core.accounts.models import ROLES, User, UserRole
 from core.accounts.throttle import LoginThrottle, login_audit_subject
 from core.db import db
 from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from core.problems import Message
 from core.ratelimits import Limit
 from core.security import hash_password, verify_password
 
@@ -24,22 +25,22 @@ def _registration_limit() -> Limit:
         "register-address",
         config["REGISTRATIONS_PER_ADDRESS"],
         config["REGISTRATION_WINDOW_SECONDS"],
-        "Too many accounts registered from this address; retry later.",
+        Message("limits.register_address"),
     )
 
 
 def check_password_policy(*, password: str, email: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            Message("accounts.password_too_short", length=MIN_PASSWORD_LENGTH),
             slug="weak-password",
-            errors={"password": ["too short"]},
+            errors={"password": [Message("accounts.password_too_short_field")]},
         )
     if password.strip().lower() == email.strip().lower():
         raise InvalidInput(
-            "The password must not be the email address.",
+            Message("accounts.password_is_email"),
             slug="weak-password",
-            errors={"password": ["same as the email address"]},
+            errors={"password": [Message("accounts.password_is_email_field")]},
         )
 
 
@@ -70,7 +71,7 @@ def register(
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("An account with this email address already exists.", slug="email-taken") from None
+        raise Conflict(Message("accounts.email_taken"), slug="email-taken") from None
     audit.record("register", actor_id=user.id, subject=f"user:{user.id}")
     db.session.commit()
     return user
@@ -87,7 +88,7 @@ def login(*, email: str, password: str, client_address: str | None) -> dict:
         audit.record("login_failed", actor_id=user.id if user else None, subject=login_audit_subject(email))
         db.session.commit()
         throttle.failed(email=email, address=address)
-        raise Unauthenticated("The email address or the password is wrong.", slug="invalid-credentials")
+        raise Unauthenticated(Message("accounts.invalid_credentials"), slug="invalid-credentials")
     tokens = sessions.start_session(user)
     audit.record("login", actor_id=user.id, subject=f"user:{user.id}")
     db.session.commit()
@@ -109,14 +110,14 @@ def _commit_role_change(user: User) -> None:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No user {user_id}.", slug="user-not-found")
+        raise NotFound(Message("accounts.user_not_found", user=user_id), slug="user-not-found")
     return user
 
 
 def find_user_by_email(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound(f"No account with the email address {email}.", slug="user-not-found")
+        raise NotFound(Message("accounts.email_not_found", email=email), slug="user-not-found")
     return user
 
 
@@ -134,7 +135,7 @@ def revoke_role(*, user: User, role: str, actor_id: int) -> User:
     """Take a role away (idempotent); an administrator cannot drop their own admin role."""
     _check_role(role)
     if role == "admin" and user.id == actor_id:
-        raise Conflict("Administrators cannot remove their own admin role.", slug="own-admin-role")
+        raise Conflict(Message("accounts.own_admin_role"), slug="own-admin-role")
     remaining = [r for r in user.roles if r.role != role]
     if len(remaining) != len(user.roles):
         user.roles = remaining
@@ -145,4 +146,4 @@ def revoke_role(*, user: User, role: str, actor_id: int) -> User:
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", slug="unknown-role")
+        raise InvalidInput(Message("accounts.unknown_role", role=role, roles=", ".join(ROLES)), slug="unknown-role")

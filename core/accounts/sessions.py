@@ -23,6 +23,7 @@ from core import audit
 from core.accounts.models import RedisWriteFailure, RefreshToken, User, UserRole
 from core.db import db, utcnow
 from core.errors import Unauthenticated
+from core.problems import Message
 from core.redis import get_redis
 from core.security import secret_box
 
@@ -94,13 +95,13 @@ def refresh(*, user_id: int, jti: str, family_id: str) -> dict:
         return tokens
     token = db.session.get(RefreshToken, jti)
     if token is None or token.revoked_at is not None:
-        raise Unauthenticated("This refresh token is no longer valid; log in again.", slug="token-revoked")
+        raise Unauthenticated(Message("auth.refresh_token_revoked"), slug="token-revoked")
     if now - token.used_at <= timedelta(seconds=current_app.config["REFRESH_GRACE_SECONDS"]):
         return _pair_for_retry(token)
     revoke_families([family_id], now=now)
     audit.record("refresh_reuse", actor_id=user_id, subject=f"family:{family_id}")
     db.session.commit()
-    raise Unauthenticated("This refresh token is no longer valid; log in again.", slug="token-revoked")
+    raise Unauthenticated(Message("auth.refresh_token_revoked"), slug="token-revoked")
 
 
 def _remember_for_retries(jti: str, tokens: dict) -> None:
@@ -273,7 +274,7 @@ def _batches(keys):
 
 
 def _revoked() -> Unauthenticated:
-    return Unauthenticated("The token has been revoked.", slug="token-revoked", headers={"WWW-Authenticate": "Bearer"})
+    return Unauthenticated(Message("auth.token_revoked"), slug="token-revoked", headers={"WWW-Authenticate": "Bearer"})
 
 
 def _roles_in_database(user_id: int) -> frozenset[str]:

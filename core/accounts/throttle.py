@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEvent
 from core.db import db, utcnow
 from core.errors import TooManyRequests
+from core.problems import Message
 from core.ratelimits import Limit, account_subject
 from core.redis import get_redis
 
@@ -54,13 +55,13 @@ class LoginThrottle:
                 "login-address",
                 config["LOGIN_LIMIT_PER_ADDRESS"],
                 config["LOGIN_ADDRESS_WINDOW_SECONDS"],
-                "Too many login attempts from this address; retry later.",
+                Message("limits.login_address"),
             ),
             per_account=Limit(
                 "login-account",
                 config["LOGIN_FAILURES_PER_ACCOUNT"],
                 config["LOGIN_FAILURE_WINDOW_SECONDS"],
-                "Too many failed logins for this account from many addresses; retry later.",
+                Message("limits.login_account"),
             ),
         )
 
@@ -136,7 +137,7 @@ class LoginThrottle:
 
 def _wait(seconds: int) -> TooManyRequests:
     return TooManyRequests(
-        "Too many failed logins for this account from this address; wait before trying again.",
+        Message("limits.login_delayed"),
         slug="login-delayed",
         headers={"Retry-After": str(max(1, seconds))},
     )

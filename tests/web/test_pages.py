@@ -23,6 +23,9 @@ BUILT_PREFIXES = (
     "admin.kind.",
     "admin.role.",
     "admin.card_status.",
+    "ride.fault.",
+    "ride.place.",
+    "ride.charge.",
 )
 
 

@@ -1,90 +1,107 @@
-// The rider: stations near a point as a list with live bikes and free docks, rent, and return with the fare.
+// The rider: find stations, rent (at a station or a given bike), the running ride with its fare so far,
+// return with the fare breakdown (or the nearest stations with room when the chosen one is full).
 import { $, fact } from "./dom.js";
 import { api, ApiError, saveTokens, signedIn } from "./api.js";
 import { formatTime, t } from "./i18n.js";
+import { scanFrames } from "./camera.js";
+import { choosePlace, findStations, stationItem } from "./ride-stations.js";
+import { showEligibility, showHistory, wireLedger } from "./ride-ledger.js";
+import { failed, guarded, say, won } from "./ride-status.js";
 
+const FARE_REFRESH_MS = 60_000; // the fare moves in 5-minute steps: once a minute is plenty
+const BIKE_NUMBER = /SPB-\d{5}/;
 let ride = null;
+let ticking = null;
+let stopCamera = null;
 
-function say(text) {
-  $("status").textContent = text;
+const idempotent = () => ({ "Idempotency-Key": crypto.randomUUID() });
+const minutes = (seconds) => t("ride.minutes", { minutes: Math.ceil(seconds / 60) });
+
+function elapsed(since) {
+  const seconds = Math.max(0, Math.floor((Date.now() - new Date(since)) / 1000));
+  return t("ride.elapsed", { minutes: Math.floor(seconds / 60), seconds: seconds % 60 });
 }
 
-function failed(error) {
-  if (!(error instanceof ApiError)) console.error(error);
-  say(error instanceof ApiError ? t("error.failed", { detail: error.message }) : t("error.offline"));
+// The ride's facts; the clock ticks every second in place, not announced (the status line says what happened).
+function drawRide() {
+  const list = $("ride-facts");
+  list.replaceChildren();
+  fact(list, t("ride.fact_bike"), ride.bike_id);
+  fact(list, t("ride.fact_from"), t("ride.station_number_short", { number: ride.start_station_id }));
+  fact(list, t("ride.fact_since"), formatTime(ride.started_at));
+  fact(list, t("ride.fact_elapsed"), elapsed(ride.started_at));
+  list.lastElementChild.id = "elapsed";
+  fact(list, t("ride.fare_limit"), t("ride.minutes", { minutes: ride.ride_minutes }));
+  if (ride.fare_so_far) fact(list, t("ride.fact_fare_so_far"), won(ride.fare_so_far.total_won));
 }
 
 function showRide(rental) {
   ride = rental;
+  clearInterval(ticking);
   $("riding").hidden = rental === null;
-  if (rental) {
-    $("ride-facts").textContent = t("ride.riding", {
-      bike: rental.bike_id,
-      since: formatTime(rental.started_at),
-      minutes: rental.ride_minutes,
-    });
-  }
+  $("fault").elements.bike_id.value ||= rental?.bike_id ?? "";
+  if (!rental) return;
+  drawRide();
+  let refreshed = Date.now();
+  ticking = setInterval(async () => {
+    $("elapsed").textContent = elapsed(ride.started_at);
+    if (Date.now() - refreshed > FARE_REFRESH_MS) {
+      refreshed = Date.now();
+      ride = await api(`/rentals/${ride.id}`).catch(() => ride);
+      if (ride.returned_at === null) drawRide();
+      else showRide(null);
+    }
+  }, 1000);
 }
 
-function showFare(fare) {
+function showFare(fare, station) {
   const list = $("fare-facts");
   list.replaceChildren();
-  fact(list, t("ride.fare_duration"), t("ride.minutes", { minutes: Math.ceil(fare.duration_seconds / 60) }));
+  fact(list, t("ride.fact_to"), station.name);
+  fact(list, t("ride.fare_duration"), minutes(fare.duration_seconds));
   fact(list, t("ride.fare_limit"), t("ride.minutes", { minutes: fare.ride_limit_minutes }));
-  fact(list, t("ride.fare_overtime"), t("ride.overtime", { steps: fare.overtime_steps, won: fare.overtime_won }));
-  fact(list, t("ride.fare_total"), t("ride.won", { won: fare.total_won.toLocaleString() }));
+  fact(list, t("ride.fare_overtime"), t("ride.overtime", { steps: fare.overtime_steps, won: won(fare.overtime_won) }));
+  fact(list, t("ride.fare_total"), won(fare.total_won));
   $("fare").hidden = false;
   $("fare-title").focus();
 }
 
-function stationItem(station) {
-  const item = document.createElement("li");
-  const facts = t("ride.station", {
-    name: station.name,
-    distance: station.distance_m,
-    bikes: station.bikes_available,
-    docks: station.docks_available,
-  });
-  item.append(facts, " ");
-  const button = document.createElement("button");
-  button.type = "button";
-  if (ride) {
-    button.textContent = t("ride.return_here", { name: station.name });
-    button.disabled = !station.has_room;
-    button.addEventListener("click", () => giveBack(station));
-  } else {
-    button.textContent = t("ride.rent_here", { name: station.name });
-    button.disabled = station.bikes_available === 0 || !signedIn();
-    button.addEventListener("click", () => rent(station));
-  }
-  item.append(button);
-  return item;
+const actions = () => ({ riding: ride !== null, signedIn: signedIn(), onRent: rent, onReturn: giveBack });
+
+async function refreshStations({ quiet = true } = {}) {
+  const stations = await findStations(actions());
+  if (!quiet) say(stations.length ? t("ride.found", { count: stations.length }) : t("ride.none_found"));
 }
 
-async function findStations({ quiet = false } = {}) {
-  const query = new URLSearchParams(new FormData($("find")));
-  query.delete("pass");
-  try {
-    const stations = await api(`/stations?${query}`);
-    $("stations").replaceChildren(...stations.map(stationItem));
-    if (!quiet) say(stations.length ? t("ride.found", { count: stations.length }) : t("ride.none_found"));
-  } catch (error) {
-    failed(error);
-  }
+async function afterChange() {
+  await refreshStations();
+  if (signedIn()) await showHistory();
 }
 
-async function rent(station) {
+async function rent(station, bikeId) {
   const body = { station_id: station.id };
+  if (bikeId) body.bike_id = bikeId;
   if ($("pass").value) body.buy_day_pass = $("pass").value;
   try {
-    showRide(await api("/rentals", { method: "POST", body, headers: { "Idempotency-Key": crypto.randomUUID() } }));
+    showRide(await api("/rentals", { method: "POST", body, headers: idempotent() }));
     $("fare").hidden = true;
-    say(t("ride.rented", { bike: ride.bike_id, name: station.name }));
+    const name = station.name ?? t("ride.station_number_short", { number: station.id });
+    say(t("ride.rented", { bike: ride.bike_id, name }));
     $("riding-title").focus();
-    await findStations({ quiet: true });
+    await afterChange();
   } catch (error) {
     failed(error);
   }
+}
+
+// A full station answers 409 (its detail goes on the status line) with the nearest stations that have room:
+// offer them, so returning is one press away.
+function offerAlternatives(problem) {
+  const stations = problem.nearest_stations_with_room ?? [];
+  const none = Object.assign(document.createElement("li"), { textContent: t("ride.no_room_nearby") });
+  $("alternatives").replaceChildren(...(stations.length ? stations.map((s) => stationItem(s, actions())) : [none]));
+  $("full").hidden = false;
+  $("full-title").focus();
 }
 
 async function giveBack(station) {
@@ -92,50 +109,80 @@ async function giveBack(station) {
     const returned = await api(`/rentals/${ride.id}/return`, {
       method: "POST",
       body: { station_id: station.id },
-      headers: { "Idempotency-Key": crypto.randomUUID() },
+      headers: idempotent(),
     });
     showRide(null);
+    $("full").hidden = true;
     say(t("ride.returned", { name: station.name }));
-    showFare(returned.fare);
-    await findStations({ quiet: true });
+    showFare(returned.fare, station);
+    await afterChange();
   } catch (error) {
-    failed(error);
+    if (error instanceof ApiError && error.problem.type === "/problems/station-full") {
+      say(error.message);
+      offerAlternatives(error.problem);
+    } else {
+      failed(error);
+    }
   }
 }
 
-$("find").addEventListener("submit", (event) => {
+$("find").addEventListener(
+  "submit",
+  guarded(async (event) => {
+    event.preventDefault();
+    await refreshStations({ quiet: false });
+  }),
+);
+choosePlace(guarded(() => refreshStations({ quiet: false })), () => say(t("ride.no_location")));
+
+$("rent-bike").addEventListener("submit", (event) => {
   event.preventDefault();
-  findStations();
+  const form = event.target.elements;
+  rent({ id: Number(form.station_id.value) }, form.bike_id.value.trim().toUpperCase());
 });
 
-$("locate").addEventListener("click", () => {
-  navigator.geolocation.getCurrentPosition(
-    (position) => {
-      $("find").elements.lat.value = position.coords.latitude.toFixed(5);
-      $("find").elements.lon.value = position.coords.longitude.toFixed(5);
-      findStations();
-    },
-    () => say(t("ride.no_location")),
-  );
-});
+$("scan").addEventListener(
+  "click",
+  guarded(async () => {
+    const video = $("video");
+    if (stopCamera) {
+      stopCamera();
+      stopCamera = null;
+    } else {
+      stopCamera = await scanFrames(video, (text) => {
+        const bike = text.match(BIKE_NUMBER)?.[0];
+        if (!bike) return;
+        $("bike-number").value = bike;
+        say(t("ride.scanned", { bike }));
+        $("scan").click();
+      });
+    }
+    video.hidden = stopCamera === null;
+    $("scan").setAttribute("aria-pressed", String(stopCamera !== null));
+  }),
+);
 
-$("login").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    saveTokens(await api("/auth/login", { method: "POST", body: Object.fromEntries(new FormData(event.target)) }));
-    $("login").hidden = true;
-    say(t("card.signed_in"));
-    await loadRide();
-  } catch (error) {
-    failed(error);
-  }
-});
-
-async function loadRide() {
+async function loadAccount() {
+  $("login").hidden = true;
+  $("account").hidden = false;
   const [latest] = await api("/rentals/me?limit=1");
   showRide(latest && latest.returned_at === null ? latest : null);
-  await findStations();
+  await Promise.all([refreshStations({ quiet: false }), showHistory(), showEligibility()]);
 }
 
-if (signedIn()) loadRide().catch(failed);
-else $("login").hidden = false;
+$("login").addEventListener(
+  "submit",
+  guarded(async (event) => {
+    event.preventDefault();
+    saveTokens(await api("/auth/login", { method: "POST", body: Object.fromEntries(new FormData(event.target)) }));
+    say(t("card.signed_in"));
+    await loadAccount();
+  }),
+);
+wireLedger(guarded(afterChange));
+
+if (signedIn()) loadAccount().catch(failed);
+else {
+  $("login").hidden = false;
+  refreshStations().catch(failed);
+}
