@@ -38,6 +38,7 @@ EXTEND_BY = 3
 # Stations screened on each side per dock to move (half as many found the same allocation as one per
 # dock on the Seoul network, in 60 % of the chain evaluations).
 CANDIDATES_PER_MOVE = 0.5
+MIN_CANDIDATES = 20
 IMPROVEMENT_EPSILON = 1e-9
 
 
@@ -108,7 +109,7 @@ def reallocate_docks(
     table = _OffsetTable(docks=docks, allowance=allowance, days=days)
     table.store(np.arange(size), np.zeros(size, dtype=int), [turned_away(o) for o in base])
     return_side = sum(day.weight * _return_side_at_best(outcomes) for day, outcomes in zip(days, base, strict=True))
-    candidates = min(size, max(1, int(max_moves * CANDIDATES_PER_MOVE)))
+    candidates = min(size, max(MIN_CANDIDATES, int(max_moves * CANDIDATES_PER_MOVE)))
     recipients = np.argsort(-return_side, kind="stable")[:candidates]
     donors = np.argsort(return_side, kind="stable")[:candidates]
     # One dock either way first: most candidates stop there, the exchange's favourites are extended.
