@@ -3,6 +3,10 @@
 from flask_smorest import Blueprint
 
 from bikeshare.network.schemas import (
+    AttentionQuerySchema,
+    AttentionSchema,
+    IdleStationsQuerySchema,
+    IdleStationsSchema,
     NetworkReportCreateSchema,
     NetworkReportSchema,
     NetworkStationsQuerySchema,
@@ -49,3 +53,25 @@ def report_stations(query):
     from bikeshare.network import services
 
     return services.report_stations(**query)
+
+
+@blp.get("/bikes/attention")
+@auth_required(*STAFF)
+@blp.arguments(AttentionQuerySchema(), location="query")
+@blp.response(200, AttentionSchema)
+def bikes_needing_attention(query):
+    """Bikes that go unused or vanish (idle, likely broken, missing, stranded), each with an action."""
+    from bikeshare.operations import insight
+
+    return insight.bikes_needing_attention(**query)
+
+
+@blp.get("/stations/idle")
+@auth_required(*STAFF)
+@blp.arguments(IdleStationsQuerySchema(), location="query")
+@blp.response(200, IdleStationsSchema)
+def idle_stations(query):
+    """Stations whose bikes sit idle: rentals per bike-day, its weekly trend, and idle counts per district."""
+    from bikeshare.operations import insight
+
+    return insight.idle_stations(**query)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from core.fields import Integer, Text, Timestamp
+from core.fields import Float, Integer, Text, Timestamp
 
 DAYS = ("weekday", "weekend")
 _PER_DAY_STATION = {
@@ -118,3 +118,89 @@ class NetworkStationsSchema(Schema):
     report_id = fields.Integer()
     created_at = Timestamp()
     stations = fields.List(fields.Nested(NetworkStationSchema))
+
+
+ACTIONS = ("relocate", "inspect", "search", "collect")
+
+
+class AttentionQuerySchema(Schema):
+    idle_days = Integer(in_query=True, load_default=7, validate=validate.Range(min=1, max=3650))
+    short_ride_s = Integer(in_query=True, load_default=120, validate=validate.Range(min=1, max=3600))
+    short_rides = Integer(in_query=True, load_default=2, validate=validate.Range(min=1, max=20))
+    limit = Integer(in_query=True, load_default=200, validate=validate.Range(min=1, max=5000))
+
+
+class AttentionBikeSchema(Schema):
+    bike_id = fields.String()
+    station_id = fields.Integer(allow_none=True, metadata={"description": "Where it stands, or was last rented."})
+    district = fields.String(allow_none=True)
+    status = fields.String()
+    last_moved_at = Timestamp()
+    idle_days = fields.Float()
+    suggested_action = fields.String(validate=validate.OneOf(ACTIONS))
+
+
+class AttentionDistrictSchema(Schema):
+    district = fields.String()
+    idle = fields.Integer()
+    likely_broken = fields.Integer()
+    missing = fields.Integer()
+    stranded = fields.Integer()
+
+
+class AttentionSchema(Schema):
+    idle = fields.List(fields.Nested(AttentionBikeSchema), metadata={"description": "Unmoved for idle_days."})
+    likely_broken = fields.List(
+        fields.Nested(AttentionBikeSchema),
+        metadata={"description": "Last short_rides rides all returned where they began within short_ride_s."},
+    )
+    missing = fields.List(fields.Nested(AttentionBikeSchema), metadata={"description": "Flagged or overdue."})
+    stranded = fields.List(
+        fields.Nested(AttentionBikeSchema), metadata={"description": "Parked at a station not in service."}
+    )
+    districts = fields.List(fields.Nested(AttentionDistrictSchema))
+
+
+class IdleStationsQuerySchema(Schema):
+    max_use = Float(
+        in_query=True,
+        load_default=0.1,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "Rentals per bike-day at or under which a station counts as idle."},
+    )
+    limit = Integer(in_query=True, load_default=100, validate=validate.Range(min=1, max=5000))
+    since = Timestamp()
+    until = Timestamp()
+
+
+class WeekUseSchema(Schema):
+    week = fields.Date(metadata={"description": "Monday of the Seoul week."})
+    rentals_per_bike_day = fields.Float()
+
+
+class IdleStationSchema(Schema):
+    station_id = fields.Integer()
+    district = fields.String()
+    bikes_parked = fields.Integer()
+    rentals_per_bike_day = fields.Float()
+    weekly = fields.List(fields.Nested(WeekUseSchema))
+    trend_per_week = fields.Float(metadata={"description": "Least-squares change of the weekly figure per week."})
+    suggested_action = fields.String(validate=validate.OneOf(ACTIONS))
+
+
+class DistrictIdleSchema(Schema):
+    district = fields.String()
+    idle_stations = fields.Integer()
+
+
+class WeekDistrictsSchema(Schema):
+    week = fields.Date()
+    districts = fields.List(fields.Nested(DistrictIdleSchema))
+
+
+class IdleStationsSchema(Schema):
+    since = Timestamp()
+    until = Timestamp()
+    max_use = fields.Float()
+    stations = fields.List(fields.Nested(IdleStationSchema))
+    districts_by_week = fields.List(fields.Nested(WeekDistrictsSchema))
