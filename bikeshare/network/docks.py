@@ -223,7 +223,8 @@ def _exchange(combined, *, lowest, max_moves) -> np.ndarray:
         loss[can_shrink] = (
             combined[rows[can_shrink], column[can_shrink] - 1] - combined[rows[can_shrink], column[can_shrink]]
         )
-        gain, loss = np.nan_to_num(gain, nan=-np.inf), np.nan_to_num(loss, nan=np.inf)
+        gain = np.nan_to_num(gain, nan=-np.inf, posinf=np.inf, neginf=-np.inf)
+        loss = np.nan_to_num(loss, nan=np.inf, posinf=np.inf, neginf=-np.inf)
         receiver = int(np.argmax(gain))
         loss[receiver] = np.inf
         giver = int(np.argmin(loss))

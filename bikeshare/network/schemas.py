@@ -204,3 +204,38 @@ class IdleStationsSchema(Schema):
     max_use = fields.Float()
     stations = fields.List(fields.Nested(IdleStationSchema))
     districts_by_week = fields.List(fields.Nested(WeekDistrictsSchema))
+
+
+class OpenStationHoursQuerySchema(Schema):
+    station_id = Integer(in_query=True)
+    district = Text(max_length=20)
+    day_type = fields.String(validate=validate.OneOf(DAYS))
+
+
+class OpenStationHourSchema(Schema):
+    station_id = fields.Integer()
+    district = fields.String()
+    day_type = fields.String()
+    hour = fields.Integer(metadata={"description": "Hour of day in Seoul (KST)."})
+    days = fields.Integer(metadata={"description": "Days of this type with records in the window."})
+    rentals = fields.Integer(allow_none=True, metadata={"description": "Null when suppressed (1 to 4)."})
+    returns = fields.Integer(allow_none=True, metadata={"description": "Null when suppressed (1 to 4)."})
+    rentals_per_day = fields.Float(allow_none=True)
+    returns_per_day = fields.Float(allow_none=True)
+    empty_share = fields.Float(metadata={"description": "Share of the recorded time the station had no bike."})
+    full_share = fields.Float(metadata={"description": "Share of the recorded time its docks were full."})
+    suppressed = fields.Boolean()
+
+
+class OpenStationHoursSchema(Schema):
+    since = Timestamp()
+    until = Timestamp()
+    suppress_below = fields.Integer(metadata={"description": "Counts from 1 up to this minus one are null."})
+    licence = fields.String()
+    rows = fields.List(fields.Nested(OpenStationHourSchema))
+
+
+class OpenDistrictsSchema(Schema):
+    report_id = fields.Integer()
+    created_at = Timestamp()
+    districts = fields.List(fields.Nested(NetworkDistrictSchema))
