@@ -93,7 +93,6 @@ def build_report(*, docks_budget: int, user_id: int | None = None) -> NetworkRep
         stations=stations,
     )
     report.elapsed_s = round(time.perf_counter() - started, 2)
-    report.summary["assumptions"] = list(ASSUMPTIONS)
     db.session.add(report)
     db.session.commit()
     return report
@@ -201,6 +200,7 @@ def _summary(*, network, stock, plan, per_day, budget) -> dict:
         "stations_losing": int((plan.docks < network.docks).sum()),
         "evaluated_rows": plan.evaluated_rows,
         "days": days,
+        "assumptions": list(ASSUMPTIONS),
     }
 
 

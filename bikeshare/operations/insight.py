@@ -171,7 +171,7 @@ def bikes_needing_attention(
     districts: dict[str, dict] = {}
     for kind, found in bikes.items():
         for bike in found:
-            counts = districts.setdefault(bike["district"] or "", {kind: 0 for kind in bikes})
+            counts = districts.setdefault(bike["district"] or "", dict.fromkeys(bikes, 0))
             counts[kind] += 1
     return {
         **bikes,
@@ -253,9 +253,9 @@ def idle_stations(
         select(Station.id, Station.district, Station.bikes_parked).where(Station.active, Station.bikes_parked > 0)
     ).all()
     found, per_district = [], {week: {} for week in weeks}
+    total_days = sum(len(days) for days in days_by_week.values())
     for station_id, district, bikes in stations:
         weekly = [rentals.get((station_id, week), 0) / bikes / len(days_by_week[week]) for week in weeks]
-        total_days = sum(len(days) for days in days_by_week.values())
         use = sum(rentals.get((station_id, week), 0) for week in weeks) / bikes / max(total_days, 1)
         for week, value in zip(weeks, weekly, strict=True):
             if value <= max_use:
