@@ -81,13 +81,13 @@ def _markdown(report: NetworkReport) -> str:
     lines += ["", "## Assumptions", "", *(f"- {text}" for text in summary["assumptions"]), ""]
     lines += ["## Districts", "", "![riders turned away per district](districts.png)", ""]
     lines += [
-        "| district | stations | docks | docks after | weekday use per dock | weekday lost rentals now | "
+        "| # | district | stations | docks | docks after | weekday use per dock | weekday lost rentals now | "
         "weekday returns at full now | weekday turned away at target | after |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for d in report.districts:
+    for number, d in enumerate(report.districts, start=1):
         lines.append(
-            f"| {d['district']} | {d['stations']} | {d['docks']} | {d['docks_recommended']} | "
+            f"| {number} | {d['district']} | {d['stations']} | {d['docks']} | {d['docks_recommended']} | "
             f"{d['weekday_use_per_dock']:.2f} | {d['weekday_lost_rentals_now']:.1f} | "
             f"{d['weekday_returns_at_full_now']:.1f} | {d['weekday_turned_away_at_target']:.1f} | "
             f"{d['weekday_turned_away_after']:.1f} |"
@@ -122,7 +122,7 @@ def _plot_districts(districts: list[dict], path: Path) -> None:
     ax.bar(positions, [d["weekday_turned_away_at_target"] for d in districts], label="today's docks (target stock)")
     ax.bar(positions, [d["weekday_turned_away_after"] for d in districts], width=0.5, label="after reallocating docks")
     ax.set_xticks(list(positions), [str(i + 1) for i in positions])
-    ax.set_xlabel("district (numbered as in the table, alphabetical)")
+    ax.set_xlabel("district (# in the table)")
     ax.set_ylabel("riders turned away per weekday")
     ax.legend()
     fig.tight_layout()
