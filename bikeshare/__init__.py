@@ -12,8 +12,8 @@ commands = AppGroup("bikeshare", help="The public bike share: network, fleet and
 
 def init_app(app: Flask) -> None:
     """Register every feature of the bike share, then the `flask bikeshare` command group."""
-    from bikeshare import demand, faults, gbfs, incentives, operations, passes, rentals, stations
+    from bikeshare import demand, faults, gbfs, incentives, network, operations, passes, rentals, stations
 
-    for feature in (rentals, passes, faults, demand, stations, gbfs, operations, incentives):
+    for feature in (rentals, passes, faults, demand, stations, gbfs, operations, incentives, network):
         feature.init_app(app)
     app.cli.add_command(commands)

@@ -1,12 +1,19 @@
-"""The real Seoul network: load the official station list and place a fleet like the 05:29 snapshot.
+"""The live Seoul network: stations and docks from the newest shipped source, and a fleet placed like it.
 
-Both steps are idempotent and use bulk statements, so `make run` can call them every time.
+The 2026-06-12 live snapshot is the newest source: its stations are the ones in service, with their
+positions and dock counts. The December 2023 list gives names, districts and addresses where its
+station number matches; a live station the list does not know takes its name from the snapshot and
+the district of its nearest listed station. A listed station absent from the snapshot is kept (trips
+and rentals refer to it) but inactive, and gets no bikes. Station ids are the official station
+numbers, so re-importing updates rows in place and never renumbers. Both steps are idempotent and
+use bulk statements, so `make run` can call them every time.
 """
 
 import csv
 import math
 import os
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import func, insert, select, update
 
@@ -27,7 +34,17 @@ def _read(path: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _station_row(row: dict) -> dict:
+def overflow_allowance(*, docks: int, observed: int) -> int:
+    """Bikes a station may hold beyond its docks: what riders were seen chaining, plus headroom.
+
+    Chained parking is large in Seoul (677 stations held more than docks + 50 % at 05:29), so the
+    allowance follows the observed excess; the headroom (a quarter of the docks, at least 2) keeps
+    a station that was at its peak from refusing the next rider at once.
+    """
+    return max(0, observed - docks) + max(2, math.ceil(docks / 4))
+
+
+def _listed_row(row: dict) -> dict:
     return {
         "id": int(row["station_no"]),
         "code": row["station_id"] or None,
@@ -39,13 +56,70 @@ def _station_row(row: dict) -> dict:
         "docks": int(row["docks"]),
         "operation_type": row["operation_type"] or "QR",
         "installed_on": date.fromisoformat(row["installed_date"]) if row["installed_date"] else None,
+        "active": False,
     }
 
 
-def import_stations(*, path: str = STATIONS_FILE) -> tuple[int, int]:
-    """Upsert the station list; returns (inserted, updated). Stock counters are never touched."""
-    rows = [_station_row(row) for row in _read(path)]
+def _nearest_district(listed: list[dict]):
+    """A function giving the district of the listed station nearest to a point."""
+    from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree  # SciPy: only the import needs it
+
+    tree = neighbour_tree(lat=[row["lat"] for row in listed], lon=[row["lon"] for row in listed])
+
+    def district(lat: float, lon: float) -> str:
+        _, at = tree.query(local_plane_km(lat=[lat], lon=[lon])[0])
+        return listed[int(at)]["district"]
+
+    return district
+
+
+class LiveNetwork(NamedTuple):
+    """Every station row (live ones active), the bikes the snapshot saw at each live station, and the
+    live stations the list does not know."""
+
+    rows: list[dict]
+    observed: dict[int, int]
+    unlisted: int
+
+
+def live_network(*, stations_path: str = STATIONS_FILE, snapshot_path: str = SNAPSHOT_FILE) -> LiveNetwork:
+    """The network as the newest source shows it, named from the list where the numbers match."""
+    listed = [_listed_row(row) for row in _read(stations_path)]
+    rows = {row["id"]: row for row in listed}
+    district_near = _nearest_district(listed)
+    listed_ids, observed = set(rows), {}
+    for live in _read(snapshot_path):
+        number, docks, bikes = int(live["station_no"]), int(live["rack_total"]), int(live["bikes_parked"])
+        lat, lon = float(live["lat"]), float(live["lon"])
+        known = rows.get(number) or {
+            "id": number,
+            "name": live["name"],
+            "district": district_near(lat, lon),
+            "address": "",
+            "operation_type": "QR",
+            "installed_on": None,
+        }
+        rows[number] = {
+            **known,
+            "code": live["station_id"] or known.get("code"),
+            "lat": lat,
+            "lon": lon,
+            "docks": docks,
+            "overflow_allowance": overflow_allowance(docks=docks, observed=bikes),
+            "active": True,
+        }
+        observed[number] = bikes
+    rows = sorted(rows.values(), key=lambda row: row["id"])
+    return LiveNetwork(rows=rows, observed=observed, unlisted=len(set(observed) - listed_ids))
+
+
+def import_stations(*, stations_path: str = STATIONS_FILE, snapshot_path: str = SNAPSHOT_FILE) -> dict:
+    """Upsert the live network; every station the snapshot lacks becomes inactive. Stock counters are
+    never touched; bikes still parked at a station that went out of service are counted for collection."""
+    network = live_network(stations_path=stations_path, snapshot_path=snapshot_path)
+    rows = network.rows
     existing = set(db.session.scalars(select(Station.id)))
+    live = {row["id"] for row in rows if row["active"]}
     new = [row for row in rows if row["id"] not in existing]
     known = [row for row in rows if row["id"] in existing]
     now = utcnow()
@@ -53,15 +127,25 @@ def import_stations(*, path: str = STATIONS_FILE) -> tuple[int, int]:
         db.session.execute(
             insert(Station),
             [
-                {**row, "bikes_parked": 0, "bikes_available": 0, "overflow_allowance": 0, "counted_at": now}
+                {"overflow_allowance": 0, **row, "bikes_parked": 0, "bikes_available": 0, "counted_at": now}
                 for row in new
             ],
         )
     if known:
         db.session.execute(update(Station), [{**row, "updated_at": now} for row in known])
+    # Stations in neither file (built by hand, say) are not in service either.
+    db.session.execute(update(Station).where(Station.id.not_in(live), Station.active).values(active=False))
+    stranded = db.session.scalar(select(func.coalesce(func.sum(Station.bikes_parked), 0)).where(~Station.active))
     db.session.commit()
     _publish_network_change()
-    return len(new), len(known)
+    return {
+        "added": len(new),
+        "updated": len(known),
+        "active": len(live),
+        "inactive": len(rows) - len(live) + len(existing - {row["id"] for row in rows}),
+        "unlisted": network.unlisted,
+        "bikes_at_inactive_stations": int(stranded),
+    }
 
 
 def _publish_network_change() -> None:
@@ -70,43 +154,16 @@ def _publish_network_change() -> None:
     stations_services.reindex()
 
 
-def overflow_allowance(*, docks: int, observed: int) -> int:
-    """Bikes a station may hold beyond its docks: what riders were seen chaining, plus headroom.
-
-    Chained parking is large in Seoul (677 stations held more than docks + 50 % at 05:29), so the
-    allowance follows the observed excess; the headroom (a quarter of the docks, at least 2) keeps
-    a station that was at its peak from refusing the next rider at once.
-    """
-    return max(0, observed - docks) + max(2, math.ceil(docks / 4))
-
-
-def _fleet_plan(stations: list[tuple[int, int]], snapshot: list[dict]) -> dict[int, int]:
-    """Bikes per station: the snapshot's stock where it knows the station; the snapshot's bikes at
-    stations our list lacks are spread over our stations it lacks, in proportion to their docks."""
-    observed = {int(row["station_no"]): int(row["bikes_parked"]) for row in snapshot}
-    ours = {station_id for station_id, _ in stations}
-    unplaced = sum(bikes for station_no, bikes in observed.items() if station_no not in ours)
-    unseen = [(station_id, docks) for station_id, docks in stations if station_id not in observed]
-    unseen_docks = sum(docks for _, docks in unseen) or 1
-    plan = {station_id: observed[station_id] for station_id, _ in stations if station_id in observed}
-    for station_id, docks in unseen:
-        plan[station_id] = round(unplaced * docks / unseen_docks)
-    return plan
-
-
 def setup_city(*, stations_path: str = STATIONS_FILE, snapshot_path: str = SNAPSHOT_FILE) -> dict:
-    """Import the stations if there are none, then place the fleet once (never a second fleet)."""
-    summary = {"stations_imported": 0, "bikes_placed": 0}
-    if not db.session.scalar(select(func.count()).select_from(Station)):
-        summary["stations_imported"], _ = import_stations(path=stations_path)
+    """Bring the network up to the newest source, then place the fleet once (never a second fleet):
+    the snapshot's bikes at each station in service, none anywhere else."""
+    summary = {**import_stations(stations_path=stations_path, snapshot_path=snapshot_path), "bikes_placed": 0}
     if db.session.scalar(select(func.count()).select_from(Bike)):
         return summary
-    stations = db.session.execute(select(Station.id, Station.docks).where(Station.active).order_by(Station.id)).all()
-    plan = _fleet_plan([tuple(row) for row in stations], _read(snapshot_path))
+    observed = live_network(stations_path=stations_path, snapshot_path=snapshot_path).observed
     now = utcnow()
     bikes, counters, number = [], [], 0
-    for station_id, docks in stations:
-        placed = plan.get(station_id, 0)
+    for station_id, placed in sorted(observed.items()):
         for _ in range(placed):
             number += 1
             kind = "sprout" if number % SPROUT_EVERY == 0 else "standard"
@@ -120,17 +177,10 @@ def setup_city(*, stations_path: str = STATIONS_FILE, snapshot_path: str = SNAPS
                     "needs_repair": False,
                 }
             )
-        counters.append(
-            {
-                "id": station_id,
-                "bikes_parked": placed,
-                "bikes_available": placed,
-                "counted_at": now,
-                "overflow_allowance": overflow_allowance(docks=docks, observed=placed),
-            }
-        )
-    db.session.execute(insert(Bike), bikes)
-    db.session.execute(update(Station), counters)
+        counters.append({"id": station_id, "bikes_parked": placed, "bikes_available": placed, "counted_at": now})
+    if bikes:
+        db.session.execute(insert(Bike), bikes)
+        db.session.execute(update(Station), counters)
     db.session.commit()
     _publish_network_change()
     summary["bikes_placed"] = len(bikes)

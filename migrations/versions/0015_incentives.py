@@ -1,7 +1,7 @@
 """rider incentives: offers per half-hour slot, mileage accounts, entries and anti-gaming flags
 
 Revision ID: 0015_incentives
-Revises: 0011_plan_history
+Revises: 0014_network
 Create Date: 2026-11-29 09:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_incentives"
-down_revision = "0011_plan_history"
+down_revision = "0014_network"
 branch_labels = None
 depends_on = None
 

@@ -32,6 +32,10 @@ PUBLIC_OPERATIONS = {
     ("GET", "/gbfs/{version}/{feed}.json"),
     ("GET", "/api/v1/incentives"),
     ("GET", "/gbfs/incentives.json"),
+    ("GET", "/api/v1/open-data/station-hours.json"),
+    ("GET", "/api/v1/open-data/station-hours.csv"),
+    ("GET", "/api/v1/open-data/network-districts.json"),
+    ("GET", "/api/v1/open-data/network-districts.csv"),
 }
 # Ids in paths name no row, so an admitted caller changes nothing the other cases rely on (a 404 at
 # most); only a facility id names the terminal's own facility, which that terminal may read.
