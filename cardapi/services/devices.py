@@ -6,6 +6,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, current_app
 
 from cardapi import scc2
+from config import ConfigError
 from core.errors import InvalidInput
 
 _RING = "cardapi_scc2_ring"
@@ -13,7 +14,10 @@ _RING = "cardapi_scc2_ring"
 
 def init_app(app: Flask) -> None:
     """Parse the key ring once, at start-up: a malformed setting stops the app before it serves anything."""
-    app.extensions[_RING] = scc2.KeyRing.from_setting(app.config["CARDAPI_SCC2_KEYS"])
+    try:
+        app.extensions[_RING] = scc2.KeyRing.from_setting(app.config["CARDAPI_SCC2_KEYS"])
+    except ValueError as error:  # the message names the entry, never the key
+        raise ConfigError(f"CARDAPI_SCC2_KEYS: {error}") from None
 
 
 def key_ring() -> scc2.KeyRing:
