@@ -101,6 +101,9 @@ def verify(*, api_key: str, payload: str) -> dict:
         terminals.quarantine(terminal)
     scheme = "SCC1" if presented.claim is None else "SCC2"
     reason = verdict.outcome if verdict.outcome in ("replayed", "backoff", "locked") else "invalid_code"
+    retry_after = verdict.wait_ms / 1000 if verdict.wait_ms else None
+    if verdict.held_off:  # nothing was tried: no audit row, so a flood from a held-off terminal writes nothing
+        return _answer_refusal(terminal, reason, retry_after)
     if scheme == "SCC2" and reason == "invalid_code":
         _count_scc2_failure(terminal)
     return _refuse(
@@ -109,7 +112,7 @@ def verify(*, api_key: str, payload: str) -> dict:
         reason,
         scheme=scheme,
         failures=verdict.failures,
-        retry_after=verdict.wait_ms / 1000 if verdict.wait_ms else None,
+        retry_after=retry_after,
     )
 
 
@@ -174,6 +177,10 @@ def _refuse(terminal: TerminalContext, subject: str | None, reason: str, **detai
         reason=reason,
         **details,
     )
+    return _answer_refusal(terminal, reason, retry_after)
+
+
+def _answer_refusal(terminal: TerminalContext, reason: str, retry_after: float | None) -> dict:
     terminals.touch_terminal(terminal)
     db.session.commit()
     return {

@@ -39,9 +39,9 @@ local function guard()
   local step, now, scc1 = tonumber(A[1]), tonumber(A[6]), A[2] == '1'
   local fails = tonumber(redis.call('HGET', K[3], terminal) or '0')
   if scc1 then
-    if fails >= tonumber(A[7]) then return {'locked', fails, 0, 0} end
+    if fails >= tonumber(A[7]) then return {'locked', fails, 0, 0, 1} end
     local deadline = tonumber(redis.call('HGET', K[4], terminal) or '0')
-    if now < deadline then return {'backoff', fails, deadline - now, 0} end
+    if now < deadline then return {'backoff', fails, deadline - now, 0, 1} end
   end
   if A[3] ~= '1' then
     if not scc1 then return {'invalid', fails, 0, 0} end
@@ -75,8 +75,8 @@ local function guard()
   if redis.call('GET', K[2]) == scan then return {'duplicate', fails, 0, 0} end
   return {'replayed', fails, 0, 0}
 end
-local verdict, fails, wait, quarantine = unpack(guard())
-return {n, cached, touch, verdict, fails, wait, quarantine}
+local verdict, fails, wait, quarantine, held = unpack(guard())
+return {n, cached, touch, verdict, fails, wait, quarantine, held or 0}
 """
 )
 
@@ -87,6 +87,7 @@ class Verdict:
     failures: int  # the pair's SCC1 failures
     wait_ms: int  # back-off left (or just set)
     quarantine: bool  # this failure took the terminal over the quarantine limit
+    held_off: bool  # refused by the pair's back-off or lock before anything was looked at or counted
 
 
 def card_keys(card_number: str) -> tuple[str, str, str, str]:
@@ -109,7 +110,7 @@ def judge(
 ) -> tuple[TerminalContext, Verdict]:
     """The terminal (authenticated, rate limit counted) and the verdict on this code, in one Redis call."""
     config = current_app.config
-    terminal, (outcome, failures, wait_ms, quarantine) = terminals.gate(
+    terminal, (outcome, failures, wait_ms, quarantine, held_off) = terminals.gate(
         key_hash,
         _SCRIPT,
         keys=[*card_keys(card_number), terminals.failed_cards_key(key_hash)],
@@ -130,4 +131,4 @@ def judge(
             config["CARDAPI_QUARANTINE_WINDOW_SECONDS"] * 1000,
         ],
     )
-    return terminal, Verdict(outcome, int(failures), int(wait_ms), bool(quarantine))
+    return terminal, Verdict(outcome, int(failures), int(wait_ms), bool(quarantine), bool(held_off))
