@@ -132,8 +132,8 @@ class BaseConfig:
     CARDAPI_SCC2_KEYS = DEVELOPMENT_SCC2_KEYS
     # SCC1 wrong codes count per (card, terminal): back-off, then a lock of that pair only, until a code is
     # accepted at that terminal or the citizen unlocks (the README works out what these allow an attacker).
-    CARDAPI_LOCK_AFTER_FAILURES = 5
-    CARDAPI_BACKOFF_AFTER_FAILURES = 3  # then 1 s, 2 s, 4 s ... (capped) between attempts
+    CARDAPI_LOCK_AFTER_FAILURES = 3
+    CARDAPI_BACKOFF_AFTER_FAILURES = 2  # then 1 s (2 s, 4 s ... capped, where the lock comes later)
     CARDAPI_BACKOFF_MAX_SECONDS = 300
     # A terminal with wrong codes for this many different cards within the window is quarantined.
     CARDAPI_QUARANTINE_AFTER_CARDS = 20

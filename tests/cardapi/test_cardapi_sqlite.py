@@ -47,12 +47,12 @@ def test_a_device_code_is_accepted_once_rescanned_here_and_replayed_elsewhere(cl
     assert verify(client, other, payload).get_json()["reason"] == "replayed"
 
 
-def test_the_pair_locks_after_five_wrong_codes(sqlite_app, terminal, card):
+def test_the_pair_locks_after_three_wrong_codes(sqlite_app, terminal, card):
     sqlite_app.config["CARDAPI_BACKOFF_AFTER_FAILURES"] = 100
     client = sqlite_app.test_client()
     step = current_step()
     reasons = [
-        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(5)
+        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(3)
     ]
     assert reasons[-1] == "locked"
     assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "locked"

@@ -120,7 +120,7 @@ def test_after_reissue_the_old_secrets_current_code_is_refused(client, terminal,
 
 def test_reissue_forgets_the_failures_so_the_first_new_code_is_accepted(client, terminal, card):
     step = current_step()
-    for _ in range(3):
+    for _ in range(2):
         verify(client, terminal, card.payload(step, wrong_code(card, step)))
     assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "backoff"
     reissued = client.post("/api/v1/cards/me/reissue", headers=card.session.headers).get_json()
@@ -136,7 +136,7 @@ def test_a_revoked_card_gets_the_answer_of_an_unknown_number(client, admin, term
 
 def test_failures_back_off_before_the_lock(client, terminal, card):
     step = current_step()
-    for _ in range(3):
+    for _ in range(2):
         verify(client, terminal, card.payload(step, wrong_code(card, step)))
     body = verify(client, terminal, card.payload(step)).get_json()
     assert body["accepted"] is False and body["reason"] == "backoff" and body["retry_after"] > 0
@@ -145,22 +145,22 @@ def test_failures_back_off_before_the_lock(client, terminal, card):
 def test_an_unknown_number_backs_off_and_locks_like_a_real_card(make_app, terminal, card):
     no_backoff = make_app(CARDAPI_BACKOFF_AFTER_FAILURES=100).test_client()
     step = current_step()
-    real = [verify(no_backoff, terminal, card.payload(step, wrong_code(card, step))).get_json() for _ in range(6)]
-    unknown = [verify(no_backoff, terminal, f"SCC1:9410000000000005:{step}:12345678").get_json() for _ in range(6)]
+    real = [verify(no_backoff, terminal, card.payload(step, wrong_code(card, step))).get_json() for _ in range(5)]
+    unknown = [verify(no_backoff, terminal, f"SCC1:9410000000000005:{step}:12345678").get_json() for _ in range(5)]
     assert real == unknown
-    assert [answer["reason"] for answer in real] == ["invalid_code"] * 4 + ["locked"] * 2
+    assert [answer["reason"] for answer in real] == ["invalid_code"] * 2 + ["locked"] * 3
 
 
-def test_the_pair_locks_after_five_failures_until_the_citizen_unlocks_after_a_fresh_login(make_app, terminal, card):
+def test_the_pair_locks_after_three_failures_until_the_citizen_unlocks_after_a_fresh_login(make_app, terminal, card):
     client = make_app(CARDAPI_BACKOFF_AFTER_FAILURES=100).test_client()
     step = current_step()
     reasons = [
-        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(5)
+        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(3)
     ]
     assert reasons[-1] == "locked" and "locked" not in reasons[:-1]
     assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "locked"
     mine = client.get("/api/v1/cards/me", headers=card.session.headers).get_json()
-    assert mine["locked_terminals"] == 1 and mine["failed_attempts"] == 5
+    assert mine["locked_terminals"] == 1 and mine["failed_attempts"] == 3
 
     # A token from a refresh is not fresh: the thief holding an unlocked phone cannot unlock the card.
     refreshed = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {card.session.refresh_token}"})
