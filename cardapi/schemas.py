@@ -40,9 +40,10 @@ class MyCardSchema(CardSchema):
 
 
 class CardRequestSchema(ma.Schema):
-    device_public_key = ma.fields.String(
+    device_public_key = Text(
         load_default=None,
-        validate=validate.Length(max=200),
+        min_length=1,
+        max_length=200,
         metadata={"description": "Your device's P-256 public key, base64 SPKI DER, for SCC2 codes (cardapi/SCC2.md)"},
     )
     scc1_enabled = ma.fields.Boolean(

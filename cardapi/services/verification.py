@@ -76,6 +76,7 @@ def verify(*, api_key: str, payload: str) -> dict:
         presented = _read(payload)
     except scc2.Scc2Error as unreadable:  # readable text, but not for us: an old key, or altered
         terminal, _ = terminals.gate(key_hash)
+        _count_scc2_failure(terminal)
         return _refuse(terminal, None, "invalid_code", scheme="SCC2", detail=unreadable.reason.value)
     now_dt = datetime.fromtimestamp(now, UTC)
     card = sql.read_card(presented.card_number, key_hash=key_hash, now=now_dt)
