@@ -27,6 +27,17 @@ def terminal(client, admin):
     return create_terminal(client, admin, facility["id"])
 
 
+KEPT_FIELDS = """() => new Promise((resolve, reject) => {
+    const opening = indexedDB.open("seoul-card", 1);
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+        const reading = opening.result.transaction("enrolment").objectStore("enrolment").get("card");
+        reading.onsuccess = () => resolve(Object.keys(reading.result).sort());
+        reading.onerror = () => reject(reading.error);
+    };
+})"""
+
+
 def claim(payload: str) -> scc2.Claim:
     """What the service reads from a code the page shows (an SCC2 code: the browser keeps a device key)."""
     return scc2.open_payload(payload, ring=RING)
@@ -54,6 +65,8 @@ def test_citizen_shows_card_and_desk_accepts_it(visit, client, admin, terminal):
     payload = sign_up_and_get_card(card_page, "desk-journey@example.kr")
 
     assert payload.startswith("SCC2:") and claim(payload).card_number not in payload
+    # The device key signs; the TOTP secret (useless for a card with SCC1 off) is not kept on the device.
+    assert card_page.evaluate(KEPT_FIELDS) == ["cardNumber", "digits", "period", "serviceKey"]
     assert card_page.get_by_text(payload).is_visible()  # the same code as text, for a keyboard-wedge scanner
     assert axe_violations(card_page) == []
     screenshot(card_page, "card-with-qr-ko-phone")

@@ -162,7 +162,7 @@ async function takeCard(path) {
     const issued = await api(path, { method: "POST", headers, body });
     const serviceKey = issued.card.device_key_registered ? await anonymous("/cards/scc2-key") : null;
     showCard(await keepEnrolment(issued.card, issued.enrolment, serviceKey));
-    say(t(serviceKey ? "card.ready_scc2" : "card.ready"));
+    say(serviceKey ? t("card.ready_scc2") : t("card.ready"));
     await loadAccount();
     $("card-view-title").focus();
   } catch (error) {

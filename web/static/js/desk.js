@@ -32,7 +32,7 @@ function benefitsText(benefits) {
 }
 
 function showAnswer(answer) {
-  let verdict = t("desk.refused", { reason: t(`card.reason.${answer.reason}`) });
+  let verdict = t("desk.refused", { reason: t(`reason.${answer.reason}`) });
   if (answer.accepted) verdict = answer.duplicate ? t("card.desk_duplicate") : t("desk.accepted");
   const heading = document.createElement("p");
   heading.className = "verdict";
