@@ -122,7 +122,7 @@ def get_my_card(*, user_id: int) -> Card:
 
 
 def _forget_failures(card: Card) -> None:
-    """Clear the SCC1 failures and back-off of every terminal (Redis first: the caller commits after)."""
+    """Clear the SCC1 failures and back-off of the card at every terminal."""
     _, _, failures_key, backoff_key = card_keys(card.card_number)
     get_redis().delete(failures_key, backoff_key)
 
@@ -170,10 +170,10 @@ def reissue_my_card(
     card.secret_version += 1
     _register_device(card, device_public_key, scc1_enabled)
     _store_secret(card, secret)
-    _forget_failures(card)
     card.status, card.suspended_at, card.reissued_at = CardStatus.ACTIVE, None, utcnow()
     audit.record("card_reissued", actor_id=user_id, subject=f"card:{card.id}", secret_version=card.secret_version)
     db.session.commit()
+    _forget_failures(card)  # after the commit: a reissue that failed leaves the failures as they were
     return card, _enrolment(card, secret)
 
 
