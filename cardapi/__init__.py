@@ -8,8 +8,10 @@ def init_app(app: Flask) -> None:
     from cardapi import models  # noqa: F401
     from cardapi.cli import cardapi_cli
     from cardapi.routes import blueprints
+    from cardapi.services import devices
     from core.extensions import api
 
+    devices.init_app(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.cli.add_command(cardapi_cli)

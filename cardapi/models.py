@@ -40,7 +40,7 @@ FACILITY_KINDS = tuple(FacilityKind)
 
 
 class Card(db.Model):
-    """A citizen's card. Reissue rotates the secret on the same row (the number stays); revoke ends it."""
+    """A citizen's card. Reissue rotates the secret and the device key on the same row (the number stays)."""
 
     __tablename__ = "cards"
     __table_args__ = (
@@ -62,14 +62,16 @@ class Card(db.Model):
     digits: Mapped[int] = mapped_column(Integer)
     period: Mapped[int] = mapped_column(Integer)
     algorithm: Mapped[str] = mapped_column(String(10))
+    # SCC2: the public half of the key the citizen's device made (base64 SPKI DER); the private half never
+    # leaves the device. A card with one refuses SCC1 codes unless the citizen turned SCC1 on.
+    device_public_key: Mapped[str | None] = mapped_column(String(200))
+    scc1_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     # The source of truth for "a step later than the last accepted one" (Redis holds the fast copy).
     last_accepted_step: Mapped[int | None] = mapped_column(BigInteger)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reissued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set when failures reach the limit; only the citizen, after a fresh login, clears it.
-    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Facility(db.Model):
@@ -98,6 +100,8 @@ class Terminal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the terminal sent wrong codes for too many cards; its key is refused until an admin releases it.
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Visit(db.Model):
@@ -115,6 +119,8 @@ class Visit(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id", ondelete="CASCADE"))
     terminal_id: Mapped[int | None] = mapped_column(ForeignKey("facility_terminals.id", ondelete="SET NULL"))
+    # The accepted code's step: a second scan of the same code at the same terminal finds this visit again.
+    step: Mapped[int | None] = mapped_column(BigInteger)
     # Cleared when the citizen revokes the membership, so the facility can no longer link these visits.
     member_id: Mapped[str | None] = mapped_column(String(32))
     member_epoch: Mapped[int] = mapped_column(Integer, default=0)

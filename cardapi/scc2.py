@@ -171,6 +171,23 @@ def build_payload(
     return PREFIX + _b32(header + AESGCM(key).encrypt(nonce, plaintext, header))
 
 
+def published_key(public_key: dict) -> tuple[str, ec.EllipticCurvePublicKey]:
+    """The key id and key of what `KeyRing.public_key` publishes (what an app fetches)."""
+    point = base64.urlsafe_b64decode(public_key["public_key"] + "=" * (-len(public_key["public_key"]) % 4))
+    return public_key["kid"], ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, point)
+
+
+def build_payloads(
+    *, card_number: str, device_key: ec.EllipticCurvePrivateKey, public_key: dict, first_step: int, count: int
+) -> list[str]:
+    """`count` payloads for consecutive steps from `first_step`, as a device would show them (for the bench)."""
+    kid, service_key = published_key(public_key)
+    return [
+        build_payload(card_number=card_number, step=step, device_key=device_key, service_key=service_key, kid=kid)
+        for step in range(first_step, first_step + count)
+    ]
+
+
 def open_payload(text: str, *, ring: KeyRing) -> Claim:
     """Decrypt and parse a payload; raises Scc2Error (and nothing else) when it cannot be read."""
     data = _decode(text)

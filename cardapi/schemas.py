@@ -15,8 +15,12 @@ class CardSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     card_number = ma.fields.String(required=True, metadata={"example": "9410123456789015"})
     status = ma.fields.String(required=True, validate=validate.OneOf(CARD_STATUSES))
-    locked = ma.fields.Function(lambda card: card.locked_at is not None, required=True)
-    locked_at = Timestamp(allow_none=True)
+    device_key_registered = ma.fields.Function(
+        lambda card: card.device_public_key is not None,
+        required=True,
+        metadata={"description": "An SCC2 device key is registered (cardapi/SCC2.md)"},
+    )
+    scc1_enabled = ma.fields.Boolean(required=True, metadata={"description": "SCC1 (TOTP) codes are accepted"})
     digits = ma.fields.Integer(required=True)
     period = ma.fields.Integer(required=True)
     algorithm = ma.fields.String(required=True)
@@ -28,7 +32,31 @@ class CardSchema(ma.Schema):
 
 class MyCardSchema(CardSchema):
     failed_attempts = ma.fields.Integer(
-        required=True, metadata={"description": "Failed verifications since the last success or unlock"}
+        required=True, metadata={"description": "Wrong SCC1 codes, all terminals, since their last success or unlock"}
+    )
+    locked_terminals = ma.fields.Integer(
+        required=True, metadata={"description": "Terminals that refuse this card's SCC1 codes until you unlock"}
+    )
+
+
+class CardRequestSchema(ma.Schema):
+    device_public_key = Text(
+        load_default=None,
+        min_length=1,
+        max_length=200,
+        metadata={"description": "Your device's P-256 public key, base64 SPKI DER, for SCC2 codes (cardapi/SCC2.md)"},
+    )
+    scc1_enabled = ma.fields.Boolean(
+        load_default=None,
+        metadata={"description": "Also accept SCC1 codes (always on without a device key; off by default with one)"},
+    )
+
+
+class ServiceKeySchema(ma.Schema):
+    kid = ma.fields.String(required=True, metadata={"example": "2026a"})
+    public_key = ma.fields.String(
+        required=True,
+        metadata={"description": "The current P-256 key: base64url, no padding, of the uncompressed point"},
     )
 
 
@@ -94,6 +122,9 @@ class TerminalSchema(ma.Schema):
     created_at = Timestamp(required=True)
     revoked_at = Timestamp(allow_none=True)
     last_used_at = Timestamp(allow_none=True)
+    quarantined_at = Timestamp(
+        allow_none=True, metadata={"description": "Set when it sent wrong codes for many cards; refused until released"}
+    )
 
 
 class NewTerminalSchema(TerminalSchema):
@@ -101,7 +132,7 @@ class NewTerminalSchema(TerminalSchema):
 
 
 class VerificationRequestSchema(ma.Schema):
-    payload = Text(required=True, min_length=1, max_length=100)
+    payload = Text(required=True, min_length=1, max_length=300)
 
 
 class HolderSchema(ma.Schema):
@@ -115,16 +146,22 @@ class BenefitSchema(ma.Schema):
 
 
 class VerificationSchema(ma.Schema):
+    """What a terminal learns: the member id at its facility and what the clerk checks, nothing that links."""
+
     accepted = ma.fields.Boolean(required=True)
+    duplicate = ma.fields.Boolean(
+        required=True, metadata={"description": "The same code scanned again here: the first acceptance's answer"}
+    )
     reason = ma.fields.String(
         required=True,
-        validate=validate.OneOf(("ok", "invalid_code", "backoff", "locked", "suspended", "revoked")),
+        validate=validate.OneOf(("ok", "invalid_code", "replayed", "backoff", "locked")),
         metadata={
-            "description": "ok; invalid_code (wrong, replayed, out-of-window code or unknown card: one answer); "
-            "backoff (too many recent failures, see retry_after); locked; suspended; revoked"
+            "description": "ok; invalid_code (not valid: ask the citizen to open the app; a wrong or expired code, "
+            "an unknown, suspended or revoked card all get this one answer); replayed (this code was used at "
+            "another terminal); backoff (too many wrong SCC1 codes from this terminal, see retry_after); "
+            "locked (this terminal takes no more SCC1 codes for this card)"
         },
     )
-    card_number = ma.fields.String(required=True)
     holder = ma.fields.Nested(HolderSchema, allow_none=True)
     benefits = ma.fields.List(ma.fields.Nested(BenefitSchema), required=True, metadata={"description": "Best first"})
     member_id = ma.fields.String(allow_none=True, metadata={"description": "Stable pseudonym at this facility"})

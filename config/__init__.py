@@ -13,6 +13,8 @@ DEVELOPMENT_SECRET = "dev-only-not-a-secret-do-not-use-in-production"
 # 32 zero bytes, base64: a development key that production refuses.
 DEVELOPMENT_ENCRYPTION_KEYS = "dev:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 DEVELOPMENT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+# The SCC2 decryption key development and the tests share (a fixed P-256 scalar): production refuses it.
+DEVELOPMENT_SCC2_KEYS = "dev:17+mqxrPmA8UBDP0X7oxyEyq/x2AAvPZuod0LKBKSw0="
 
 
 # Secrets and server addresses: read from the environment, and required (non-default) in production.
@@ -21,6 +23,7 @@ SECRETS_AND_URLS = (
     "JWT_SECRET_KEY",
     "PSEUDONYM_KEY",
     "SECRET_ENCRYPTION_KEYS",
+    "CARDAPI_SCC2_KEYS",
     "DATABASE_URL",
     "REDIS_URL",
     "PUBLIC_BASE_URL",
@@ -124,9 +127,17 @@ class BaseConfig:
     CARDAPI_TOTP_PERIOD = 30
     CARDAPI_TOTP_ALGORITHM = "SHA1"  # SHA1 for wallet compatibility; SHA256 and SHA512 also work
     CARDAPI_TOTP_ISSUER = "Seoul Citizen Card"
-    CARDAPI_LOCK_AFTER_FAILURES = 10
-    CARDAPI_BACKOFF_AFTER_FAILURES = 3  # then 1 s, 2 s, 4 s ... (capped) between attempts
+    # SCC2 service keys, "kid:base64(P-256 key)" entries, current first; the others still decrypt (rotation).
+    # `cardapi.scc2.new_key_entry(kid)` makes one; the format is cardapi/SCC2.md.
+    CARDAPI_SCC2_KEYS = DEVELOPMENT_SCC2_KEYS
+    # SCC1 wrong codes count per (card, terminal): back-off, then a lock of that pair only, until a code is
+    # accepted at that terminal or the citizen unlocks (the README works out what these allow an attacker).
+    CARDAPI_LOCK_AFTER_FAILURES = 3
+    CARDAPI_BACKOFF_AFTER_FAILURES = 2  # then 1 s (2 s, 4 s ... capped, where the lock comes later)
     CARDAPI_BACKOFF_MAX_SECONDS = 300
+    # A terminal with wrong codes for this many different cards within the window is quarantined.
+    CARDAPI_QUARANTINE_AFTER_CARDS = 20
+    CARDAPI_QUARANTINE_WINDOW_SECONDS = 86400
     CARDAPI_TERMINAL_RATE_LIMIT = 120  # verifications per terminal per window
     CARDAPI_TERMINAL_RATE_WINDOW_SECONDS = 60
     CARDAPI_TERMINAL_CACHE_SECONDS = 30
@@ -202,7 +213,14 @@ class ProductionConfig(BaseConfig):
     JSON_LOGS = True
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
     REQUIRED = SECRETS_AND_URLS
-    UNSAFE_VALUES = {DEVELOPMENT_SECRET, DEVELOPMENT_ENCRYPTION_KEYS, DEVELOPMENT_PUBLIC_BASE_URL, "", None}
+    UNSAFE_VALUES = {
+        DEVELOPMENT_SECRET,
+        DEVELOPMENT_ENCRYPTION_KEYS,
+        DEVELOPMENT_SCC2_KEYS,
+        DEVELOPMENT_PUBLIC_BASE_URL,
+        "",
+        None,
+    }
 
     @classmethod
     def check(cls, settings: dict) -> None:

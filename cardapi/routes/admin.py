@@ -140,3 +140,20 @@ def grant_eligibility(data, user_id):
 def revoke_eligibility(user_id, category):
     """Withdraw a granted category."""
     eligibility.revoke(actor_id=current_user.id, user_id=user_id, category=category)
+
+
+@blp.get("/terminals/quarantined")
+@auth_required("admin")
+@blp.response(200, TerminalSchema(many=True))
+def list_quarantined_terminals():
+    """Terminals refused after wrong codes for many cards, awaiting review."""
+    return terminals.quarantined_terminals()
+
+
+@blp.post("/terminals/<int:terminal_id>/release")
+@auth_required("admin")
+@blp.response(200, TerminalSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def release_terminal(terminal_id):
+    """Let a quarantined terminal's key work again after review (audited)."""
+    return terminals.release_terminal(actor_id=current_user.id, terminal_id=terminal_id)

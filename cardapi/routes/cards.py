@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from cardapi import qrimage
 from cardapi.schemas import (
+    CardRequestSchema,
     CardSchema,
     IssuedCardSchema,
     MembershipSchema,
@@ -12,8 +13,9 @@ from cardapi.schemas import (
     MyVisitSchema,
     PageArgsSchema,
     QrSchema,
+    ServiceKeySchema,
 )
-from cardapi.services import cards, memberships
+from cardapi.services import cards, devices, memberships
 from core.auth import auth_required, current_user
 from core.idempotency import idempotent
 
@@ -29,14 +31,23 @@ def _image_response(content_type: str, description: str) -> dict:
     return {"200": {"description": description, "content": {content_type: _BINARY}}}
 
 
+@blp.get("/cards/scc2-key")
+@blp.response(200, ServiceKeySchema)
+def scc2_key():
+    """The service's current SCC2 key: apps encrypt codes to it (refetch daily; older keys keep working a while)."""
+    return devices.service_public_key(), 200, {"Cache-Control": "public, max-age=3600"}
+
+
 @blp.post("/cards")
 @auth_required("citizen")
 @idempotent(answer_holds_secret=True)
+@blp.arguments(CardRequestSchema(), required=False)
 @blp.response(201, IssuedCardSchema)
 @blp.alt_response(409, response="CONFLICT", description=_CARD_EXISTS_OR_DELIVERED)
-def issue_card():
-    """Get your card; the answer holds the enrolment secret, shown only this once."""
-    card, enrolment = cards.issue_card(user_id=current_user.id)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def issue_card(data):
+    """Get your card (send your device key for SCC2); the answer holds the enrolment secret, shown only this once."""
+    card, enrolment = cards.issue_card(user_id=current_user.id, **data)
     return {"card": card, "enrolment": enrolment}
 
 
@@ -96,12 +107,14 @@ def suspend_my_card():
 @blp.post("/cards/me/reissue")
 @auth_required("citizen", fresh=True)
 @idempotent(answer_holds_secret=True)
+@blp.arguments(CardRequestSchema(), required=False)
 @blp.response(200, IssuedCardSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT", description=_ALREADY_DELIVERED)
-def reissue_my_card():
-    """New secret for your card (needs a fresh login); every code of the old secret stops working."""
-    card, enrolment = cards.reissue_my_card(user_id=current_user.id)
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def reissue_my_card(data):
+    """New secret and device key (needs a fresh login); every code of the old ones stops working."""
+    card, enrolment = cards.reissue_my_card(user_id=current_user.id, **data)
     return {"card": card, "enrolment": enrolment}
 
 
@@ -111,7 +124,7 @@ def reissue_my_card():
 @blp.response(200, CardSchema)
 @blp.alt_response(404, response="NOT_FOUND")
 def unlock_my_card():
-    """Unlock your card after failed attempts (needs a fresh login)."""
+    """Let every terminal take your SCC1 codes again after wrong ones (needs a fresh login)."""
     return cards.unlock_my_card(user_id=current_user.id)
 
 

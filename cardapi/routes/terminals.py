@@ -35,7 +35,9 @@ def terminal_key_required(view):
     def wrapper(*args, **kwargs):
         return view(*args, api_key=terminals.require_key(request.headers.get(HEADER)), **kwargs)
 
-    return _document(wrapper, view, [{"terminalKey": []}], {401: "UNAUTHORIZED", 429: "TOO_MANY_REQUESTS"})
+    return _document(
+        wrapper, view, [{"terminalKey": []}], {401: "UNAUTHORIZED", 403: "FORBIDDEN", 429: "TOO_MANY_REQUESTS"}
+    )
 
 
 def terminal_or_admin(view):
@@ -67,7 +69,7 @@ def terminal_or_admin(view):
 @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def verify(data, api_key):
-    """Check a card's QR payload: accepted at most once; refusals (200, accepted false) say why."""
+    """Check a card's QR payload (SCC2 or SCC1): accepted once; the same scan again here repeats the answer."""
     return verification.verify(api_key=api_key, payload=data["payload"])
 
 

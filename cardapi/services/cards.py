@@ -1,4 +1,8 @@
-"""A citizen's card: issue, show, QR code, suspend, reissue, unlock; admin suspend and revoke."""
+"""A citizen's card: issue, show, QR code, suspend, reissue, unlock; admin suspend and revoke.
+
+Issue and reissue register the citizen's SCC2 device key when the app sends one; such a card takes SCC1
+codes only if the citizen asks for them (`scc1_enabled`), so a copied TOTP secret is worth nothing.
+"""
 
 import math
 import time
@@ -10,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from cardapi import codes
 from cardapi.models import Card, CardStatus
+from cardapi.services.devices import checked_device_key
+from cardapi.services.verification_guard import card_keys
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
@@ -17,12 +23,6 @@ from core.redis import get_redis
 from core.security import secret_box
 
 ISSUE_ATTEMPTS = 5  # card-number collisions are rare (10^11 numbers); retry a few times
-
-
-def redis_keys(card_id: int) -> tuple[str, str, str]:
-    """The card's last accepted step, failure count and back-off deadline."""
-    base = f"cardapi:card:{card_id}"
-    return f"{base}:last-step", f"{base}:failures", f"{base}:backoff-until"
 
 
 def associated_data(card_number: str, secret_version: int) -> bytes:
@@ -69,7 +69,16 @@ def _require_live_card(user_id: int, *, for_update: bool = False) -> Card:
     return card
 
 
-def issue_card(*, user_id: int) -> tuple[Card, dict]:
+def _register_device(card: Card, device_public_key: str | None, scc1_enabled: bool | None) -> None:
+    """The device key replaces any earlier one (a lost phone's key dies with the reissue)."""
+    card.device_public_key = None if device_public_key is None else checked_device_key(device_public_key)
+    # Without a device key SCC1 is the only code there is.
+    card.scc1_enabled = device_public_key is None or bool(scc1_enabled)
+
+
+def issue_card(
+    *, user_id: int, device_public_key: str | None = None, scc1_enabled: bool | None = None
+) -> tuple[Card, dict]:
     """Issue the citizen's card; the enrolment (with the secret) is in this answer only."""
     if _live_card(user_id) is not None:
         raise Conflict("You already have a card; reissue it instead.", slug="card-exists")
@@ -85,6 +94,7 @@ def issue_card(*, user_id: int) -> tuple[Card, dict]:
             period=config["CARDAPI_TOTP_PERIOD"],
             algorithm=config["CARDAPI_TOTP_ALGORITHM"],
         )
+        _register_device(card, device_public_key, scc1_enabled)
         _store_secret(card, secret)
         try:
             with db.session.begin_nested():
@@ -103,25 +113,30 @@ def issue_card(*, user_id: int) -> tuple[Card, dict]:
 
 
 def get_my_card(*, user_id: int) -> Card:
-    """The citizen's live card, with its current failure count (read from Redis)."""
+    """The citizen's live card, with its SCC1 failures and the terminals locked for it (read from Redis)."""
     card = _require_live_card(user_id)
-    card.failed_attempts = failed_attempts(card)
+    per_terminal = [int(count) for count in get_redis().hvals(card_keys(card.card_number)[2])]
+    card.failed_attempts = sum(per_terminal)
+    card.locked_terminals = sum(count >= current_app.config["CARDAPI_LOCK_AFTER_FAILURES"] for count in per_terminal)
     return card
 
 
-def failed_attempts(card: Card) -> int:
-    return int(get_redis().get(redis_keys(card.id)[1]) or 0)
+def _forget_failures(card: Card) -> None:
+    """Clear the SCC1 failures and back-off of the card at every terminal."""
+    _, _, failures_key, backoff_key = card_keys(card.card_number)
+    get_redis().delete(failures_key, backoff_key)
 
 
 def current_qr(*, user_id: int) -> dict:
-    """The payload to show now, and when it stops being current."""
+    """The SCC1 payload to show now (the next step's once this step's code was accepted), and its expiry."""
     card = _require_live_card(user_id)
     if card.status != CardStatus.ACTIVE:
         raise Conflict("The card is suspended; reissue it to use it again.", slug="card-suspended")
-    if card.locked_at is not None:
-        raise Conflict("The card is locked after failed attempts; unlock it first.", slug="card-locked")
-    now = time.time()
-    step = math.floor(now / card.period)
+    if not card.scc1_enabled:
+        raise Conflict("This card takes SCC2 codes from your device only.", slug="scc1-disabled")
+    step = math.floor(time.time() / card.period)
+    if card.last_accepted_step is not None and card.last_accepted_step >= step:
+        step = card.last_accepted_step + 1  # still within the ±1 window the verification allows
     code = codes.totp_code(card_secret(card), step, digits=card.digits, algorithm=card.algorithm)
     return {
         "payload": codes.payload(card.card_number, step, code),
@@ -144,27 +159,29 @@ def _suspend(card: Card, *, actor_id: int) -> None:
         audit.record("card_suspended", actor_id=actor_id, subject=f"card:{card.id}")
 
 
-def reissue_my_card(*, user_id: int) -> tuple[Card, dict]:
-    """A new secret on the same card number; every code of the old secret fails from the commit on."""
+def reissue_my_card(
+    *, user_id: int, device_public_key: str | None = None, scc1_enabled: bool | None = None
+) -> tuple[Card, dict]:
+    """A new secret and device key on the same card number; every code of the old ones fails from the commit on.
+
+    Failures are forgotten: they were counted against the old secret."""
     card = _require_live_card(user_id, for_update=True)
     secret = codes.new_secret()
     card.secret_version += 1
+    _register_device(card, device_public_key, scc1_enabled)
     _store_secret(card, secret)
     card.status, card.suspended_at, card.reissued_at = CardStatus.ACTIVE, None, utcnow()
     audit.record("card_reissued", actor_id=user_id, subject=f"card:{card.id}", secret_version=card.secret_version)
     db.session.commit()
+    _forget_failures(card)  # after the commit: a reissue that failed leaves the failures as they were
     return card, _enrolment(card, secret)
 
 
 def unlock_my_card(*, user_id: int) -> Card:
-    """Clear the lock and the failure count (the route demands a fresh login)."""
+    """Clear the SCC1 locks and failures at every terminal (the route demands a fresh login)."""
     card = _require_live_card(user_id, for_update=True)
-    # Redis first: a verification in between still sees the lock in the database.
-    _, failures_key, backoff_key = redis_keys(card.id)
-    get_redis().delete(failures_key, backoff_key)
-    if card.locked_at is not None:
-        card.locked_at = None
-        audit.record("card_unlocked", actor_id=user_id, subject=f"card:{card.id}")
+    _forget_failures(card)
+    audit.record("card_unlocked", actor_id=user_id, subject=f"card:{card.id}")
     db.session.commit()
     return card
 

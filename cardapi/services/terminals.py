@@ -5,7 +5,9 @@ is a safe and fast lookup key. Every request makes one Redis call that both coun
 rate limit and reads the cached terminal (its facility, district and benefit rules); a verification
 runs its card guard in that same call (see `gate`). The database is read only on a cache miss.
 Revoking a terminal or deactivating its facility writes a tombstone over the cache entry, and
-refills use SET NX, so a refill that read the old row cannot resurrect it.
+refills use SET NX, so a refill that read the old row cannot resurrect it. A quarantined terminal (wrong
+codes for too many cards, see verification_guard) is cached as such and refused with 403 until an
+administrator releases it.
 """
 
 import hashlib
@@ -21,11 +23,12 @@ from cardapi.models import Facility, Terminal
 from cardapi.services.scripts import script
 from core import audit
 from core.db import db, utcnow
-from core.errors import InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from core.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from core.redis import get_redis
 
 KEY_PREFIX = "sct_"
 TOMBSTONE = "0"
+QUARANTINED = "Q"
 TOUCH_SECONDS = 60  # last_used_at is written at most once a minute per terminal
 TOUCH_KEY = "cardapi:terminal-touch:"
 
@@ -70,6 +73,11 @@ def _cache_key(key_hash: str) -> str:
     return f"cardapi:terminal:{key_hash}"
 
 
+def failed_cards_key(key_hash: str) -> str:
+    """The card numbers this terminal sent wrong codes for recently (a sorted set by time)."""
+    return f"cardapi:terminal-failed-cards:{key_hash}"
+
+
 def require_key(api_key: str | None) -> str:
     if not api_key:
         raise Unauthenticated("The X-Terminal-Key header is required.", slug="terminal-key-missing")
@@ -102,10 +110,15 @@ def gate(key_hash: str, source: str = _GATE_ONLY, keys: list = (), args: list = 
         )
     if not cached:
         cached, touch = _load_terminal(key_hash), True
-        if cached != TOMBSTONE and keys:  # now cached, the rest of the script can run
+        if cached not in (TOMBSTONE, QUARANTINED) and keys:  # now cached, the rest of the script can run
             _, cached, _, *more = run(keys=all_keys, args=[0, limit, window, TOUCH_KEY, TOUCH_SECONDS, *args])
     if cached == TOMBSTONE:
         raise Unauthenticated("The terminal key is unknown or revoked.", slug="terminal-key-invalid")
+    if cached == QUARANTINED:
+        raise Forbidden(
+            "This terminal is quarantined after wrong codes for many cards; an administrator must review it.",
+            slug="terminal-quarantined",
+        )
     terminal_id, _, body = cached.partition("|")
     facility = json.loads(body)
     return TerminalContext(int(terminal_id), facility["id"], facility["district"], facility["rules"], bool(touch)), more
@@ -114,18 +127,26 @@ def gate(key_hash: str, source: str = _GATE_ONLY, keys: list = (), args: list = 
 def _load_terminal(key_hash: str) -> str:
     row = db.session.execute(
         select(
-            Terminal.id, Terminal.revoked_at, Facility.id, Facility.active, Facility.district, Facility.benefit_rules
+            Terminal.id,
+            Terminal.revoked_at,
+            Facility.id,
+            Facility.active,
+            Facility.district,
+            Facility.benefit_rules,
+            Terminal.quarantined_at,
         )
         .join(Facility, Facility.id == Terminal.facility_id)
         .where(Terminal.key_hash == key_hash)
     ).one_or_none()
     if row is None or row[1] is not None or not row[3]:
         value = TOMBSTONE
+    elif row[6] is not None:
+        value = QUARANTINED
     else:
         value = f"{row[0]}|" + json.dumps({"id": row[2], "district": row[4], "rules": row[5]}, ensure_ascii=False)
     with get_redis().pipeline(transaction=False) as pipe:
         pipe.set(_cache_key(key_hash), value, nx=True, ex=current_app.config["CARDAPI_TERMINAL_CACHE_SECONDS"])
-        if value != TOMBSTONE:  # the caller records this use; the next minute's hits need not
+        if value not in (TOMBSTONE, QUARANTINED):  # the caller records this use; the next minute's hits need not
             pipe.set(f"{TOUCH_KEY}{row[0]}", "1", ex=TOUCH_SECONDS)
         pipe.execute()
     return value
@@ -137,15 +158,16 @@ def touch_terminal(terminal: TerminalContext) -> None:
         db.session.execute(update(Terminal).where(Terminal.id == terminal.terminal_id).values(last_used_at=utcnow()))
 
 
-def _forget(key_hashes: list[str], *, tombstone: bool) -> None:
+def _forget(key_hashes: list[str], *, marker: str | None) -> None:
+    """Drop the cached terminals, or overwrite them with a marker (TOMBSTONE, QUARANTINED) no refill replaces."""
     if not key_hashes:
         return
     redis = get_redis()
-    if tombstone:
+    if marker is not None:
         ttl = current_app.config["CARDAPI_TERMINAL_CACHE_SECONDS"]
         with redis.pipeline(transaction=False) as pipe:
             for key_hash in key_hashes:
-                pipe.set(_cache_key(key_hash), TOMBSTONE, ex=ttl)
+                pipe.set(_cache_key(key_hash), marker, ex=ttl)
             pipe.execute()
     else:
         redis.delete(*(_cache_key(key_hash) for key_hash in key_hashes))
@@ -194,7 +216,7 @@ def update_facility(*, actor_id: int, facility_id: int, changes: dict) -> Facili
     audit.record("facility_updated", actor_id=actor_id, subject=f"facility:{facility.id}", fields=sorted(changes))
     key_hashes = list(db.session.scalars(select(Terminal.key_hash).where(Terminal.facility_id == facility.id)))
     db.session.commit()
-    _forget(key_hashes, tombstone=not facility.active)
+    _forget(key_hashes, marker=None if facility.active else TOMBSTONE)
     return facility
 
 
@@ -226,4 +248,38 @@ def revoke_terminal(*, actor_id: int, facility_id: int, terminal_id: int) -> Non
         audit.record("terminal_revoked", actor_id=actor_id, subject=f"terminal:{terminal.id}")
     key_hash = terminal.key_hash
     db.session.commit()
-    _forget([key_hash], tombstone=True)
+    _forget([key_hash], marker=TOMBSTONE)
+
+
+def quarantine(terminal: TerminalContext) -> None:
+    """Shut out a terminal that sent wrong codes for too many cards until an administrator releases it."""
+    quarantined = db.session.execute(
+        update(Terminal)
+        .where(Terminal.id == terminal.terminal_id, Terminal.quarantined_at.is_(None))
+        .values(quarantined_at=utcnow())
+        .returning(Terminal.key_hash)
+    ).scalar()
+    if quarantined is None:  # another request got there first
+        return
+    audit.record("terminal_quarantined", subject=f"terminal:{terminal.terminal_id}", facility_id=terminal.facility_id)
+    db.session.commit()
+    _forget([quarantined], marker=QUARANTINED)
+
+
+def quarantined_terminals() -> list[Terminal]:
+    return list(db.session.scalars(select(Terminal).where(Terminal.quarantined_at.is_not(None)).order_by(Terminal.id)))
+
+
+def release_terminal(*, actor_id: int, terminal_id: int) -> Terminal:
+    """Let a quarantined terminal's key work again (after review), with a clean slate of failed cards."""
+    terminal = db.session.get(Terminal, terminal_id, with_for_update=True)
+    if terminal is None:
+        raise NotFound(f"No terminal {terminal_id}.", slug="terminal-not-found")
+    if terminal.quarantined_at is not None:
+        terminal.quarantined_at = None
+        audit.record("terminal_released", actor_id=actor_id, subject=f"terminal:{terminal.id}")
+    key_hash = terminal.key_hash
+    db.session.commit()
+    get_redis().delete(failed_cards_key(key_hash))
+    _forget([key_hash], marker=None)
+    return terminal

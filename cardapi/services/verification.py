@@ -3,12 +3,17 @@
 Round trips per verification (steady state, terminal cached):
   DB    1  SELECT card + holder + active eligibility categories + membership epoch (one statement)
   Redis 1  ONE Lua script, atomic: terminal gate (rate-limit count + cached terminal, services.terminals),
-           then step guard + failure counting + back-off + lock decision
+           then the verdict (services.verification_guard: steps, repeated scans, per-terminal failures)
   DB    2  accepted: ONE statement updates the card's last accepted step (guarded by the step and the
            secret version) and inserts the visit and its audit event; refused: INSERT audit event
   DB    3  COMMIT
 Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET, +1 script call that does not count again),
-last_used_at once a minute (+1 UPDATE), the attempt that locks the card (+1 UPDATE).
+last_used_at once a minute (+1 UPDATE), a duplicate scan (+1 SELECT of the first visit), an SCC2 failure
+(+1 Redis INCR, its count per terminal), the failure that quarantines a terminal (+1 UPDATE, +1 Redis SET).
+
+An SCC2 code costs one P-256 ECDH (decryption) and one ECDSA verification more than an SCC1 code
+(~0.26 ms of CPU, cardapi/SCC2.md). What a terminal is told is deliberately little (section "Citizen card"
+of the README): `invalid_code` for a wrong code, an unknown number and a suspended or revoked card alike.
 The card is read before the terminal is authenticated so that one Redis call serves both: an
 unknown, revoked or rate-limited key costs one indexed SELECT before its 401 or 429.
 
@@ -29,178 +34,169 @@ only for codes presented in that fraction of a second, within their 90-second wi
 
 import math
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import update
 
-from cardapi import codes
-from cardapi.models import Card, CardStatus
-from cardapi.services import terminals
+from cardapi import codes, scc2
+from cardapi.models import CardStatus
+from cardapi.services import devices, terminals
 from cardapi.services import verification_sql as sql
-from cardapi.services.cards import associated_data, redis_keys
-from cardapi.services.terminals import GATE, TerminalContext
+from cardapi.services.cards import associated_data
+from cardapi.services.terminals import TerminalContext
+from cardapi.services.verification_guard import judge
 from core import audit
 from core.db import db
 from core.eligibility import with_age_categories
 from core.errors import InvalidInput
+from core.redis import get_redis
 from core.security import secret_box
 from core.timezones import SEOUL
 
-LAST_STEP_TTL_STEPS = 4  # past ±1 step the guard is moot, and the database still holds the step
-FAILURES_TTL_SECONDS = 86400
+DUPLICATE_WAIT_SECONDS = 2.0  # a double scan may arrive before the first scan's visit is committed
+SCC2_FAILURES_TTL_SECONDS = 86400
 
-# After the terminal gate (terminals.GATE), in the same script call, for a live terminal:
-# KEYS 3-5: last step, failures, back-off deadline (ms).
-# ARGV 6-15: step, code_ok, blocked, last step in the database, now (ms), lock after, back-off after,
-#            back-off cap (ms), failures TTL (s), last-step TTL (s).
-_GATED_GUARD = (
-    GATE
-    + """
-if not live or #KEYS < 5 then return {n, cached or '', touch} end
-local K = {KEYS[3], KEYS[4], KEYS[5]}
-local A = {unpack(ARGV, 6)}
-local function guard()
-  local step = tonumber(A[1])
-  local last = tonumber(redis.call('GET', K[1]) or '-1')
-  if tonumber(A[4]) > last then last = tonumber(A[4]) end
-  local good = A[2] == '1' and step > last
-  local fails
-  if good then
-    fails = tonumber(redis.call('GET', K[2]) or '0')
-  else
-    fails = redis.call('INCR', K[2])
-    redis.call('EXPIRE', K[2], A[9])
-  end
-  if A[3] == '1' then return {'blocked', fails, 0} end
-  if fails >= tonumber(A[6]) then return {'locked', fails, 0} end
-  local now = tonumber(A[5])
-  local deadline = tonumber(redis.call('GET', K[3]) or '0')
-  if now < deadline then return {'backoff', fails, deadline - now} end
-  if good then
-    redis.call('SET', K[1], A[1], 'EX', A[10])
-    redis.call('DEL', K[2], K[3])
-    return {'accepted', 0, 0}
-  end
-  local over = fails - tonumber(A[7])
-  if over >= 0 then
-    local delay = math.min(1000 * 2 ^ over, tonumber(A[8]))
-    redis.call('SET', K[3], string.format('%.0f', now + delay), 'PX', string.format('%.0f', delay))
-    return {'invalid', fails, delay}
-  end
-  return {'invalid', fails, 0}
-end
-local verdict, fails, wait = unpack(guard())
-return {n, cached, touch, verdict, fails, wait}
-"""
-)
+
+@dataclass(frozen=True)
+class Presented:
+    """What a payload claims: the card and step, and either an SCC1 code or an SCC2 claim to check."""
+
+    card_number: str
+    step: int
+    code: str | None = None
+    claim: scc2.Claim | None = None
 
 
 def verify(*, api_key: str, payload: str) -> dict:
     """Accept or refuse a QR payload presented at the facility of the terminal holding `api_key`."""
+    now = time.time()
+    key_hash = terminals.hash_key(api_key)
+    try:
+        presented = _read(payload)
+    except scc2.Scc2Error as unreadable:  # readable text, but not for us: an old key, or altered
+        terminal, _ = terminals.gate(key_hash)
+        _count_scc2_failure(terminal)
+        return _refuse(terminal, None, "invalid_code", scheme="SCC2", detail=unreadable.reason.value)
+    now_dt = datetime.fromtimestamp(now, UTC)
+    card = sql.read_card(presented.card_number, key_hash=key_hash, now=now_dt)
+    period = card.period if card else current_app.config["CARDAPI_TOTP_PERIOD"]
+    terminal, verdict = judge(
+        key_hash,
+        card_number=presented.card_number,
+        step=presented.step,
+        scc1=presented.claim is None,
+        genuine=_genuine(card, presented),
+        in_window=abs(presented.step - math.floor(now / period)) <= 1,
+        last_step=card.last_accepted_step if card else None,
+        period=period,
+        now=now,
+    )
+    if verdict.outcome == "accepted":
+        accepted = _accept(terminal, card, presented.step, now_dt)
+        if accepted is not None:
+            return accepted
+    if verdict.outcome == "duplicate":
+        return _duplicate(terminal, card, presented.step, now_dt)
+    if verdict.quarantine:
+        terminals.quarantine(terminal)
+    scheme = "SCC1" if presented.claim is None else "SCC2"
+    reason = verdict.outcome if verdict.outcome in ("replayed", "backoff", "locked") else "invalid_code"
+    retry_after = verdict.wait_ms / 1000 if verdict.wait_ms else None
+    if verdict.held_off:  # nothing was tried: no audit row, so a flood from a held-off terminal writes nothing
+        return _answer_refusal(terminal, reason, retry_after)
+    if scheme == "SCC2" and reason == "invalid_code":
+        _count_scc2_failure(terminal)
+    return _refuse(
+        terminal,
+        f"card:{card.id}" if card else f"card-number:{presented.card_number}",
+        reason,
+        scheme=scheme,
+        failures=verdict.failures,
+        retry_after=retry_after,
+    )
+
+
+def _read(payload: str) -> Presented:
+    """The payload's claim; InvalidInput (422) when it is no card code at all, Scc2Error when unreadable."""
+    if payload.startswith(scc2.PREFIX):
+        try:
+            claim = scc2.open_payload(payload, ring=devices.key_ring())
+        except scc2.Scc2Error as error:
+            if error.reason != scc2.Refusal.MALFORMED:
+                raise
+        else:
+            return Presented(claim.card_number, claim.step, claim=claim)
     parsed = codes.parse_payload(payload)
     if parsed is None:
         raise InvalidInput(
-            "The payload is not a citizen card code (SCC1:{card_number}:{step}:{code}).",
+            "The payload is not a citizen card code (SCC2:... or SCC1:{card_number}:{step}:{code}).",
             slug="malformed-payload",
             errors={"payload": ["not a citizen card payload"]},
         )
     card_number, step, code = parsed
-    now = time.time()
-    now_dt = datetime.fromtimestamp(now, UTC)
-    key_hash = terminals.hash_key(api_key)
-    card = sql.read_card(card_number, key_hash=key_hash, now=now_dt)
-    if card is None:
-        terminal, _ = terminals.gate(key_hash)
-        # An unknown number gets the answer a wrong code gets: numbers cannot be probed.
-        return _refuse(terminal, card_number, None, "invalid_code")
+    return Presented(card_number, step, code=code)
 
-    code_ok = abs(step - math.floor(now / card.period)) <= 1 and codes.codes_match(
-        secret_box().decrypt(
-            card.secret_key_id, card.secret_ciphertext, associated=associated_data(card_number, card.secret_version)
-        ),
-        step,
-        code,
-        digits=card.digits,
-        algorithm=card.algorithm,
+
+def _genuine(card, presented: Presented) -> bool:
+    """Made by the card's holder: the TOTP of its secret (SCC1 allowed), or signed by its device key (SCC2).
+
+    A card that is not active has no genuine codes, so a terminal cannot tell it from an unknown number.
+    """
+    if card is None or card.status != CardStatus.ACTIVE:
+        return False
+    if presented.claim is not None:
+        key = card.device_public_key
+        return key is not None and presented.claim.signed_by(devices.device_key(key))
+    if not card.scc1_enabled:
+        return False
+    secret = secret_box().decrypt(
+        card.secret_key_id,
+        card.secret_ciphertext,
+        associated=associated_data(presented.card_number, card.secret_version),
     )
-    blocked = card.status != CardStatus.ACTIVE or card.locked_at is not None
-    terminal, (verdict, failures, wait_ms) = _gated_guard(key_hash, card, step, code_ok, blocked, now)
-    failures, wait_ms = int(failures), int(wait_ms)
-
-    if card.status != CardStatus.ACTIVE:
-        return _refuse(terminal, card_number, card.id, card.status, failures=failures)
-    if verdict == "locked" or card.locked_at is not None:
-        if card.locked_at is None:
-            _lock(card.id, now_dt, failures)
-        return _refuse(terminal, card_number, card.id, "locked", failures=failures)
-    if verdict == "backoff":
-        return _refuse(terminal, card_number, card.id, "backoff", failures=failures, retry_after=wait_ms / 1000)
-    if verdict == "accepted":
-        accepted = _accept(terminal, card_number, card, step, now_dt)
-        if accepted is not None:
-            return accepted
-    retry_after = wait_ms / 1000 if wait_ms else None
-    return _refuse(terminal, card_number, card.id, "invalid_code", failures=failures, retry_after=retry_after)
+    return codes.codes_match(secret, presented.step, presented.code, digits=card.digits, algorithm=card.algorithm)
 
 
-def _gated_guard(key_hash: str, card, step: int, code_ok: bool, blocked: bool, now: float):
-    """The terminal (authenticated, rate limit counted) and the card guard's verdict, in one Redis call."""
-    config = current_app.config
-    return terminals.gate(
-        key_hash,
-        _GATED_GUARD,
-        keys=list(redis_keys(card.id)),
-        args=[
-            step,
-            int(code_ok),
-            int(blocked),
-            -1 if card.last_accepted_step is None else card.last_accepted_step,
-            int(now * 1000),
-            config["CARDAPI_LOCK_AFTER_FAILURES"],
-            config["CARDAPI_BACKOFF_AFTER_FAILURES"],
-            config["CARDAPI_BACKOFF_MAX_SECONDS"] * 1000,
-            FAILURES_TTL_SECONDS,
-            card.period * LAST_STEP_TTL_STEPS,
-        ],
-    )
+def _count_scc2_failure(terminal: TerminalContext) -> None:
+    """SCC2 failures are counted per terminal per day (they cannot be guesses, so nothing backs off)."""
+    day = int(time.time() // 86400)
+    key = f"cardapi:terminal-scc2-failures:{terminal.terminal_id}:{day}"
+    with get_redis().pipeline(transaction=False) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, SCC2_FAILURES_TTL_SECONDS)
+        pipe.execute()
 
 
-def _lock(card_id: int, now: datetime, failures: int) -> None:
-    locked = db.session.execute(
-        update(Card)
-        .where(Card.id == card_id, Card.locked_at.is_(None))
-        .values(locked_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if locked.rowcount:
-        audit.record("card_locked", subject=f"card:{card_id}", failures=failures)
-
-
-def _refuse(terminal: TerminalContext, card_number: str, card_id, reason: str, **details) -> dict:
+def _refuse(terminal: TerminalContext, subject: str | None, reason: str, **details) -> dict:
+    retry_after = details.pop("retry_after", None)
     audit.record(
         "card_verification_refused",
-        subject=f"card:{card_id}" if card_id else f"card-number:{card_number}",
+        subject=subject,
         terminal_id=terminal.terminal_id,
         facility_id=terminal.facility_id,
         reason=reason,
-        **{k: v for k, v in details.items() if k == "failures"},
+        **details,
     )
+    return _answer_refusal(terminal, reason, retry_after)
+
+
+def _answer_refusal(terminal: TerminalContext, reason: str, retry_after: float | None) -> dict:
     terminals.touch_terminal(terminal)
     db.session.commit()
     return {
         "accepted": False,
+        "duplicate": False,
         "reason": reason,
-        "card_number": card_number,
         "holder": None,
         "benefits": [],
         "member_id": None,
         "visit_id": None,
-        "retry_after": details.get("retry_after"),
+        "retry_after": retry_after,
     }
 
 
-def _accept(terminal: TerminalContext, card_number: str, card, step: int, now: datetime) -> dict | None:
+def _accept(terminal: TerminalContext, card, step: int, now: datetime) -> dict | None:
     granted = set(card.categories.split(",")) if card.categories else set()
     categories = with_age_categories(
         granted, birth_date=card.birth_date, birth_date_verified=card.birth_date_verified, at=now
@@ -235,10 +231,28 @@ def _accept(terminal: TerminalContext, card_number: str, card, step: int, now: d
     # After the acceptance's write: its row lock on the card is taken right after the Redis verdict.
     terminals.touch_terminal(terminal)
     db.session.commit()
+    return _accepted(card, now, visit_id=visit_id, member_id=member_id, benefits=benefits, duplicate=False)
+
+
+def _duplicate(terminal: TerminalContext, card, step: int, now: datetime) -> dict:
+    """The first acceptance's answer again: a gate scanner that read one code twice did nothing wrong."""
+    deadline = time.monotonic() + DUPLICATE_WAIT_SECONDS
+    while (visit := sql.scanned_visit(card_id=card.id, terminal_id=terminal.terminal_id, step=step)) is None:
+        db.session.rollback()  # a fresh snapshot: the first scan's commit may be a moment away
+        if time.monotonic() > deadline:  # the first scan lost its step in the database: nobody was accepted
+            return _refuse(terminal, f"card:{card.id}", "invalid_code", detail="first scan not recorded")
+        time.sleep(0.02)
+    db.session.rollback()
+    return _accepted(card, now, visit_id=visit.id, member_id=visit.member_id, benefits=visit.benefits, duplicate=True)
+
+
+def _accepted(card, now: datetime, *, visit_id: int, member_id: str, benefits: list, duplicate: bool) -> dict:
+    """What the desk sees: the member id of this facility, never the card number or anything the same elsewhere
+    beyond the masked name and age group the clerk checks against the person."""
     return {
         "accepted": True,
+        "duplicate": duplicate,
         "reason": "ok",
-        "card_number": card_number,
         "holder": {
             "display_name": codes.masked_name(card.name),
             "age_group": codes.age_group(card.birth_date, now.astimezone(SEOUL).date()),

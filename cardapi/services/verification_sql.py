@@ -21,13 +21,14 @@ CARD = HotStatement(
         Card.id,
         Card.user_id,
         Card.status,
-        Card.locked_at,
         Card.secret_key_id,
         Card.secret_ciphertext,
         Card.secret_version,
         Card.digits,
         Card.period,
         Card.algorithm,
+        Card.device_public_key,
+        Card.scc1_enabled,
         Card.last_accepted_step,
         User.name,
         User.birth_date,
@@ -52,9 +53,6 @@ CARD = HotStatement(
 )
 
 # The database's word on acceptance: this step is later, and the secret is the one that was checked.
-# Not locked_at: a card locked when it was read never reaches here (the Redis guard says "blocked"), and
-# a lock written since was decided by Redis after this acceptance (an acceptance clears the failure
-# count), so letting it win would refuse a code that Redis had already accepted: nobody would be.
 _STEP_GUARD = f"""
     id = :card_id AND status = '{CardStatus.ACTIVE}' AND secret_version = :checked_version
     AND (last_accepted_step IS NULL OR last_accepted_step < :step)
@@ -67,8 +65,8 @@ _ACCEPT_POSTGRESQL = HotStatement(
 WITH step AS (
     UPDATE cards SET last_accepted_step = :step WHERE {_STEP_GUARD} RETURNING id
 ), visit AS (
-    INSERT INTO card_visits (at, card_id, user_id, facility_id, terminal_id, member_id, member_epoch, benefits)
-    SELECT :at, step.id, :user_id, :facility_id, :terminal_id, :member_id, :member_epoch, CAST(:benefits AS JSON)
+    INSERT INTO card_visits (at, card_id, user_id, facility_id, terminal_id, step, member_id, member_epoch, benefits)
+    SELECT :at, step.id, :user_id, :facility_id, :terminal_id, :step, :member_id, :member_epoch, CAST(:benefits AS JSON)
     FROM step
     RETURNING id
 ), audited AS (
@@ -84,11 +82,23 @@ SELECT visit.id, set_config('synchronous_commit', :synchronous_commit, true) FRO
 
 _RECORD_STEP = HotStatement(update(Card).where(text(_STEP_GUARD)).values(last_accepted_step=bindparam("step")))
 _INSERT_VISIT = HotStatement(insert(Visit).returning(Visit.id))
+_SCANNED_VISIT = HotStatement(
+    select(Visit.id, Visit.member_id, Visit.benefits).where(
+        Visit.card_id == bindparam("card_id"),
+        Visit.terminal_id == bindparam("terminal_id"),
+        Visit.step == bindparam("step"),
+    )
+)
 
 
 def read_card(card_number: str, *, key_hash: str, now):
     """The card's row (None for an unknown number), with the epoch at the facility of the terminal's key."""
     return CARD.first({"card_number": card_number, "key_hash": key_hash, "now": now})
+
+
+def scanned_visit(*, card_id: int, terminal_id: int, step: int):
+    """The visit a code of this step made at this terminal: (id, member_id, benefits), or None."""
+    return _SCANNED_VISIT.first({"card_id": card_id, "terminal_id": terminal_id, "step": step})
 
 
 def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | None:
@@ -112,6 +122,6 @@ def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | N
         )
     if _RECORD_STEP.rowcount(guard) != 1:
         return None
-    visit_id = _INSERT_VISIT.scalar(visit)
+    visit_id = _INSERT_VISIT.scalar({**visit, "step": step})
     audit.record("card_verified", subject=f"card:{card.id}", visit_id=visit_id, **details)
     return visit_id

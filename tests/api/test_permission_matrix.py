@@ -29,6 +29,7 @@ PUBLIC_OPERATIONS = {
     ("POST", "/api/v1/auth/password-reset/confirm"),
     ("GET", "/api/v1/stations"),
     ("GET", "/api/v1/stations/{station_id}"),
+    ("GET", "/api/v1/cards/scc2-key"),
     ("GET", "/gbfs/{version}/{feed}.json"),
     ("GET", "/api/v1/incentives"),
     ("GET", "/gbfs/incentives.json"),

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.cardapi.helpers import create_facility, create_terminal, issue_card
+from tests.cardapi.helpers import create_facility, create_terminal, issue_card, issue_device_card
 from tests.helpers import staff
 
 
@@ -22,3 +22,8 @@ def terminal(client, admin, facility):
 @pytest.fixture
 def card(client):
     return issue_card(client)
+
+
+@pytest.fixture
+def device_card(client):
+    return issue_device_card(client)

@@ -1,4 +1,4 @@
-"""The card's SQLite paths, as `make run` serves them: verification, the lock, leaving a facility.
+"""The card's SQLite paths, as `make run` serves them: SCC1 and SCC2 verification, rescans, locks, leaving.
 
 On PostgreSQL an acceptance is one prepared statement; on SQLite it is three statements (step, visit,
 audit event), and leaving a facility upserts in SQLite's dialect. Every fixture here builds on SQLite.
@@ -6,7 +6,7 @@ audit event), and leaving a facility upserts in SQLite's dialect. Every fixture 
 
 import pytest
 
-from tests.cardapi.helpers import current_step, verify, wrong_code
+from tests.cardapi.helpers import create_terminal, current_step, issue_device_card, settled_step, verify, wrong_code
 
 
 @pytest.fixture
@@ -23,9 +23,10 @@ def test_a_code_is_accepted_once_and_its_visit_and_audit_event_are_stored(client
     step = current_step()
     first = verify(client, terminal, card.payload(step)).get_json()
     assert first["accepted"] is True and first["reason"] == "ok" and first["member_id"]
-    replayed = verify(client, terminal, card.payload(step)).get_json()
+    rescanned = verify(client, terminal, card.payload(step)).get_json()
     older = verify(client, terminal, card.payload(step - 1)).get_json()
-    assert (replayed["accepted"], replayed["reason"]) == (older["accepted"], older["reason"]) == (False, "invalid_code")
+    assert rescanned == {**first, "duplicate": True}
+    assert (older["accepted"], older["reason"]) == (False, "replayed")
 
     assert [(v["id"], v["member_id"]) for v in _terminal_visits(client, terminal)] == [
         (first["visit_id"], first["member_id"])
@@ -36,14 +37,26 @@ def test_a_code_is_accepted_once_and_its_visit_and_audit_event_are_stored(client
     assert [e["event"] for e in events].count("card_verified") == 1
 
 
-def test_the_card_locks_after_ten_wrong_codes(client, terminal, card):
+def test_a_device_code_is_accepted_once_rescanned_here_and_replayed_elsewhere(client, admin, facility, terminal):
+    device_card = issue_device_card(client)
+    other = create_terminal(client, admin, facility["id"], name="gate 2")
+    payload = device_card.scc2(settled_step())
+    first = verify(client, terminal, payload).get_json()
+    assert first["accepted"] is True
+    assert verify(client, terminal, payload).get_json() == {**first, "duplicate": True}
+    assert verify(client, other, payload).get_json()["reason"] == "replayed"
+
+
+def test_the_pair_locks_after_three_wrong_codes(sqlite_app, terminal, card):
+    sqlite_app.config["CARDAPI_BACKOFF_AFTER_FAILURES"] = 100
+    client = sqlite_app.test_client()
     step = current_step()
     reasons = [
-        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(10)
+        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(3)
     ]
     assert reasons[-1] == "locked"
     assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "locked"
-    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["locked"] is True
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["locked_terminals"] == 1
 
 
 def test_leaving_a_facility_twice_unlinks_the_visits_each_time_with_a_new_member_id(client, facility, terminal, card):

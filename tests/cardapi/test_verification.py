@@ -1,34 +1,45 @@
-"""Verification at a terminal: one acceptance per code, time window, order, lock and refusals."""
+"""SCC1 verification at a terminal: one acceptance per code, repeated scans, time window, order, refusals."""
 
 import pytest
 
-from tests.cardapi.helpers import create_terminal, current_step, verify, wrong_code
+from tests.cardapi.helpers import create_terminal, current_step, settled_step, verify, wrong_code
 from tests.helpers import login
 
 
-def test_a_payload_is_accepted_once_and_refused_the_second_time(client, terminal, card):
+def test_a_double_scan_at_one_terminal_returns_the_first_visit_and_adds_no_failure(client, terminal, card):
     payload = card.payload()
     first = verify(client, terminal, payload)
     second = verify(client, terminal, payload)
     assert first.status_code == 200 and first.get_json()["accepted"] is True
-    assert first.get_json()["reason"] == "ok" and first.get_json()["visit_id"]
+    assert first.get_json()["reason"] == "ok" and first.get_json()["duplicate"] is False
     assert second.status_code == 200
-    assert second.get_json()["accepted"] is False and second.get_json()["reason"] == "invalid_code"
+    assert second.get_json() == {**first.get_json(), "duplicate": True}
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["failed_attempts"] == 0
+    assert len(client.get("/api/v1/cards/me/visits", headers=card.session.headers).get_json()) == 1
 
 
-def test_a_replayed_code_gets_the_same_answer_as_a_wrong_one(client, terminal, card):
-    step = current_step()
-    verify(client, terminal, card.payload(step))
-    replayed = verify(client, terminal, card.payload(step)).get_json()
-    wrong = verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()
-    assert replayed == wrong
+def test_a_code_used_at_one_terminal_is_replayed_at_another_without_counting(client, admin, facility, terminal, card):
+    other = create_terminal(client, admin, facility["id"], name="gate 2")
+    payload = card.payload()
+    assert verify(client, terminal, payload).get_json()["accepted"] is True
+    replayed = verify(client, other, payload).get_json()
+    assert replayed["accepted"] is False and replayed["reason"] == "replayed" and replayed["visit_id"] is None
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["failed_attempts"] == 0
 
 
 def test_a_step_older_than_the_last_accepted_one_is_refused(client, terminal, card):
     step = current_step()
     assert verify(client, terminal, card.payload(step + 1)).get_json()["accepted"] is True
     older = verify(client, terminal, card.payload(step)).get_json()
-    assert older["accepted"] is False and older["reason"] == "invalid_code"
+    assert older["accepted"] is False and older["reason"] == "replayed"
+
+
+def test_after_an_acceptance_the_qr_endpoint_shows_the_next_usable_code(client, terminal, card):
+    step = settled_step()
+    assert verify(client, terminal, card.payload(step)).get_json()["accepted"] is True
+    shown = client.get("/api/v1/cards/me/qr", headers=card.session.headers).get_json()
+    assert shown["step"] == step + 1 and shown["payload"] == card.payload(step + 1)
+    assert verify(client, terminal, shown["payload"]).get_json()["accepted"] is True
 
 
 @pytest.mark.parametrize("offset", [-3, -2, 2, 3])
@@ -87,10 +98,13 @@ def test_a_deactivated_facility_shuts_out_its_terminals(client, admin, facility,
     assert verify(client, terminal, card.payload(current_step() + 1)).get_json()["accepted"] is True
 
 
-def test_a_suspended_card_is_refused_with_its_reason(client, terminal, card):
+def _answer_to_unknown_number(client, terminal):
+    return verify(client, terminal, f"SCC1:9410000000000005:{current_step()}:12345678").get_json()
+
+
+def test_a_suspended_card_gets_the_answer_of_an_unknown_number(client, terminal, card):
     assert client.post("/api/v1/cards/me/suspend", headers=card.session.headers).status_code == 200
-    body = verify(client, terminal, card.payload()).get_json()
-    assert body["accepted"] is False and body["reason"] == "suspended"
+    assert verify(client, terminal, card.payload()).get_json() == _answer_to_unknown_number(client, terminal)
 
 
 def test_after_reissue_the_old_secrets_current_code_is_refused(client, terminal, card):
@@ -104,27 +118,49 @@ def test_after_reissue_the_old_secrets_current_code_is_refused(client, terminal,
     assert verify(client, terminal, card.payload()).get_json()["accepted"] is True
 
 
-def test_a_revoked_card_is_refused_with_its_reason(client, admin, terminal, card):
+def test_reissue_forgets_the_failures_so_the_first_new_code_is_accepted(client, terminal, card):
+    step = current_step()
+    for _ in range(2):
+        verify(client, terminal, card.payload(step, wrong_code(card, step)))
+    assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "backoff"
+    reissued = client.post("/api/v1/cards/me/reissue", headers=card.session.headers).get_json()
+    card.secret = reissued["enrolment"]["secret"]
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["failed_attempts"] == 0
+    assert verify(client, terminal, card.payload(step)).get_json()["accepted"] is True
+
+
+def test_a_revoked_card_gets_the_answer_of_an_unknown_number(client, admin, terminal, card):
     assert client.post(f"/api/v1/admin/cards/{card.id}/revoke", headers=admin.headers).status_code == 200
-    assert verify(client, terminal, card.payload()).get_json()["reason"] == "revoked"
+    assert verify(client, terminal, card.payload()).get_json() == _answer_to_unknown_number(client, terminal)
 
 
 def test_failures_back_off_before_the_lock(client, terminal, card):
     step = current_step()
-    for _ in range(3):
+    for _ in range(2):
         verify(client, terminal, card.payload(step, wrong_code(card, step)))
     body = verify(client, terminal, card.payload(step)).get_json()
     assert body["accepted"] is False and body["reason"] == "backoff" and body["retry_after"] > 0
 
 
-def test_the_card_locks_after_ten_failures_until_the_citizen_unlocks_it_after_a_fresh_login(client, terminal, card):
+def test_an_unknown_number_backs_off_and_locks_like_a_real_card(make_app, terminal, card):
+    no_backoff = make_app(CARDAPI_BACKOFF_AFTER_FAILURES=100).test_client()
+    step = current_step()
+    real = [verify(no_backoff, terminal, card.payload(step, wrong_code(card, step))).get_json() for _ in range(5)]
+    unknown = [verify(no_backoff, terminal, f"SCC1:9410000000000005:{step}:12345678").get_json() for _ in range(5)]
+    assert real == unknown
+    assert [answer["reason"] for answer in real] == ["invalid_code"] * 2 + ["locked"] * 3
+
+
+def test_the_pair_locks_after_three_failures_until_the_citizen_unlocks_after_a_fresh_login(make_app, terminal, card):
+    client = make_app(CARDAPI_BACKOFF_AFTER_FAILURES=100).test_client()
     step = current_step()
     reasons = [
-        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(10)
+        verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["reason"] for _ in range(3)
     ]
     assert reasons[-1] == "locked" and "locked" not in reasons[:-1]
     assert verify(client, terminal, card.payload(step)).get_json()["reason"] == "locked"
-    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["locked"] is True
+    mine = client.get("/api/v1/cards/me", headers=card.session.headers).get_json()
+    assert mine["locked_terminals"] == 1 and mine["failed_attempts"] == 3
 
     # A token from a refresh is not fresh: the thief holding an unlocked phone cannot unlock the card.
     refreshed = client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {card.session.refresh_token}"})
@@ -134,7 +170,8 @@ def test_the_card_locks_after_ten_failures_until_the_citizen_unlocks_it_after_a_
 
     fresh = login(client, card.session.email).get_json()["access_token"]
     unlocked = client.post("/api/v1/cards/me/unlock", headers={"Authorization": f"Bearer {fresh}"})
-    assert unlocked.status_code == 200 and unlocked.get_json()["locked"] is False
+    assert unlocked.status_code == 200
+    assert client.get("/api/v1/cards/me", headers=card.session.headers).get_json()["locked_terminals"] == 0
     assert verify(client, terminal, card.payload(step)).get_json()["accepted"] is True
 
 

@@ -11,6 +11,7 @@ PRODUCTION = {
     "JWT_SECRET_KEY": "j" * 40,
     "PSEUDONYM_KEY": "p" * 40,
     "SECRET_ENCRYPTION_KEYS": "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=",
+    "CARDAPI_SCC2_KEYS": "2026a:cHJvZHVjdGlvbi1zY2MyLWtleS1mb3ItdGhlLXRlc3Q=",
     "PUBLIC_BASE_URL": "https://bikes.seoul.example",
 }
 

@@ -4,19 +4,43 @@ import re
 
 import pytest
 
-from cardapi.codes import new_card_number, parse_payload
-from tests.cardapi.helpers import create_facility, create_terminal
+from cardapi import scc2
+from cardapi.codes import new_card_number
+from config import DEVELOPMENT_SCC2_KEYS
+from tests.cardapi.helpers import create_facility, create_terminal, verify
 from tests.helpers import PASSWORD, staff
 from tests.web.conftest import axe_violations, decode_qr, screenshot
 
 pytestmark = pytest.mark.browser
 
+RING = scc2.KeyRing.from_setting(DEVELOPMENT_SCC2_KEYS)  # the service's key in the tests
+
 
 @pytest.fixture
-def terminal(app, client):
-    admin = staff(app, client, "admin")
+def admin(app, client):
+    return staff(app, client, "admin")
+
+
+@pytest.fixture
+def terminal(client, admin):
     facility = create_facility(client, admin, benefit_rules=[{"category": "resident", "discount_percent": 20}])
     return create_terminal(client, admin, facility["id"])
+
+
+KEPT_FIELDS = """() => new Promise((resolve, reject) => {
+    const opening = indexedDB.open("seoul-card", 1);
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+        const reading = opening.result.transaction("enrolment").objectStore("enrolment").get("card");
+        reading.onsuccess = () => resolve(Object.keys(reading.result).sort());
+        reading.onerror = () => reject(reading.error);
+    };
+})"""
+
+
+def claim(payload: str) -> scc2.Claim:
+    """What the service reads from a code the page shows (an SCC2 code: the browser keeps a device key)."""
+    return scc2.open_payload(payload, ring=RING)
 
 
 def sign_up_and_get_card(page, email: str) -> str:
@@ -32,7 +56,7 @@ def sign_up_and_get_card(page, email: str) -> str:
     return decode_qr(page)
 
 
-def test_citizen_shows_card_and_desk_accepts_it(visit, terminal):
+def test_citizen_shows_card_and_desk_accepts_it(visit, client, admin, terminal):
     phone = visit(language="ko")
     card_page = phone.open("/card")
     assert axe_violations(card_page) == []
@@ -40,8 +64,10 @@ def test_citizen_shows_card_and_desk_accepts_it(visit, terminal):
 
     payload = sign_up_and_get_card(card_page, "desk-journey@example.kr")
 
-    assert parse_payload(payload) is not None
-    assert card_page.get_by_text(payload).is_visible()  # the same code as text, for typing at a desk
+    assert payload.startswith("SCC2:") and claim(payload).card_number not in payload
+    # The device key signs; the TOTP secret (useless for a card with SCC1 off) is not kept on the device.
+    assert card_page.evaluate(KEPT_FIELDS) == ["cardNumber", "digits", "period", "serviceKey"]
+    assert card_page.get_by_text(payload).is_visible()  # the same code as text, for a keyboard-wedge scanner
     assert axe_violations(card_page) == []
     screenshot(card_page, "card-with-qr-ko-phone")
 
@@ -60,10 +86,14 @@ def test_citizen_shows_card_and_desk_accepts_it(visit, terminal):
     assert axe_violations(desk) == []
     screenshot(desk, "desk-accepted-ko-tablet")
 
-    desk.get_by_label("카드 코드").fill(payload)  # the same code again: a replay
+    desk.get_by_label("카드 코드").fill(payload)  # the same code read again: the same visit, not a failure
     desk.get_by_label("카드 코드").press("Enter")
-    desk.get_by_role("status").filter(has_text="거절").wait_for()
+    desk.get_by_role("status").filter(has_text="같은 방문").wait_for()
     assert desk.get_by_role("listitem").count() == 2
+
+    elsewhere = create_terminal(client, admin, terminal["facility_id"], name="gate 2")
+    replayed = verify(client, elsewhere, payload).get_json()
+    assert replayed["accepted"] is False and replayed["reason"] == "replayed"
 
 
 def test_desk_remembers_its_key_and_says_when_it_is_refused(visit):
@@ -100,8 +130,8 @@ def test_qr_keeps_rotating_with_the_network_cut(visit, client, terminal):
     later = decode_qr(page)
     phone.context.set_offline(False)
 
-    assert parse_payload(first)[0] == parse_payload(later)[0]
-    assert parse_payload(later)[1] > parse_payload(shown)[1] >= parse_payload(first)[1]
+    assert claim(first).card_number == claim(later).card_number
+    assert claim(later).step > claim(shown).step >= claim(first).step
     answer = client.post(
         "/api/v1/verifications", json={"payload": later}, headers={"X-Terminal-Key": terminal["api_key"]}
     )

@@ -1,9 +1,12 @@
-// The citizen's card: account, the rotating SCC1 QR computed on this device, visits and memberships.
+// The citizen's card: account, the rotating QR computed on this device, visits and memberships.
+// The QR is SCC2 (signed by a device key that never leaves this browser, cardapi/SCC2.md) where the browser
+// can keep such a key, SCC1 (TOTP) otherwise.
 import { $ } from "./dom.js";
-import { api, ApiError, forgetTokens, saveTokens, signedIn } from "./api.js";
+import { anonymous, api, ApiError, forgetTokens, saveTokens, signedIn } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 import { drawQr } from "./qr.js";
-import { currentStep, forgetEnrolment, keepEnrolment, keptEnrolment, payload } from "./totp.js";
+import * as scc2 from "./scc2.js";
+import { currentStep, forgetEnrolment, keepEnrolment, keepServiceKey, keptEnrolment, payload } from "./totp.js";
 
 const ANNOUNCE_AT_SECONDS_LEFT = 10;
 let rotation = null;
@@ -17,6 +20,24 @@ function failed(error) {
   say(error instanceof ApiError ? t("error.failed", { detail: error.message }) : t("error.offline"));
 }
 
+// A non-extractable P-256 key needs WebCrypto (a secure context) and IndexedDB; without them, SCC1.
+async function newDeviceKey() {
+  if (!window.isSecureContext || !window.indexedDB || !crypto.subtle) return null;
+  try {
+    return await scc2.createDeviceKey();
+  } catch {
+    return null;
+  }
+}
+
+async function codeAt(card, now) {
+  if (!card.serviceKey) return payload(card, now);
+  const step = currentStep(card.period, now);
+  const deviceKey = await scc2.loadDeviceKey();
+  const text = await scc2.buildPayload({ cardNumber: card.cardNumber, step, deviceKey, serviceKey: card.serviceKey });
+  return { step, text };
+}
+
 // --- the QR: redrawn when the step changes; the seconds left are shown every second but spoken
 // only when a new code appears and once near the end, so a screen reader is not interrupted constantly.
 function showCard(card) {
@@ -26,7 +47,7 @@ function showCard(card) {
     const now = Date.now();
     const left = card.period - (Math.floor(now / 1000) % card.period);
     if (currentStep(card.period, now) !== shownStep) {
-      const current = await payload(card, now);
+      const current = await codeAt(card, now);
       shownStep = current.step;
       drawQr($("qr"), current.text);
       $("code-text").textContent = current.text;
@@ -65,6 +86,7 @@ async function loadAccount() {
     if (error.status !== 404) return failed(error);
   }
   const kept = await keptEnrolment();
+  if (kept?.serviceKey) await refreshServiceKey(kept);
   $("issue").hidden = card !== null;
   $("reissue").hidden = card === null || card.status === "revoked";
   $("suspend").hidden = card === null || card.status !== "active";
@@ -72,6 +94,12 @@ async function loadAccount() {
   else if (kept?.cardNumber !== card.card_number) $("card-state").textContent = t("card.elsewhere");
   else $("card-state").textContent = t(`card.status.${card.status}`);
   if (card !== null) await Promise.all([loadVisits(), loadMemberships()]);
+}
+
+// The service rotates its key; older keys keep working a while, so a refresh whenever online is enough.
+async function refreshServiceKey(kept) {
+  const serviceKey = await anonymous("/cards/scc2-key");
+  if (serviceKey.kid !== kept.serviceKey.kid) showCard(await keepServiceKey(serviceKey));
 }
 
 function benefitText(benefits) {
@@ -128,9 +156,13 @@ async function leaveFacility(facility) {
 
 async function takeCard(path) {
   try {
-    const issued = await api(path, { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() } });
-    showCard(await keepEnrolment(issued.card, issued.enrolment));
-    say(t("card.ready"));
+    const deviceKey = await newDeviceKey();
+    const body = deviceKey ? { device_public_key: await scc2.exportPublicKey(deviceKey) } : undefined;
+    const headers = { "Idempotency-Key": crypto.randomUUID() };
+    const issued = await api(path, { method: "POST", headers, body });
+    const serviceKey = issued.card.device_key_registered ? await anonymous("/cards/scc2-key") : null;
+    showCard(await keepEnrolment(issued.card, issued.enrolment, serviceKey));
+    say(serviceKey ? t("card.ready_scc2") : t("card.ready"));
     await loadAccount();
     $("card-view-title").focus();
   } catch (error) {

@@ -32,7 +32,8 @@ function benefitsText(benefits) {
 }
 
 function showAnswer(answer) {
-  const verdict = answer.accepted ? t("desk.accepted") : t("desk.refused", { reason: t(`reason.${answer.reason}`) });
+  let verdict = t("desk.refused", { reason: t(`reason.${answer.reason}`) });
+  if (answer.accepted) verdict = answer.duplicate ? t("card.desk_duplicate") : t("desk.accepted");
   const heading = document.createElement("p");
   heading.className = "verdict";
   heading.textContent = verdict;
@@ -106,6 +107,7 @@ async function verify(text) {
   } catch (error) {
     if (!(error instanceof ApiError)) return showProblem(t("error.offline"));
     if (error.status === 401) return showProblem(t("desk.bad_key"));
+    if (error.status === 403) return showProblem(t("card.desk_quarantined"));
     if (error.status === 422) return showProblem(t("desk.not_a_card"));
     if (error.status === 429) return showProblem(t("desk.too_many"));
     showProblem(t("error.failed", { detail: error.message }));

@@ -1,6 +1,6 @@
 // The card keeps working offline: its page and files come from the network when there is one (and are
 // cached again), from this cache when there is not. The API is never cached.
-const CACHE = "seoul-card-v1";
+const CACHE = "seoul-card-v2";
 const CARD_FILES = [
   "/card",
   "/manifest.webmanifest",
@@ -11,6 +11,7 @@ const CARD_FILES = [
   "/assets/js/dom.js",
   "/assets/js/i18n.js",
   "/assets/js/qr.js",
+  "/assets/js/scc2.js",
   "/assets/js/totp.js",
   "/assets/vendor/qrcode-generator/qrcode.mjs",
 ];

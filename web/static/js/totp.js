@@ -1,6 +1,7 @@
 // SCC1 codes in the browser (DESIGN "Citizen card"): RFC 6238 TOTP over WebCrypto HMAC, the same as
 // cardapi/codes.py. The secret is imported as a non-extractable key and kept in IndexedDB, so the card
-// rotates offline and no script can read the secret back out.
+// rotates offline and no script can read the secret back out. The kept enrolment also holds the SCC2
+// service key when the card has a device key (scc2.js).
 const HASHES = { SHA1: "SHA-1", SHA256: "SHA-256", SHA512: "SHA-512" };
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const DATABASE = "seoul-card";
@@ -57,16 +58,28 @@ async function transact(mode, action) {
   });
 }
 
-/** Keep an issued card's enrolment on this device (the API shows the secret only once). */
-export async function keepEnrolment(card, enrolment) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    base32Bytes(enrolment.secret),
-    { name: "HMAC", hash: HASHES[enrolment.algorithm] },
-    false,
-    ["sign"],
-  );
-  const kept = { cardNumber: card.card_number, key, digits: enrolment.digits, period: enrolment.period };
+/**
+ * Keep an issued card's enrolment on this device (the API shows the secret only once). With a service key the
+ * card makes SCC2 codes from the device key (scc2.js) and takes no SCC1 codes, so the secret is not kept at all.
+ */
+export async function keepEnrolment(card, enrolment, serviceKey = null) {
+  const kept = { cardNumber: card.card_number, digits: enrolment.digits, period: enrolment.period, serviceKey };
+  if (!serviceKey) {
+    kept.key = await crypto.subtle.importKey(
+      "raw",
+      base32Bytes(enrolment.secret),
+      { name: "HMAC", hash: HASHES[enrolment.algorithm] },
+      false,
+      ["sign"],
+    );
+  }
+  await transact("readwrite", (store) => store.put(kept, "card"));
+  return kept;
+}
+
+/** Replace the kept SCC2 service key (after the service rotated it). */
+export async function keepServiceKey(serviceKey) {
+  const kept = { ...(await keptEnrolment()), serviceKey };
   await transact("readwrite", (store) => store.put(kept, "card"));
   return kept;
 }
