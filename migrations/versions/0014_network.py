@@ -1,7 +1,7 @@
 """network reports: dock supply against demand and the dock-reallocation recommendation
 
 Revision ID: 0014_network
-Revises: 0011_plan_history
+Revises: 0012_card_v2
 Create Date: 2026-11-29 09:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_network"
-down_revision = "0011_plan_history"
+down_revision = "0012_card_v2"
 branch_labels = None
 depends_on = None
 
