@@ -1,7 +1,8 @@
 """Page routes: each renders a template whose ES module does the work through the JSON API."""
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_from_directory
 
+from bikeshare.stations.models import FillLevel
 from core.districts import DISTRICTS
 from web import i18n
 
@@ -34,6 +35,18 @@ def desk():
 @blp.get("/ride")
 def ride():
     return _page("ride.html")
+
+
+@blp.get("/ops")
+def ops():
+    settings = current_app.config
+    return _page(
+        "ops.html",
+        districts=DISTRICTS,
+        fill_levels=tuple(FillLevel),
+        tile_url=settings["WEB_MAP_TILE_URL"],
+        tile_attribution=settings["WEB_MAP_TILE_ATTRIBUTION"],
+    )
 
 
 @blp.get("/docs")

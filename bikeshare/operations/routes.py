@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from bikeshare.operations import tasks
+from bikeshare.operations import stock, tasks
 from bikeshare.operations.schemas import (
     DemandQuerySchema,
     DemandSchema,
@@ -114,8 +114,6 @@ def get_truck(truck_id):
 @blp.response(200, StationStockSchema(many=True))
 def station_stock(query):
     """Active stations with their stock and fill level, by district, zone or fill level, in id order."""
-    from bikeshare.operations import stock
-
     return stock.station_stock(**query)
 
 
@@ -125,8 +123,6 @@ def station_stock(query):
 @blp.alt_response(404, response="NOT_FOUND")
 def station_stock_of(station_id):
     """One station's stock and fill level, as the operations map shows it."""
-    from bikeshare.operations import stock
-
     return stock.station_stock_of(station_id=station_id)
 
 

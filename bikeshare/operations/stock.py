@@ -2,13 +2,11 @@
 
 from sqlalchemy import select
 
-from bikeshare.operations.plans import ZONES, zone_districts
+from bikeshare.operations.zones import CENTRE_OF_DISTRICT, zone_districts
 from bikeshare.stations.models import Station
 from core.db import db
 from core.districts import normalise_district
 from core.errors import InvalidInput, NotFound
-
-ZONE_OF_DISTRICT = {district: zone for zone, districts in ZONES.items() for district in districts}
 
 
 def _view(station: Station) -> dict:
@@ -16,7 +14,7 @@ def _view(station: Station) -> dict:
         "id": station.id,
         "name": station.name,
         "district": station.district,
-        "zone": ZONE_OF_DISTRICT.get(station.district),
+        "zone": CENTRE_OF_DISTRICT.get(station.district),
         "lat": station.lat,
         "lon": station.lon,
         "docks": station.docks,

@@ -10,7 +10,14 @@ from tests.web.conftest import SIZES, axe_violations, screenshot
 pytestmark = pytest.mark.browser
 
 CATALOGUES = Path(__file__).resolve().parents[2] / "web" / "static" / "i18n"
-PAGES = {"/": "home.title", "/card": "card.title", "/desk": "desk.title", "/ride": "ride.title", "/docs": "docs.title"}
+PAGES = {
+    "/": "home.title",
+    "/card": "card.title",
+    "/desk": "desk.title",
+    "/ride": "ride.title",
+    "/ops": "ops.title",
+    "/docs": "docs.title",
+}
 # Swagger UI is third-party markup we do not control; axe checks the page around it.
 AXE_EXCLUDE = {"/docs": ("#swagger",)}
 

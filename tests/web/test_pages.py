@@ -8,14 +8,17 @@ from pathlib import Path
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-PAGES = ("/", "/card", "/desk", "/ride", "/docs")
+PAGES = ("/", "/card", "/desk", "/ride", "/ops", "/docs")
 CATALOGUES = {
     language: json.loads((WEB / "static" / "i18n" / f"{language}.json").read_text()) for language in ("ko", "en")
 }
 # t("key") in templates and modules, translate("key") in Python; keys built at run time
-# (card.status.*, reason.*, category.*) are listed by prefix.
+# (card.status.*, reason.*, category.*, ops.fill.* ...) are listed by prefix.
 USED_KEY = re.compile(r"""\b(?:t|translate)\(\s*["']([a-z_]+\.[a-z_.0-9]+)["']""")
-BUILT_PREFIXES = ("card.status.", "reason.", "category.", "language.")
+BUILT_PREFIXES = (
+    *("card.status.", "reason.", "category.", "language."),
+    *("ops.fill.", "ops.task.", "ops.fault.", "ops.bike_status.", "ops.inspected."),
+)
 
 
 @pytest.mark.parametrize("path", PAGES)
