@@ -42,14 +42,16 @@ function stopItem(stop) {
   item.dataset.task = stop.id;
   item.tabIndex = -1;
   const name = stationName(stop.station_id);
-  const what = t(stop.kind === "pickup" ? "ops.stop_pickup" : "ops.stop_dropoff", { count: stop.planned, name });
+  const pickup = stop.kind === "pickup";
+  const values = { count: stop.planned, name };
+  const what = pickup ? t("ops.stop_pickup", values) : t("ops.stop_dropoff", values);
   const progress = t(`ops.task.${stop.status}`, { done: stop.done, planned: stop.planned });
   const text = document.createElement("p");
   text.textContent = `${what} · ${progress}`;
   item.append(text);
   if (stop.status === "open" || stop.status === "partial") {
     const count = countInput(stop);
-    const verb = t(stop.kind === "pickup" ? "ops.pickup" : "ops.dropoff");
+    const verb = pickup ? t("ops.pickup") : t("ops.dropoff");
     const go = button(verb, () => work(stop, Number(count.querySelector("input").value)), {
       label: t("ops.at_station", { action: verb, name }),
     });
@@ -101,8 +103,8 @@ async function work(stop, count) {
     plan = await api(`/ops/rebalancing/plans/${plan.id}`);
     await refreshStation(stop.station_id);
     await showPlan(stop.id);
-    const moved = task.done - before;
-    say(t(stop.kind === "pickup" ? "ops.picked_up" : "ops.dropped_off", { count: moved, name: stationName(stop.station_id) }));
+    const values = { count: task.done - before, name: stationName(stop.station_id) };
+    say(stop.kind === "pickup" ? t("ops.picked_up", values) : t("ops.dropped_off", values));
   } catch (error) {
     failed(error);
   }
