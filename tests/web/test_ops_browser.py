@@ -95,6 +95,7 @@ def test_operator_plans_works_a_pickup_and_a_dropoff_and_sees_the_map_change(app
     expect(page.get_by_role("status")).to_have_text(re.compile(f"^Picked up {pickup['planned'] - 2} at "))
     page.get_by_role("row", name=re.compile("^Test station 5 ")).get_by_role("button").click()
     expect(page.get_by_role("heading", name="Test station 5", level=2)).to_be_focused()
+    expect(page.locator("#detail-facts")).to_contain_text("Jung-gu")
     page.get_by_role("button", name="Dock", exact=True).click()
     expect(page.get_by_role("status")).to_have_text(re.compile("^Docked .* at Test station 5[.]$"))
     expect(page.get_by_role("table").last.get_by_role("row")).to_have_count(25)  # demand: a header and 24 hours
@@ -121,9 +122,12 @@ def test_operator_sees_the_console_in_korean_with_a_stations_demand(app, client,
     page.get_by_label("자치구").first.select_option("중구")
     expect(page.locator("#map path.station")).to_have_count(3)
 
+    marker(page, 101).click()  # the mouse's way in; the list row is the keyboard's
+    expect(page.get_by_role("heading", name="Test station 101", level=2)).to_be_focused()
     page.get_by_role("row", name=re.compile("^Test station 102 ")).get_by_role("button").click()
     expect(page.get_by_role("heading", name="Test station 102", level=2)).to_be_focused()
     expect(marker(page, 102)).to_have_class(re.compile(r"\bselected\b"))
+    expect(page.locator("#detail-facts")).to_contain_text("중구")
     expect(page.get_by_role("table").last.get_by_role("row")).to_have_count(25)
     assert page.get_by_role("option", name="자전거를 실은 트럭이 없습니다").count() == 1
     expect(page.get_by_text("열린 고장 신고가 없습니다.")).to_be_visible()

@@ -23,7 +23,7 @@ export function createMap(element, onChoose) {
     L.control.attribution({ prefix: false }).addTo(map);
   }
   routeLayer = L.layerGroup().addTo(map);
-  stationLayer = L.layerGroup().addTo(map);
+  stationLayer = L.featureGroup().addTo(map); // a feature group passes its circles' clicks on
   stationLayer.on("click", (event) => onChoose(event.layer.stationId));
 }
 

@@ -59,11 +59,16 @@ async function loadStations() {
   }
 }
 
+// The district as the filter names it in the page's language (the API gives the Korean name).
+function districtName(district) {
+  return $("filters").elements.district.querySelector(`option[value="${district}"]`)?.textContent ?? district;
+}
+
 function showDetail(station) {
   $("detail-title").textContent = station.name;
   const facts = $("detail-facts");
   facts.replaceChildren();
-  fact(facts, t("ops.district_label"), station.district);
+  fact(facts, t("ops.district_label"), districtName(station.district));
   fact(facts, t("ops.col_fill"), fillText(station));
   fact(facts, t("ops.bikes_available"), String(station.bikes_available));
   fact(facts, t("ops.bikes_held"), String(station.bikes_held));
