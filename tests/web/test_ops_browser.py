@@ -124,7 +124,8 @@ def test_operator_sees_the_console_in_korean_with_a_stations_demand(app, client,
 
     marker(page, 101).click()  # the mouse's way in; the list row is the keyboard's
     expect(page.get_by_role("heading", name="Test station 101", level=2)).to_be_focused()
-    page.get_by_role("row", name=re.compile("^Test station 102 ")).get_by_role("button").click()
+    page.get_by_role("row", name=re.compile("^Test station 102 ")).get_by_role("button").focus()
+    page.keyboard.press("Enter")  # the keyboard's way to the same detail
     expect(page.get_by_role("heading", name="Test station 102", level=2)).to_be_focused()
     expect(marker(page, 102)).to_have_class(re.compile(r"\bselected\b"))
     expect(page.locator("#detail-facts")).to_contain_text("중구")

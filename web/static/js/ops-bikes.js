@@ -50,13 +50,13 @@ async function loadFaults() {
     const reported = await api("/ops/faults");
     const parked = reported.map((r) => r.bike.station_id).filter((id) => id !== null);
     await Promise.all([...new Set(parked)].map(stationOf));
-    $("faults").replaceChildren(...(reported.length ? reported.map(faultItem) : [emptyItem(t("ops.no_faults"))]));
+    $("faults").replaceChildren(...(reported.length ? reported.map(faultItem) : [textItem(t("ops.no_faults"))]));
   } catch (error) {
     failed(error);
   }
 }
 
-function emptyItem(text) {
+function textItem(text) {
   const item = document.createElement("li");
   item.textContent = text;
   return item;
@@ -68,20 +68,20 @@ async function loadUnderused() {
       api(`/ops/underused/stations?limit=${UNDERUSED_LIMIT}`),
       api(`/ops/underused/bikes?limit=${UNDERUSED_LIMIT}`),
     ]);
-    await Promise.all(quiet.stations.map((s) => stationOf(s.station_id)));
+    const named = new Set([...quiet.stations.map((s) => s.station_id), ...idle.map((bike) => bike.station_id)]);
+    await Promise.all([...named].map(stationOf));
     $("underused-stations").replaceChildren(
-      ...(quiet.stations.length ? quiet.stations.map(quietStation) : [emptyItem(t("ops.none"))]),
+      ...(quiet.stations.length ? quiet.stations.map(quietStation) : [textItem(t("ops.none"))]),
     );
-    $("underused-bikes").replaceChildren(
-      ...(idle.length ? idle.map((bike) => emptyItem(t("ops.idle_bike", {
-        bike: bike.bike_id,
-        name: stationName(bike.station_id),
-        days: Math.floor(bike.idle_days),
-      }))) : [emptyItem(t("ops.none"))]),
-    );
+    $("underused-bikes").replaceChildren(...(idle.length ? idle.map(idleBike) : [textItem(t("ops.none"))]));
   } catch (error) {
     failed(error);
   }
+}
+
+function idleBike(bike) {
+  const days = Math.floor(bike.idle_days);
+  return textItem(t("ops.idle_bike", { bike: bike.bike_id, name: stationName(bike.station_id), days }));
 }
 
 function quietStation(station) {

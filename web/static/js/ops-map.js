@@ -7,6 +7,7 @@ import { t } from "./i18n.js";
 const SEOUL_CITY_HALL = [37.5663, 126.9779];
 const FILL_CLASSES = ["fill-empty", "fill-low", "fill-normal", "fill-high", "fill-over_docks"];
 const ROUTE_STYLES = 6; // route-0 … route-5 in ops.css
+const STATION_STYLE = { radius: 7, weight: 2, fillOpacity: 1, className: "station" };
 
 let map;
 let stationLayer;
@@ -40,7 +41,7 @@ export function drawStations(stations) {
   stationLayer.clearLayers();
   markers.clear();
   for (const station of stations) {
-    const marker = L.circleMarker([station.lat, station.lon], { radius: 7, weight: 2, fillOpacity: 1, className: "station" });
+    const marker = L.circleMarker([station.lat, station.lon], STATION_STYLE);
     marker.stationId = station.id;
     marker.addTo(stationLayer);
     marker.getElement().setAttribute("data-station", String(station.id));
@@ -48,7 +49,9 @@ export function drawStations(stations) {
     markers.set(station.id, marker);
   }
   if (selected !== null) select(selected);
-  if (stations.length) map.fitBounds(L.latLngBounds(stations.map((s) => [s.lat, s.lon])), { padding: [24, 24], maxZoom: 15 });
+  if (stations.length) {
+    map.fitBounds(L.latLngBounds(stations.map((s) => [s.lat, s.lon])), { padding: [24, 24], maxZoom: 15 });
+  }
 }
 
 /** Repaint one station after its stock changed. */
@@ -72,9 +75,10 @@ export function select(stationId) {
 export function drawRoutes(routes, stationOf) {
   routeLayer.clearLayers();
   routes.forEach((route, index) => {
-    const points = route.stops.map((stop) => stationOf(stop.station_id)).filter(Boolean).map((s) => [s.lat, s.lon]);
+    const points = route.stops.map((stop) => stationOf(stop.station_id)).filter(Boolean);
     if (points.length < 2) return;
-    const line = L.polyline(points, { weight: 4, interactive: false, className: `route route-${index % ROUTE_STYLES}` });
+    const style = { weight: 4, interactive: false, className: `route route-${index % ROUTE_STYLES}` };
+    const line = L.polyline(points.map((s) => [s.lat, s.lon]), style);
     line.addTo(routeLayer);
     line.getElement().setAttribute("data-truck", String(route.truck_id));
   });

@@ -85,7 +85,8 @@ function truckCard(route, index) {
 
 async function showPlan(focusTask = null) {
   await Promise.all(plan.routes.flatMap((route) => route.stops.map((stop) => stationOf(stop.station_id))));
-  await Promise.all(plan.routes.map(async (route) => trucks.set(route.truck_id, await api(`/ops/trucks/${route.truck_id}`))));
+  const loaded = await Promise.all(plan.routes.map((route) => api(`/ops/trucks/${route.truck_id}`)));
+  for (const truck of loaded) trucks.set(truck.id, truck);
   $("plan-summary").textContent = summary();
   $("trucks").replaceChildren(...plan.routes.map(truckCard));
   drawRoutes(plan.routes, (id) => stations.get(id));
@@ -113,7 +114,9 @@ async function work(stop, count) {
 /** Fill the dock form's truck choice with the trucks that carry bikes. */
 export function dockTrucks(select) {
   const loaded = [...trucks.values()].filter((truck) => truck.load > 0);
-  const options = loaded.map((truck) => new Option(t("ops.truck_aboard", { id: truck.id, load: truck.load }), truck.id));
+  const options = loaded.map((truck) => {
+    return new Option(t("ops.truck_aboard", { id: truck.id, load: truck.load }), truck.id);
+  });
   select.replaceChildren(...(options.length ? options : [new Option(t("ops.no_loaded_truck"), "")]));
   select.form.querySelector("button").disabled = options.length === 0;
 }
