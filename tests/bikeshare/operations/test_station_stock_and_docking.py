@@ -6,6 +6,7 @@ from bikeshare.stations.models import Station
 from core.audit import AuditEvent
 from core.db import db
 from tests.bikeshare.conftest import sql
+from tests.bikeshare.helpers import place_network
 from tests.bikeshare.operations.test_plans_and_tasks import (
     CROWDED_AND_EMPTY,
     assert_one_place_each,
@@ -95,8 +96,9 @@ def test_one_station_and_the_staff_only_rule(client, network, operator):
     assert client.get(STOCK).status_code == 401
 
 
-def test_a_fill_level_in_sql_agrees_with_the_one_in_python(app, network):
-    network({**EVERY_LEVEL, 31: (0, 3, 2), 32: (3, 0, 1)})
+def test_a_fill_level_in_sql_agrees_with_the_one_in_python(any_database_app):
+    app = any_database_app
+    place_network(app, {**EVERY_LEVEL, 31: (0, 3, 2), 32: (3, 0, 1)})
     with app.app_context():
         in_python = {s.id: s.fill_level for s in db.session.scalars(db.select(Station))}
         in_sql = dict(db.session.execute(db.select(Station.id, Station.fill_level)).all())
