@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.bikeshare.conftest import sql
 from tests.bikeshare.helpers import place_network, rider
 from tests.bikeshare.operations.test_plans_and_tasks import CROWDED_AND_EMPTY, busy_mornings
 from tests.helpers import PASSWORD, staff
@@ -121,6 +122,9 @@ def test_operator_sees_the_console_in_korean_with_a_stations_demand(app, client,
     expect(page.locator("#map path.station")).to_have_count(0)
     page.get_by_label("자치구").first.select_option("중구")
     expect(page.locator("#map path.station")).to_have_count(3)
+    sql(app, "UPDATE stations SET bikes_parked = 3, bikes_available = 3 WHERE id = 101")  # a rider's return, say
+    page.get_by_role("button", name="대여소 새로 고침").click()
+    expect(marker(page, 101)).to_have_attribute("data-fill", "normal")
 
     marker(page, 101).click()  # the mouse's way in; the list row is the keyboard's
     expect(page.get_by_role("heading", name="Test station 101", level=2)).to_be_focused()

@@ -36,8 +36,8 @@ function paint(marker, station) {
   path.setAttribute("data-bikes", String(station.bikes_parked));
 }
 
-/** Draw these stations (replacing the ones drawn) and fit the view to them. */
-export function drawStations(stations) {
+/** Draw these stations (replacing the ones drawn), and fit the view to them unless told not to. */
+export function drawStations(stations, { fit = true } = {}) {
   stationLayer.clearLayers();
   markers.clear();
   for (const station of stations) {
@@ -49,7 +49,7 @@ export function drawStations(stations) {
     markers.set(station.id, marker);
   }
   if (selected !== null) select(selected);
-  if (stations.length) {
+  if (fit && stations.length) {
     map.fitBounds(L.latLngBounds(stations.map((s) => [s.lat, s.lon])), { padding: [24, 24], maxZoom: 15 });
   }
 }

@@ -47,12 +47,13 @@ function showList(list) {
   }
 }
 
-async function loadStations() {
+/** The stations of the filters; `fit` frames them on the map (a refresh keeps the operator's view). */
+async function loadStations({ fit = true } = {}) {
   const query = new URLSearchParams([...new FormData($("filters"))].filter(([, value]) => value !== ""));
   try {
     const list = await api(`/ops/stations?${query}`);
     for (const station of list) stations.set(station.id, station);
-    drawStations(list);
+    drawStations(list, { fit });
     showList(list);
   } catch (error) {
     failed(error);
@@ -133,7 +134,11 @@ function start() {
   createMap($("map"), choose);
   initWork({ refreshStation });
   initBikes({ choose, refreshStation });
-  $("filters").addEventListener("change", loadStations);
+  $("filters").addEventListener("change", () => loadStations());
+  $("filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadStations({ fit: false });
+  });
   $("day-type").addEventListener("change", showDemand);
   loadStations();
 }
