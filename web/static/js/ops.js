@@ -78,23 +78,26 @@ function showDetail(station) {
   dockTrucks($("dock").elements.truck);
 }
 
+function hourRow(hour) {
+  const row = document.createElement("tr");
+  const name = document.createElement("th");
+  name.scope = "row";
+  name.textContent = t("ops.hour", { hour: hour.hour });
+  row.append(name);
+  for (const rate of [hour.rent_per_h, hour.return_per_h]) {
+    const cell = document.createElement("td");
+    cell.textContent = rate.toFixed(1);
+    row.append(cell);
+  }
+  return row;
+}
+
 async function showDemand() {
-  if (chosen === null) return;
+  const stationId = chosen;
+  if (stationId === null) return;
   try {
-    const demand = await api(`/ops/demand?station_id=${chosen}&day_type=${$("day-type").value}`);
-    $("demand-rows").replaceChildren(
-      ...demand.hours.map((hour) => {
-        const row = document.createElement("tr");
-        const cells = [t("ops.hour", { hour: hour.hour }), hour.rent_per_h.toFixed(1), hour.return_per_h.toFixed(1)];
-        row.append(...cells.map((text, index) => {
-          const cell = document.createElement(index === 0 ? "th" : "td");
-          if (index === 0) cell.scope = "row";
-          cell.textContent = text;
-          return cell;
-        }));
-        return row;
-      }),
-    );
+    const demand = await api(`/ops/demand?station_id=${stationId}&day_type=${$("day-type").value}`);
+    if (chosen === stationId) $("demand-rows").replaceChildren(...demand.hours.map(hourRow));
   } catch (error) {
     failed(error);
   }
@@ -104,8 +107,14 @@ async function showDemand() {
 async function choose(stationId) {
   chosen = stationId;
   select(stationId);
+  try {
+    await refreshStation(stationId);
+  } catch (error) {
+    failed(error);
+    return;
+  }
   $("detail").hidden = false;
-  await refreshStation(stationId);
+  $("demand-rows").replaceChildren();
   $("detail-title").focus();
   await showDemand();
 }
