@@ -66,6 +66,8 @@ def test_operator_plans_works_a_pickup_and_a_dropoff_and_sees_the_map_change(app
     dropoff = max((s for s in stops if s["station_id"] in (3, 4)), key=lambda stop: stop["planned"])
     assert pickup["planned"] >= 3 and dropoff["planned"] >= 2
     assert page.locator("#map path.route").count() == 1
+    numbered = page.locator("#map .stop-number").all_inner_texts()  # each stop's number, as in the task list
+    assert sorted(int(n) for label in numbered for n in label.split("·")) == list(range(1, len(stops) + 1))
     assert axe_violations(page) == []
     screenshots(page, "ops-plan-en")
 

@@ -8,6 +8,7 @@ const SEOUL_CITY_HALL = [37.5663, 126.9779];
 const FILL_CLASSES = ["fill-empty", "fill-low", "fill-normal", "fill-high", "fill-over_docks"];
 const ROUTE_STYLES = 6; // route-0 … route-5 in ops.css
 const STATION_STYLE = { radius: 7, weight: 2, fillOpacity: 1, className: "station" };
+const STOP_ANCHOR = [-8, 24]; // a stop's number sits up and to the right of its station's circle
 
 let map;
 let stationLayer;
@@ -71,15 +72,30 @@ export function select(stationId) {
   map.panTo(marker.getLatLng());
 }
 
-/** Each truck's route as a line through its stops, in the order it drives them. */
+/** Each truck's route as a line through its stops, in the order it drives them, each stop numbered as in
+ * the truck's task list (a station visited twice shows both numbers). */
 export function drawRoutes(routes, stationOf) {
   routeLayer.clearLayers();
   routes.forEach((route, index) => {
+    const style = `route-${index % ROUTE_STYLES}`;
+    const visits = new Map(); // station id -> its stop numbers on this route
+    route.stops.forEach((stop, order) => {
+      visits.set(stop.station_id, [...(visits.get(stop.station_id) ?? []), order + 1]);
+    });
     const points = route.stops.map((stop) => stationOf(stop.station_id)).filter(Boolean);
-    if (points.length < 2) return;
-    const style = { weight: 4, interactive: false, className: `route route-${index % ROUTE_STYLES}` };
-    const line = L.polyline(points.map((s) => [s.lat, s.lon]), style);
-    line.addTo(routeLayer);
-    line.getElement().setAttribute("data-truck", String(route.truck_id));
+    if (points.length > 1) {
+      const options = { weight: 4, interactive: false, className: `route ${style}` };
+      const line = L.polyline(points.map((s) => [s.lat, s.lon]), options);
+      line.addTo(routeLayer);
+      line.getElement().setAttribute("data-truck", String(route.truck_id));
+    }
+    for (const [stationId, numbers] of visits) {
+      const station = stationOf(stationId);
+      if (!station) continue;
+      // Numbers only: the icon's html is set as markup, so nothing from the data goes into it.
+      const label = { className: `stop-number ${style}`, html: numbers.join("·"), iconSize: null };
+      const icon = L.divIcon({ ...label, iconAnchor: STOP_ANCHOR });
+      L.marker([station.lat, station.lon], { icon, keyboard: false, interactive: false }).addTo(routeLayer);
+    }
   });
 }
