@@ -23,7 +23,7 @@ def _view(station: Station) -> dict:
         "bikes_available": station.bikes_available,
         "bikes_held": station.bikes_held,
         "docks_available": station.docks_available,
-        "room": max(0, station.capacity - station.bikes_parked),
+        "room": station.room,
         "fill_level": station.fill_level,
     }
 

@@ -88,7 +88,7 @@ def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None
     task = _locked_task(task_id, TaskKind.DROPOFF)
     wanted = _wanted(task, bike_ids, count)
     station, truck = _locked(task)
-    room = station.capacity - station.bikes_parked
+    room = station.room
     if wanted > room:
         raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
     bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
@@ -140,10 +140,10 @@ def dock_aboard(
     truck = db.session.scalar(select(Truck).where(Truck.id == truck_id).with_for_update())
     if truck is None:
         raise NotFound(f"There is no truck {truck_id}.", slug="truck-not-found")
-    room = station.capacity - station.bikes_parked
+    room = station.room
     wanted = len(bike_ids) if bike_ids else count or min(_load(truck.id), room)
-    if wanted > room or room <= 0:
-        raise Conflict(f"Station {station.id} has room for {max(room, 0)} more bikes.", slug="station-full", room=room)
+    if wanted > room or room == 0:
+        raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
     bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
     if bike_ids and len(bikes) < len(bike_ids):
         missing = sorted(set(bike_ids) - {b.id for b in bikes})

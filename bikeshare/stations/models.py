@@ -86,6 +86,16 @@ class Station(db.Model):
         return self.bikes_parked < self.capacity
 
     @hybrid_property
+    def room(self) -> int:
+        """Bikes it can still take, up to its capacity (none when chained parking already filled it)."""
+        return max(0, self.capacity - self.bikes_parked)
+
+    @room.inplace.expression
+    @classmethod
+    def _room_expression(cls):
+        return case((cls.capacity > cls.bikes_parked, cls.capacity - cls.bikes_parked), else_=0)
+
+    @hybrid_property
     def has_bike(self) -> bool:
         """A bike can be rented here."""
         return self.bikes_available > 0

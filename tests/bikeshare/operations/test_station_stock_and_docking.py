@@ -96,15 +96,18 @@ def test_one_station_and_the_staff_only_rule(client, network, operator):
     assert client.get(STOCK).status_code == 401
 
 
-def test_a_fill_level_in_sql_agrees_with_the_one_in_python(any_database_app):
+def test_fill_level_and_room_in_sql_agree_with_python(any_database_app):
     app = any_database_app
     place_network(app, {**EVERY_LEVEL, 31: (0, 3, 2), 32: (3, 0, 1)})
     with app.app_context():
         in_python = {s.id: s.fill_level for s in db.session.scalars(db.select(Station))}
         in_sql = dict(db.session.execute(db.select(Station.id, Station.fill_level)).all())
+        room_in_python = {s.id: s.room for s in db.session.scalars(db.select(Station))}
+        room_in_sql = dict(db.session.execute(db.select(Station.id, Station.room)).all())
 
     assert in_python == in_sql
     assert in_sql[31] == "over_docks" and in_sql[32] == "normal"
+    assert room_in_python == room_in_sql and room_in_sql[15] == 2 and room_in_sql[11] == 10
 
 
 def picked_up(client, operator):
