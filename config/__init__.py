@@ -31,6 +31,8 @@ SECRETS_AND_URLS = (
 
 # Outgoing mail (password reset), read from the environment; see BaseConfig.
 MAIL_SETTINGS = ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_SENDER", "MAIL_OUTBOX")
+# The operations console's base map (see BaseConfig).
+WEB_MAP_SETTINGS = ("WEB_MAP_TILE_URL", "WEB_MAP_TILE_ATTRIBUTION")
 
 
 class ConfigError(RuntimeError):
@@ -116,6 +118,10 @@ class BaseConfig:
         ),
     }
     STRICT_TRANSPORT_SECURITY: str | None = None  # only where the service is reached over HTTPS
+    # A base map under the operations console's stations and routes, e.g. "https://tiles.example.org/{z}/{x}/{y}.png";
+    # unset, the map draws on a plain background and works offline. Its origin joins img-src on that page only.
+    WEB_MAP_TILE_URL: str | None = None
+    WEB_MAP_TILE_ATTRIBUTION = ""
 
     # Reverse proxies in front of the app (nginx in docker/): their X-Forwarded-For is trusted that deep,
     # so rate limits and the audit log see the client's address rather than the proxy's.
@@ -179,7 +185,7 @@ class BaseConfig:
     def from_environment(cls) -> dict:
         """The settings of this class, overridden by the environment variables of the same name."""
         settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
-        for name in (*SECRETS_AND_URLS, *MAIL_SETTINGS, "LOG_LEVEL", "GBFS_FEED_CONTACT_EMAIL"):
+        for name in (*SECRETS_AND_URLS, *MAIL_SETTINGS, *WEB_MAP_SETTINGS, "LOG_LEVEL", "GBFS_FEED_CONTACT_EMAIL"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
         for name in ("PROXY_COUNT", "SMTP_PORT"):

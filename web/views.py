@@ -1,9 +1,10 @@
 """Page routes: each renders a template whose ES module does the work through the JSON API."""
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_from_directory
 
 from bikeshare.faults.models import FAULT_KINDS
 from bikeshare.passes.fares import PASS_KINDS
+from bikeshare.stations.models import FillLevel
 from cardapi.models import FACILITY_KINDS
 from cardapi.schemas import BENEFIT_CATEGORIES
 from core.accounts.models import ROLES
@@ -51,6 +52,18 @@ def admin():
         benefit_categories=BENEFIT_CATEGORIES,
         granted_categories=GRANTED_CATEGORIES,
         roles=ROLES,
+    )
+
+
+@blp.get("/ops")
+def ops():
+    settings = current_app.config
+    return _page(
+        "ops.html",
+        districts=DISTRICTS,
+        fill_levels=tuple(FillLevel),
+        tile_url=settings["WEB_MAP_TILE_URL"],
+        tile_attribution=settings["WEB_MAP_TILE_ATTRIBUTION"],
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from bikeshare.operations.models import Plan, Task, Truck
 from bikeshare.operations.network import load_network, load_rates
+from bikeshare.operations.zones import zone_districts
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandRates
 from bikeshare.rebalancing.evaluate import place_trucks
 from bikeshare.rebalancing.model import Truck as PlanTruck
@@ -16,30 +17,11 @@ from bikeshare.rebalancing.planner import PlanSettings, build_plan
 from bikeshare.stations.models import Bike
 from core import audit
 from core.db import db, utcnow
-from core.districts import DISTRICTS, normalise_district
 from core.errors import InvalidInput, NotFound
 from core.timezones import SEOUL
 
-# The two operations centres: districts south of the Han river go to Gangnam, the rest to Gangbuk.
-GANGNAM = {
-    *("강서구", "양천구", "구로구", "영등포구", "금천구", "동작구"),
-    *("관악구", "서초구", "강남구", "송파구", "강동구"),
-}
-ZONES = {"gangnam": GANGNAM, "gangbuk": set(DISTRICTS) - GANGNAM}
 # Fewer trucks than this plan one zone together; more split the area into the planner's k-means zones.
 MIN_TRUCKS_FOR_ZONES = 6
-
-
-def zone_districts(zone: str | None) -> set[str] | None:
-    """The districts a zone name covers: an operations centre, or one district in Korean or romanised."""
-    if zone is None:
-        return None
-    if zone.lower() in ZONES:
-        return ZONES[zone.lower()]
-    district = normalise_district(zone)
-    if district is None:
-        raise InvalidInput(f"Unknown zone {zone!r}: give gangnam, gangbuk or a district.", slug="unknown-zone")
-    return {district}
 
 
 def truck_loads(truck_ids) -> dict[int, int]:

@@ -2,12 +2,15 @@
 
 from flask_smorest import Blueprint
 
-from bikeshare.operations import tasks
+from bikeshare.operations import stock, tasks
 from bikeshare.operations.schemas import (
     DemandQuerySchema,
     DemandSchema,
+    DockAboardSchema,
     PlanCreateSchema,
     PlanSchema,
+    StationStockQuerySchema,
+    StationStockSchema,
     TaskActionSchema,
     TaskSchema,
     TruckSchema,
@@ -84,6 +87,18 @@ def dropoff(data, task_id):
     return tasks.dropoff(operator_id=current_user.id, task_id=task_id, **data)
 
 
+@blp.post("/trucks/<int:truck_id>/dock")
+@auth_required(*STAFF)
+@idempotent
+@blp.arguments(DockAboardSchema())
+@blp.response(200, TruckSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def dock_aboard(data, truck_id):
+    """Dock bikes aboard the truck at any station with room, whatever its plan (default: all that fit)."""
+    return tasks.dock_aboard(operator_id=current_user.id, truck_id=truck_id, **data)
+
+
 @blp.get("/trucks/<int:truck_id>")
 @auth_required(*STAFF)
 @blp.response(200, TruckSchema)
@@ -91,6 +106,24 @@ def dropoff(data, task_id):
 def get_truck(truck_id):
     """A truck: where it is, the bikes it carries and its open tasks."""
     return tasks.get_truck(truck_id=truck_id)
+
+
+@blp.get("/stations")
+@auth_required(*STAFF)
+@blp.arguments(StationStockQuerySchema(), location="query")
+@blp.response(200, StationStockSchema(many=True))
+def station_stock(query):
+    """Active stations with their stock and fill level, by district, zone or fill level, in id order."""
+    return stock.station_stock(**query)
+
+
+@blp.get("/stations/<int:station_id>")
+@auth_required(*STAFF)
+@blp.response(200, StationStockSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def station_stock_of(station_id):
+    """One station's stock and fill level, as the operations map shows it."""
+    return stock.station_stock_of(station_id=station_id)
 
 
 @blp.get("/underused/bikes")

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from bikeshare.stations.models import FillLevel
 from core.fields import Float, Integer, Text, Timestamp
 
 
@@ -166,3 +167,35 @@ class UnderusedStationsSchema(Schema):
     since = Timestamp()
     until = Timestamp()
     stations = fields.List(fields.Nested(UnderusedStationSchema))
+
+
+class StationStockQuerySchema(Schema):
+    district = Text(max_length=20, metadata={"description": "A district in Korean or romanised (Jongno-gu)."})
+    zone = Text(max_length=40, metadata={"description": "gangnam, gangbuk or a district, as for a plan."})
+    fill_level = fields.String(validate=validate.OneOf(tuple(FillLevel)))
+
+
+class StationStockSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    district = fields.String()
+    zone = fields.String(allow_none=True, metadata={"description": "The operations centre: gangnam or gangbuk."})
+    lat = fields.Float()
+    lon = fields.Float()
+    docks = fields.Integer()
+    capacity = fields.Integer(metadata={"description": "Docks plus the chained-parking allowance."})
+    bikes_parked = fields.Integer()
+    bikes_available = fields.Integer()
+    bikes_held = fields.Integer(metadata={"description": "Parked but held for inspection or repair."})
+    docks_available = fields.Integer()
+    room = fields.Integer(metadata={"description": "Bikes it can still take (up to its capacity)."})
+    fill_level = fields.String(
+        metadata={
+            "description": "empty (no bike to rent), low (under 30 % of docks), normal, high (90 % of docks "
+            "taken or more) or over_docks (more bikes than docks)."
+        }
+    )
+
+
+class DockAboardSchema(TaskActionSchema):
+    station_id = Integer(required=True)

@@ -88,7 +88,7 @@ def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None
     task = _locked_task(task_id, TaskKind.DROPOFF)
     wanted = _wanted(task, bike_ids, count)
     station, truck = _locked(task)
-    room = station.capacity - station.bikes_parked
+    room = station.room
     if wanted > room:
         raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
     bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
@@ -97,6 +97,12 @@ def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None
         raise Conflict(f"Not on truck {truck.id}: {', '.join(missing)}.", slug="bike-not-on-truck")
     if not bikes:
         raise Conflict(f"Truck {truck.id} carries no bike.", slug="truck-empty")
+    _park(bikes, station)
+    return _finish(task, truck, station, len(bikes), operator_id)
+
+
+def _park(bikes: list[Bike], station: Station) -> None:
+    """Park bikes off a truck at the (locked) station, its counters in step."""
     now = utcnow()
     demand.record_station_change(station, now=now)
     for bike in bikes:
@@ -104,7 +110,6 @@ def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None
         bike.station_id, bike.truck_id, bike.last_moved_at = station.id, None, now
     station.bikes_parked += len(bikes)
     station.bikes_available += sum(bike.status == BikeStatus.AVAILABLE for bike in bikes)
-    return _finish(task, truck, station, len(bikes), operator_id)
 
 
 def _finish(task: Task, truck: Truck, station: Station, moved: int, operator_id: int) -> Task:
@@ -120,6 +125,38 @@ def _finish(task: Task, truck: Truck, station: Station, moved: int, operator_id:
     )
     db.session.commit()
     return task
+
+
+def dock_aboard(
+    *, operator_id: int, truck_id: int, station_id: int, bike_ids: list[str] | None = None, count: int | None = None
+) -> dict:
+    """Dock bikes aboard a truck at any station with room, whatever its tasks say (default: all that fit).
+
+    The way off a truck whose drops a later plan superseded; audited like every truck move.
+    """
+    station = db.session.scalar(select(Station).where(Station.id == station_id).with_for_update())
+    if station is None:
+        raise NotFound(f"No station has the number {station_id}.", slug="station-not-found")
+    truck = db.session.scalar(select(Truck).where(Truck.id == truck_id).with_for_update())
+    if truck is None:
+        raise NotFound(f"There is no truck {truck_id}.", slug="truck-not-found")
+    room = station.room
+    wanted = len(bike_ids) if bike_ids else count or min(_load(truck.id), room)
+    if wanted > room or room == 0:
+        raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
+    bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
+    if bike_ids and len(bikes) < len(bike_ids):
+        missing = sorted(set(bike_ids) - {b.id for b in bikes})
+        raise Conflict(f"Not on truck {truck.id}: {', '.join(missing)}.", slug="bike-not-on-truck")
+    if not bikes:
+        raise Conflict(f"Truck {truck.id} carries no bike.", slug="truck-empty")
+    _park(bikes, station)
+    truck.station_id = station.id
+    audit.record(
+        "truck_docked", actor_id=operator_id, subject=f"truck:{truck.id}", station_id=station.id, bikes=len(bikes)
+    )
+    db.session.commit()
+    return get_truck(truck_id=truck.id)
 
 
 def get_truck(*, truck_id: int) -> dict:

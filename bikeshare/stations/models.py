@@ -23,6 +23,18 @@ class BikeKind(StrEnum):
     SPROUT = "sprout"
 
 
+class FillLevel(StrEnum):
+    """How full a station is on the operations map, worst first: the API, the page and its legend share it."""
+
+    EMPTY = "empty"  # no bike to rent
+    LOW = "low"  # fewer bikes to rent than LOW_PERCENT of its docks (Seoul refills below 30 %)
+    NORMAL = "normal"
+    HIGH = "high"  # HIGH_PERCENT of its docks taken or more: few left for returns
+    OVER_DOCKS = "over_docks"  # more bikes than docks: the extra are chained beside them
+
+
+LOW_PERCENT, HIGH_PERCENT = 30, 90
+
 BIKE_STATUSES = tuple(BikeStatus)  # for validators
 # A bike with one of these statuses stands at a station (and only then).
 PARKED_STATUSES = (BikeStatus.AVAILABLE, BikeStatus.MAINTENANCE)
@@ -74,6 +86,16 @@ class Station(db.Model):
         return self.bikes_parked < self.capacity
 
     @hybrid_property
+    def room(self) -> int:
+        """Bikes it can still take, up to its capacity (none when chained parking already filled it)."""
+        return max(0, self.capacity - self.bikes_parked)
+
+    @room.inplace.expression
+    @classmethod
+    def _room_expression(cls):
+        return case((cls.capacity > cls.bikes_parked, cls.capacity - cls.bikes_parked), else_=0)
+
+    @hybrid_property
     def has_bike(self) -> bool:
         """A bike can be rented here."""
         return self.bikes_available > 0
@@ -97,6 +119,30 @@ class Station(db.Model):
     @classmethod
     def _published_capacity_expression(cls):
         return case((cls.bikes_parked > cls.docks, cls.bikes_parked), else_=cls.docks)
+
+    @hybrid_property
+    def fill_level(self) -> str:
+        """Its FillLevel: empty first (riders find nothing), then over its docks, low, high, else normal."""
+        if self.bikes_available == 0:
+            return FillLevel.EMPTY
+        if self.bikes_parked > self.docks:
+            return FillLevel.OVER_DOCKS
+        if self.bikes_available * 100 < LOW_PERCENT * self.docks:
+            return FillLevel.LOW
+        if self.bikes_parked * 100 >= HIGH_PERCENT * self.docks:
+            return FillLevel.HIGH
+        return FillLevel.NORMAL
+
+    @fill_level.inplace.expression
+    @classmethod
+    def _fill_level_expression(cls):
+        return case(
+            (cls.bikes_available == 0, FillLevel.EMPTY.value),
+            (cls.bikes_parked > cls.docks, FillLevel.OVER_DOCKS.value),
+            (cls.bikes_available * 100 < LOW_PERCENT * cls.docks, FillLevel.LOW.value),
+            (cls.bikes_parked * 100 >= HIGH_PERCENT * cls.docks, FillLevel.HIGH.value),
+            else_=FillLevel.NORMAL.value,
+        )
 
     @hybrid_property
     def bikes_held(self) -> int:

@@ -15,6 +15,7 @@ PAGES = {
     "/card": "card.title",
     "/desk": "desk.title",
     "/ride": "ride.title",
+    "/ops": "ops.title",
     "/admin": "admin.title",
     "/docs": "docs.title",
 }

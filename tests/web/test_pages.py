@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-PAGES = ("/", "/card", "/desk", "/ride", "/admin", "/docs")
+PAGES = ("/", "/card", "/desk", "/ride", "/ops", "/admin", "/docs")
 CATALOGUES = {
     language: json.loads((WEB / "static" / "i18n" / f"{language}.json").read_text()) for language in ("ko", "en")
 }
 # t("key") in templates and modules, translate("key") in Python; keys built at run time
-# (card.status.*, reason.*, category.*) are listed by prefix.
+# (card.status.*, reason.*, category.*, ops.fill.* ...) are listed by prefix.
 USED_KEY = re.compile(r"""\b(?:t|translate)\(\s*["']([a-z_]+\.[a-z_.0-9]+)["']""")
 BUILT_PREFIXES = (
     "card.status.",
@@ -26,6 +26,11 @@ BUILT_PREFIXES = (
     "ride.fault.",
     "ride.place.",
     "ride.charge.",
+    "ops.fill.",
+    "ops.task.",
+    "ops.fault.",
+    "ops.bike_status.",
+    "ops.inspected.",
 )
 
 
