@@ -40,16 +40,17 @@ test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -n 2
 
 # The browser tests drive Debian's chromium (Playwright cannot download its own browser here). Install it
-# when missing and allowed; otherwise say so plainly: those tests then skip with the same reason.
+# when missing and allowed, with a Korean font so the screenshots show Korean text; otherwise say so plainly:
+# those tests then skip with the same reason.
 browser:
-	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	@if [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/truetype/nanum ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "==> installing Debian's chromium for the browser tests"; \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "==> installing Debian's chromium and a Korean font (Nanum) for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; } || \
 		echo "!! could not install chromium with apt-get: the browser tests will be SKIPPED"; \
 	else \
-		echo "!! /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get):"; \
-		echo "!! the browser tests will be SKIPPED. Install Debian's chromium package to run them."; \
+		echo "!! /usr/bin/chromium or a Korean font is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "!! without chromium the browser tests are SKIPPED; without fonts-nanum Korean screenshots show boxes."; \
 	fi
 
 test-fast: $(VENV)/.dev
