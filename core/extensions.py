@@ -1,13 +1,11 @@
 """Unbound extension objects, bound to the app in the factory (no circular imports)."""
 
 from flask_jwt_extended import JWTManager
-from flask_migrate import Migrate
 
 from core.api import ProblemApi
 from core.db import db
 
 api = ProblemApi()
 jwt = JWTManager()
-migrate = Migrate()
 
-__all__ = ["api", "db", "jwt", "migrate"]
+__all__ = ["api", "db", "jwt"]
