@@ -95,10 +95,10 @@ def markdown(results: dict) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Measured by `make bench` on {setup['cpus']} cores ({setup['machine']}): gunicorn with "
-        f"{setup['workers']} workers (`docker/gunicorn.conf.py`) on PostgreSQL + Redis, driven closed-loop over "
-        f"{setup['connections']} connections from {setup['load_processes']} load processes on the same "
-        f"machine, {setup['duration_s']:g} s per scenario after {setup['warmup_s']:g} s of warm-up.",
+        f"Measured by `make bench` on {setup['cpus']} cores ({setup['machine']}): the app under "
+        f"{setup['servers'][0]} with {setup['workers']} workers on PostgreSQL + Redis, driven by wrk on the same "
+        f"machine over {setup['connections']} connections (closed loop) or {setup['rate_connections']} "
+        f"(fixed rate), {setup['duration_s']:g} s per run after {setup['warmup_s']:g} s of warm-up.",
         f"Data set: {setup['data'].get('citizens', 0):,} citizens, {setup['data'].get('cards', 0):,} cards, "
         f"{setup['data'].get('stations', 0):,} stations, {setup['data'].get('bikes', 0):,} bikes, "
         f"{setup['data'].get('facilities', 0):,} facilities with {setup['data'].get('terminals', 0):,} "
