@@ -13,6 +13,7 @@ from core.converters import POSTGRES_INTEGER_MAX, DatabaseIdConverter
 from core.db import sqlalchemy_url
 from core.errors import register_error_handlers
 from core.extensions import api, db, jwt
+from core.overload import ShedStaleRequests
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIdConverter
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+    app.wsgi_app = ShedStaleRequests(app.wsgi_app)
 
     observability.init_app(app)
     headers.init_app(app)
