@@ -123,9 +123,19 @@ FIXED_RATES = {"qr_verification": 1000, "nearest_stations": 500, "gbfs_station_s
 COMPARED = ("trivial", "qr_verification", "rent_return")
 
 
-def _measure(name: str, scenario, server, roots: dict, settings: dict, workdir: Path, rate: float = 0) -> dict:
+def _measure(
+    name: str,
+    scenario,
+    server,
+    roots: dict,
+    settings: dict,
+    workdir: Path,
+    rate: float = 0,
+    stamp: bool = False,
+    connections: int | None = None,
+) -> dict:
     how = f"at {rate:,.0f}/s" if rate else "closed loop"
-    connections = settings["rate_connections"] if rate else settings["connections"]
+    connections = connections or (settings["rate_connections"] if rate else settings["connections"])
     print(f"{server.kind} {name}: {settings['duration_s']:g} s over {connections} connections, {how} ...", flush=True)
     if settings["warmup_s"]:  # its own lines: one-time payloads are not spent twice
         wrk.run(scenario, server, workdir, roots={}, connections=connections, duration=settings["warmup_s"])
@@ -138,6 +148,7 @@ def _measure(name: str, scenario, server, roots: dict, settings: dict, workdir: 
         connections=connections,
         duration=settings["duration_s"],
         rate=rate,
+        stamp=stamp,
     )
     summary.update(status="measured", server=server.kind)
     profile = sampling.summarise(record)
@@ -164,6 +175,19 @@ def compare_servers(servers_by_kind: dict, built: dict, roots: dict, settings: d
     return runs
 
 
+def overload(scenario, closed_loop: dict, server, roots: dict, settings: dict, workdir: Path) -> dict:
+    """QR verification at twice the measured capacity: as the app is reached directly (no stamp: every
+    request queues), then as behind the load balancer (stamped: what queued past the budget is shed)."""
+    rate = 2 * closed_loop["throughput"]
+    connections = 2 * settings["rate_connections"]
+    rows = {}
+    for label, stamp in (("queued", False), ("shedding", True)):
+        summary = _measure("qr_verification", scenario, server, roots, settings, workdir, rate, stamp, connections)
+        summary["overload"] = label
+        rows[f"qr_verification @ 2 × capacity, {label}"] = summary
+    return rows
+
+
 def run_scenarios(built: dict, server, roots: dict, settings: dict, workdir: Path) -> dict:
     results = {}
     for name, scenario in built.items():
@@ -175,6 +199,8 @@ def run_scenarios(built: dict, server, roots: dict, settings: dict, workdir: Pat
         rate = FIXED_RATES.get(name)
         if rate:
             results[f"{name} @ {rate}/s"] = _measure(name, scenario, server, roots, settings, workdir, rate=rate)
+    if results.get("qr_verification", {}).get("status") == "measured":
+        results.update(overload(built["qr_verification"], results["qr_verification"], server, roots, settings, workdir))
     trivial = results["trivial"]["throughput"] or 1
     for summary in results.values():
         if summary.get("status") == "measured" and not summary["fixed_rate"]:

@@ -36,15 +36,19 @@ METHOD = [
     "arrives, so the cores are saturated and latency there is mostly queueing. Rows `@ N/s` send at "
     "that fixed rate and count each request's latency from when it was due, so a server that falls "
     "behind shows it; the latency targets are judged there.",
-    "- The load generator is Python (`http.client`) on the same two cores as gunicorn, "
-    "PostgreSQL and Redis, so it takes CPU from the server; the ratio to the trivial endpoint, "
-    "measured the same way in the same run, is the figure to compare across machines; the CPU table "
-    "shows what the load processes took.",
+    "- The load generator is wrk (C, epoll; Lua scripts in `bench/wrk/`), one connection per wrk thread, "
+    "on the same two cores as the servers; the CPU table shows what it took. Fixed-rate rows keep their "
+    "schedule in the Lua script (wrk2 is not packaged in Debian) and time each request from when it was due.",
+    "- Only the bench's own PostgreSQL and Redis process trees are counted (other servers on a shared "
+    "machine are not).",
     "- gunicorn runs the deployment's settings (`docker/gunicorn.conf.py`: threaded workers, keep-alive), "
-    "so connections stay open between requests, as behind nginx with upstream keep-alive.",
+    "so connections stay open between requests, as behind nginx with upstream keep-alive. The other "
+    "servers: gunicorn sync (2 × the workers, no keep-alive), granian WSGI (half the workers × 4 "
+    "threads), pyuwsgi (the workers × 2 threads, HTTP/1.1 keep-alive); all log each request.",
     "- The production settings are used (argon2id at t=3, 64 MiB; JSON logs; the access log to a file).",
-    "- QR codes are computed by the load processes with pyotp from the enrolment secrets; every "
-    "payload is fresh and used once. Terminals are used once before the run (their cache is warm, as in service).",
+    "- QR codes are computed with pyotp from the enrolment secrets just before each run; every payload "
+    "is used once (warm-up runs get their own cards). Terminals are used once before the runs (their "
+    "cache is warm, as in service).",
     "- Rent + return: riders with passes rent at a random station and return at another; an empty "
     "or full station (409) sends the rider to another one, as the API's answer suggests.",
     "- The rebalancing plan uses the shipped station list and 05:29 stock with SYNTHETIC demand rates "
@@ -90,6 +94,45 @@ def _cpu_row(name: str, s: dict) -> str:
     return f"| {name} | {cells} | {sum(per_request):.2f} | {idle:.2f} | {busiest_text} |"
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
+
+
+def _per_request_ms(summary: dict, component: str | None = None) -> float:
+    cores = summary.get("cores", {})
+    used = cores.get(component, 0.0) if component else sum(cores.values())
+    return 1000 * used / max(summary["throughput"], 1e-9)
+
+
+def server_table(comparison: dict) -> list[str]:
+    """Medians over the interleaved repetitions, per scenario and server, and ratios to gunicorn gthread."""
+    lines = [
+        "| scenario | server | throughput (median) | runs | p50 ms | p99 ms | app CPU ms/req | all CPU ms/req "
+        "| × gthread | × trivial, same server | × trivial under gthread |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    trivial = {kind: _median([r["throughput"] for r in runs]) for kind, runs in comparison.get("trivial", {}).items()}
+    for name, by_server in comparison.items():
+        baseline = _median([r["throughput"] for r in by_server.get("gthread", [])]) or None
+        for kind, runs in by_server.items():
+            rate = _median([r["units_per_s"] if name == "rent_return" else r["throughput"] for r in runs])
+            throughput = _median([r["throughput"] for r in runs])
+            unit = "pairs/s" if name == "rent_return" else "/s"
+            spread = ", ".join(f"{r['units_per_s'] if name == 'rent_return' else r['throughput']:,.0f}" for r in runs)
+            vs_gthread = f"{throughput / baseline:.2f}" if baseline else "-"
+            own = f"{throughput / trivial[kind]:.2f}" if trivial.get(kind) and name != "trivial" else "-"
+            gth = f"{throughput / trivial['gthread']:.2f}" if trivial.get("gthread") and name != "trivial" else "-"
+            p50, p99 = _median([r["p50_ms"] for r in runs]), _median([r["p99_ms"] for r in runs])
+            app_ms = _median([_per_request_ms(r, "app") for r in runs])
+            all_ms = _median([_per_request_ms(r) for r in runs])
+            lines.append(
+                f"| {name} | {kind} | {rate:,.0f} {unit} | {spread} | {p50:.1f} | {p99:.1f} | {app_ms:.2f} "
+                f"| {all_ms:.2f} | {vs_gthread} | {own} | {gth} |"
+            )
+    return lines
+
+
 def markdown(results: dict) -> str:
     setup = results["setup"]
     lines = [
@@ -107,7 +150,7 @@ def markdown(results: dict) -> str:
         "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | × trivial | target | verdict |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines += [_row(name, summary) for name, summary in results["scenarios"].items()]
+    lines += [_row(name, summary) for name, summary in results["scenarios"].items() if not summary.get("overload")]
     plan = results.get("rebalancing_plan", {})
     if plan.get("status") == "not available":
         lines.append("| rebalancing plan | not available | | | | | | ≤ 30 s | not available |")
@@ -118,13 +161,44 @@ def markdown(results: dict) -> str:
             f"| {plan['seconds']:.1f} s | | | | | | ≤ 30 s | {met} |"
         )
     lines += ["", "Errors are answers other than the expected status (details in `results.json`)."]
+    overloaded = {name: s for name, s in results["scenarios"].items() if s.get("overload")}
+    if overloaded:
+        lines += [
+            "",
+            "## Overload: QR verification at twice the measured capacity",
+            "",
+            "| row | offered | served /s | p99 of served ms | 503 shed | p99 of all answers ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {name} | {s['fixed_rate']:,.0f}/s | {s['throughput']:,.0f} | {s['answered_p99_ms']:.1f} "
+            f"| {s['statuses'].get('503', 0):,} | {s['p99_ms']:.1f} |"
+            for name, s in overloaded.items()
+        ]
+        lines += [
+            "",
+            "`queued`: the app reached directly, every request waits its turn. `shedding`: each request "
+            "carries the load balancer's arrival stamp (X-Request-Start), and one that queued longer than "
+            "the budget (core/overload.py) is answered 503 + Retry-After at once.",
+        ]
+    if results.get("servers"):
+        lines += [
+            "",
+            "## WSGI servers side by side (interleaved: scenario, repetition, server)",
+            "",
+            *server_table(results["servers"]),
+            "",
+            "CPU per request counts every component (app, PostgreSQL, Redis, wrk); on a shared machine it is "
+            "the steadier figure, throughput the noisier one.",
+        ]
     split = [(name, s) for name, s in results["scenarios"].items() if s.get("cores", {}).get("app") is not None]
     if split:
         lines += [
             "",
             "## Where the cores go (CPU ms per request, measured window, from /proc)",
             "",
-            "| scenario | " + " | ".join(COMPONENTS) + " | total | idle cores | busiest worker, cores of the app's |",
+            "| scenario | " + " | ".join(COMPONENTS) + " | total | cores the bench left "
+            "| busiest worker, cores of the app's |",
             "|---|" + "---|" * (len(COMPONENTS) + 3),
             *(_cpu_row(name, {**s, "machine_cores": setup["cpus"]}) for name, s in split),
             "",
@@ -147,6 +221,7 @@ def markdown(results: dict) -> str:
 
 def write(results: dict) -> str:
     results["setup"].setdefault("machine", platform.machine())
+    results["setup"].setdefault("load_average", Path("/proc/loadavg").read_text().split()[:3])
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     text = markdown(results)
     (HERE / "RESULTS.md").write_text(text)

@@ -56,11 +56,14 @@ class Lines:
     pattern: str = ""  # a Lua pattern the body of a good answer matches ("" for any)
     units_per_request: float = 1.0
 
-    def script_args(self, workdir: Path, requests: int, threads: int, rate: float) -> tuple[Path, list[str]]:
+    def script_args(
+        self, workdir: Path, requests: int, threads: int, rate: float, stamp: bool = False
+    ) -> tuple[Path, list[str]]:
         path = Path(tempfile.mkstemp(prefix=f"{self.name}-", suffix=".tsv", dir=workdir)[1])
         path.write_text("\n".join(self.make_lines(requests)) + "\n")
         per_connection = rate / threads if rate else 0
         args = [str(path), "1" if self.reuse else "0", self.expect, self.pattern, f"{per_connection:g}", str(threads)]
+        args.append("1" if stamp else "0")
         return SCRIPTS / "lines.lua", args
 
 
@@ -72,7 +75,9 @@ class RentReturn:
     station_ids: list[int]
     name: str = "rent_return"
 
-    def script_args(self, workdir: Path, requests: int, threads: int, rate: float) -> tuple[Path, list[str]]:
+    def script_args(
+        self, workdir: Path, requests: int, threads: int, rate: float, stamp: bool = False
+    ) -> tuple[Path, list[str]]:
         riders, stations = workdir / "riders.txt", workdir / "stations.txt"
         riders.write_text("\n".join(self.tokens) + "\n")
         stations.write_text("\n".join(map(str, self.station_ids)) + "\n")
@@ -128,6 +133,7 @@ def run(
     duration: float,
     rate: float = 0,
     expected_rate: float = 3000,
+    stamp: bool = False,
 ) -> dict:
     """One wrk run of `scenario` against `server`; the summary the report prints.
 
@@ -136,7 +142,7 @@ def run(
     """
     host, port = server.base
     requests = int((rate or expected_rate) * (duration + 2))
-    script, args = scenario.script_args(workdir, requests, connections, rate)
+    script, args = scenario.script_args(workdir, requests, connections, rate, stamp)
     command = [executable(), "-t", str(connections), "-c", str(connections), "-d", f"{duration:g}s"]
     command += ["--timeout", "10s", "-s", str(script), f"http://{host}:{port}", "--", *args]
     window = cpu.Window(roots, time.time(), time.time() + duration) if roots else None

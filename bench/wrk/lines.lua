@@ -5,7 +5,8 @@
 --
 -- Arguments (after `--`): lines file, reuse (0/1), expected statuses ("200,201"), a Lua pattern the
 -- body must match to count as good ("" for any), rate per connection per second (0: closed loop),
--- the number of threads (= connections).
+-- the number of threads (= connections), stamp (1: each request carries `X-Request-Start: t=<when due>`,
+-- as the load balancer sets it, so the app can shed what queued too long).
 -- At a fixed rate each connection sends on a schedule and a request's latency counts from when it
 -- was due (wrk2-style, no coordinated omission); clock from LuaJIT's FFI, as wrk gives Lua none.
 
@@ -28,9 +29,9 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local requests, position, reuse, expected, pattern, interval, due, next_due, stopped
+local requests, position, reuse, expected, pattern, interval, due, next_due, stopped, stamp, epoch_offset
 -- Globals: done() reads them from each thread's Lua state with thread:get.
-latencies, statuses, good, refused, ran_out = {}, {}, 0, 0, 0
+latencies, answered, statuses, good, refused, ran_out = {}, {}, {}, 0, 0, 0
 
 local function split(line)
   local fields = {}
@@ -52,6 +53,9 @@ function init(args)
   local number, thread_count, mine = 0, tonumber(args[6]), wrk.thread:get("index")
   -- wrk.format adds no Host header when given headers of its own.
   local host = wrk.host .. ":" .. wrk.port
+  stamp = args[7] == "1"
+  ffi.C.clock_gettime(0, now_ts) -- CLOCK_REALTIME, for the stamps
+  epoch_offset = tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6 - now_ms()
   requests = {}
   for line in io.lines(file) do
     if number % thread_count == mine then
@@ -63,7 +67,8 @@ function init(args)
       end
       if f[3] ~= "" then headers["Content-Type"] = "application/json" end
       headers["Host"] = host
-      table.insert(requests, wrk.format(f[1], f[2], headers, f[3] ~= "" and f[3] or nil))
+      local body = f[3] ~= "" and f[3] or nil
+      table.insert(requests, stamp and { f[1], f[2], headers, body } or wrk.format(f[1], f[2], headers, body))
     end
     number = number + 1
   end
@@ -94,6 +99,11 @@ function request()
   else
     due = now_ms()
   end
+  if stamp then
+    local r = requests[position]
+    r[3]["X-Request-Start"] = string.format("t=%.3f", (due + epoch_offset) / 1000)
+    return wrk.format(r[1], r[2], r[3], r[4])
+  end
   return requests[position]
 end
 
@@ -102,6 +112,7 @@ function response(status, headers, body)
   table.insert(latencies, now_ms() - due)
   statuses[status] = (statuses[status] or 0) + 1
   if expected[status] then
+    table.insert(answered, latencies[#latencies])
     if pattern == "" or (body and body:find(pattern)) then
       good = good + 1
     else
@@ -111,25 +122,29 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, totals)
-  local all, status_total, good_total, refused_total, ran_out_total = {}, {}, 0, 0, 0
+  local all, served, status_total, good_total, refused_total, ran_out_total = {}, {}, {}, 0, 0, 0
   for _, thread in ipairs(threads) do
     for _, ms in ipairs(thread:get("latencies")) do table.insert(all, ms) end
+    for _, ms in ipairs(thread:get("answered")) do table.insert(served, ms) end
     for status, n in pairs(thread:get("statuses")) do status_total[status] = (status_total[status] or 0) + n end
     good_total = good_total + thread:get("good")
     refused_total = refused_total + thread:get("refused")
     ran_out_total = ran_out_total + thread:get("ran_out")
   end
   table.sort(all)
-  local function pct(p)
-    if #all == 0 then return 0 end
-    return all[math.max(1, math.ceil(#all * p / 100))]
+  table.sort(served)
+  local function pct(p, of)
+    of = of or all
+    if #of == 0 then return 0 end
+    return of[math.max(1, math.ceil(#of * p / 100))]
   end
   local parts = {}
   for status, n in pairs(status_total) do table.insert(parts, string.format('"%d": %d', status, n)) end
   io.write(string.format(
     'BENCH {"responses": %d, "good": %d, "refused": %d, "ran_out": %d, "statuses": {%s}, ' ..
-    '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, "socket_errors": %d, "timeouts": %d}\n',
+    '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, "answered_p99_ms": %.3f, ' ..
+    '"socket_errors": %d, "timeouts": %d}\n',
     #all, good_total, refused_total, ran_out_total, table.concat(parts, ", "),
-    pct(50), pct(95), pct(99), pct(100),
+    pct(50), pct(95), pct(99), pct(100), pct(99, served),
     summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout))
 end
