@@ -7,6 +7,7 @@ comparison, default 3), BENCH_CONNECTIONS (default 2 per worker), BENCH_CITIZENS
 BENCH_WORKERS (default 2 x cores), BENCH_SCENARIOS (comma list, default all).
 """
 
+import dataclasses
 import http.client
 import json
 import os
@@ -14,6 +15,7 @@ import random
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import cpu, dataset, report, sampling, servers, wrk
@@ -38,6 +40,7 @@ def _settings() -> dict:
         # Fixed-rate rows: enough connections that a slow answer does not hold the schedule up.
         "rate_connections": int(os.environ.get("BENCH_RATE_CONNECTIONS", 4 * workers)),
         "duration_s": float(os.environ.get("BENCH_DURATION", 10)),
+        "two_instances": os.environ.get("BENCH_TWO_INSTANCES", "1") == "1",
         "warmup_s": float(os.environ.get("BENCH_WARMUP", 1)),
         "citizens": int(os.environ.get("BENCH_CITIZENS", 300_000)),
         "only": [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s],
@@ -188,6 +191,51 @@ def overload(scenario, closed_loop: dict, server, roots: dict, settings: dict, w
     return rows
 
 
+def two_instances(built: dict, chosen, env: dict, roots: dict, settings: dict, workdir: Path) -> dict:
+    """QR verification and rent + return on two instances of the chosen server, each with half the
+    workers and half the connections, one wrk each, at the same time; CPU over both instances."""
+    second = servers.SERVERS[chosen.kind](env, workers=settings["workers"], log_path=workdir / "second.log")
+    first = servers.SERVERS[chosen.kind](env, workers=settings["workers"], log_path=workdir / "first.log")
+    halves, rows = (first, second), {}
+    try:
+        for server in halves:
+            server.wait_ready()
+        cpu.wait_idle({"app": [server.process.pid for server in halves]})
+        for name in ("qr_verification", "rent_return"):
+            if isinstance(built.get(name), str) or name not in built:
+                continue
+            print(f"two instances {name}: {settings['duration_s']:g} s ...", flush=True)
+            app_roots = {"app": [server.process.pid for server in halves], **roots}
+            scenarios = [built[name]] * 2
+            if name == "rent_return":  # a rider rides on one instance at a time
+                scenarios = [dataclasses.replace(built[name], tokens=built[name].tokens[i::2]) for i in range(2)]
+
+            def drive(index: int, name=name, scenarios=scenarios, app_roots=app_roots) -> dict:
+                return wrk.run(
+                    scenarios[index],
+                    halves[index],
+                    workdir,
+                    roots=app_roots if index == 0 else {},
+                    connections=settings["connections"] // 2,
+                    duration=settings["duration_s"],
+                )
+
+            with ThreadPoolExecutor(2) as pool:
+                parts = list(pool.map(drive, range(2)))
+            rows[name] = {
+                **parts[0],
+                "throughput": sum(part["throughput"] for part in parts),
+                "units_per_s": sum(part["units_per_s"] for part in parts),
+                "p99_ms": max(part["p99_ms"] for part in parts),
+                "cores": {**parts[0]["cores"], "load generator": sum(part["client_cores"] for part in parts)},
+            }
+            print(f"  {rows[name]['throughput']:,.0f}/s ({rows[name]['units_per_s']:,.0f} units/s)", flush=True)
+    finally:
+        for server in halves:
+            server.stop()
+    return rows
+
+
 def run_scenarios(built: dict, server, roots: dict, settings: dict, workdir: Path) -> dict:
     results = {}
     for name, scenario in built.items():
@@ -251,6 +299,9 @@ def main() -> int:
         finally:
             for server in running.values():
                 server.stop()
+        # Two instances of half the workers each, as the deployment scales out (after the others stopped).
+        halves = {**settings, "workers": max(1, settings["workers"] // 2)}
+        scaled = two_instances(built, chosen, env, roots, halves, workdir) if settings["two_instances"] else {}
         wanted = not settings["only"] or "rebalancing_plan" in settings["only"]
         print("rebalancing plan ...", flush=True)
         plan_result = plan.time_full_city_plan() if wanted else {}
@@ -258,6 +309,7 @@ def main() -> int:
         "setup": {**{k: v for k, v in settings.items() if k != "only"}, "data": data},
         "servers": comparison,
         "scenarios": scenario_results,
+        "two_instances": scaled,
         "rebalancing_plan": plan_result,
         "notes": notes,
     }

@@ -91,7 +91,7 @@ class Window:
         return round(max(self.app_processes) / (self.end_at - self.start_at), 3) if self.app_processes else None
 
 
-def wait_idle(roots: dict[str, list[int]], *, below: float = 0.1, timeout: float = 120.0) -> None:
+def wait_idle(roots: dict[str, list[int]], *, below: float = 0.25, timeout: float = 60.0) -> None:
     """Wait until the process trees use less than `below` cores over a second (workers done importing).
 
     A server answers once one worker is up; the others may still be importing the app, which would

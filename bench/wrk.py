@@ -17,6 +17,7 @@ import random
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +79,8 @@ class RentReturn:
     def script_args(
         self, workdir: Path, requests: int, threads: int, rate: float, stamp: bool = False
     ) -> tuple[Path, list[str]]:
-        riders, stations = workdir / "riders.txt", workdir / "stations.txt"
+        riders = Path(tempfile.mkstemp(prefix="riders-", suffix=".txt", dir=workdir)[1])
+        stations = Path(tempfile.mkstemp(prefix="stations-", suffix=".txt", dir=workdir)[1])
         riders.write_text("\n".join(self.tokens) + "\n")
         stations.write_text("\n".join(map(str, self.station_ids)) + "\n")
         return SCRIPTS / "rent_return.lua", [str(riders), str(stations), str(threads)]
@@ -108,18 +110,23 @@ class CardPool:
     cards: list[tuple[str, str]]  # (card number, base32 secret)
     terminal_keys: list[str]
     period: int = 30
-    cursor: int = field(default=0)
+    cursor: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)  # runs against two instances at once
+
+    def take(self, n: int) -> int:
+        with self.lock:
+            first, self.cursor = self.cursor, self.cursor + n
+        return first
 
     def scc1_lines(self, n: int) -> list[str]:
         step = int(time.time()) // self.period  # codes stay valid for ±1 step: runs are shorter than that
-        lines = []
-        for index in range(n):
-            number, secret = self.cards[(self.cursor + index) % len(self.cards)]
+        first, lines = self.take(n), []
+        for index in range(first, first + n):
+            number, secret = self.cards[index % len(self.cards)]
             code = pyotp.TOTP(secret, digits=8, interval=self.period).generate_otp(step)
-            key = self.terminal_keys[(self.cursor + index) % len(self.terminal_keys)]
+            key = self.terminal_keys[index % len(self.terminal_keys)]
             payload = f"SCC1:{number}:{step}:{code}"
             lines.append(line("POST", "/api/v1/verifications", {"payload": payload}, {"X-Terminal-Key": key}))
-        self.cursor += n
         return lines
 
 
@@ -161,7 +168,8 @@ def run(
         kind: summary[kind] for kind in ("refused", "ran_out", "socket_errors", "timeouts") if summary.get(kind)
     }
     summary.update(duration_s=duration, connections=connections, fixed_rate=rate or None, client="wrk")
+    summary["client_cores"] = round((usage.ru_utime + usage.ru_stime) / duration, 3)
     if window:
-        summary["cores"] = {**window.cores(), "load generator": round((usage.ru_utime + usage.ru_stime) / duration, 3)}
+        summary["cores"] = {**window.cores(), "load generator": summary["client_cores"]}
         summary["busiest_worker_cores"] = window.busiest_app_process()
     return summary
