@@ -58,7 +58,8 @@ function init(args)
   epoch_offset = tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6 - now_ms()
   requests = {}
   for line in io.lines(file) do
-    if number % thread_count == mine then
+    -- Reusable lines (a read, one path or a few) go to every thread; one-time lines to one thread each.
+    if reuse or number % thread_count == mine then
       local f = split(line)
       local headers = {}
       for i = 4, #f do
@@ -72,7 +73,8 @@ function init(args)
     end
     number = number + 1
   end
-  position = 0
+  -- Threads sharing reusable lines start at different ones.
+  position = reuse and (mine % math.max(#requests, 1)) or 0
   -- Connections start evenly spread over one interval, not all at once.
   next_due = interval and now_ms() + interval * mine / thread_count or nil
 end
