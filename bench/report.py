@@ -56,6 +56,29 @@ METHOD = [
 ]
 
 
+SERVER_CHOICE = [
+    "",
+    "## Server choice",
+    "",
+    "docker/ keeps gunicorn with threaded workers, now with `worker_connections = 2 × threads` so keep-alive "
+    "connections spread over the workers (docker/gunicorn.conf.py). granian and pyuwsgi spend less app CPU "
+    "per request (the table above; the issue's study found the same), but neither keeps every guarantee "
+    "as it stands:",
+    "- granian (WSGI): no request timeout (a WSGI call on a blocking thread cannot be interrupted; gunicorn "
+    "has `timeout`, uWSGI harakiri). It recycles workers (--workers-lifetime, --workers-max-rss) and logs "
+    "access in Rust.",
+    "- pyuwsgi: harakiri, max-requests, graceful chain reload, an access log written in C, and the master "
+    "respawns a worker killed with SIGKILL. But with keep-alive (`--http11-socket`) an idle connection "
+    "holds a worker thread, so nginx's 32 upstream keep-alive connections per nginx worker process need "
+    "that many threads per instance or the rest starve; a uWSGI deployment wants nginx speaking the uwsgi "
+    "protocol (`uwsgi_pass`, no upstream keep-alive needed) instead.",
+    "- Adopting pyuwsgi therefore means: docker/uwsgi.ini (harakiri 30, max-requests 100000 with "
+    "max-requests-delta, die-on-term, need-app), nginx `uwsgi_pass` with `uwsgi_next_upstream`, the SIGKILL "
+    'and two-instance drills moved onto `bench.servers.PyUwsgi`, and DESIGN.md\'s "on gunicorn" target '
+    "restated. That is a deployment decision for the lead; the bench measures both (`make bench SERVER=all`).",
+]
+
+
 def verdict(name: str, summary: dict) -> str:
     target = TARGETS.get(name)
     if summary.get("status") == "not available":
@@ -276,6 +299,8 @@ def markdown(results: dict) -> str:
             "(more processes and connections for the same CPU); instances on more machines add their cores.",
         ]
     lines += capacity_model(results)
+    if results.get("servers"):
+        lines += SERVER_CHOICE
     lines += METHOD
     profiled = {name: s["profile"] for name, s in results["scenarios"].items() if s.get("profile")}
     if profiled:
