@@ -60,8 +60,10 @@ SERVER_CHOICE = [
     "",
     "## Server choice",
     "",
-    "docker/ keeps gunicorn with threaded workers, now with `worker_connections = 2 × threads` so keep-alive "
-    "connections spread over the workers (docker/gunicorn.conf.py). granian and pyuwsgi spend less app CPU "
+    "docker/ keeps gunicorn with threaded workers, now with `worker_connections = 2 × threads`, which bounds "
+    "how many keep-alive connections one worker can gather (8 of nginx's 32, docker/gunicorn.conf.py). It "
+    "does not even out a few connections: with the bench's 8, the busiest of 4 workers still did 35-42 % of "
+    "the app's work (even is 25 %; see the CPU table). granian and pyuwsgi spend less app CPU "
     "per request (the table above; the issue's study found the same), but neither keeps every guarantee "
     "as it stands:",
     "- granian (WSGI): no request timeout (a WSGI call on a blocking thread cannot be interrupted; gunicorn "
@@ -287,7 +289,7 @@ def markdown(results: dict) -> str:
             "|---|---|---|---|---|",
         ]
         for name, s2 in two.items():
-            one = results["scenarios"].get(name, {})
+            one = results.get("two_instances_baseline", results["scenarios"]).get(name, {})
             unit = "units_per_s" if name == "rent_return" else "throughput"
             lines.append(
                 f"| {name} | {one.get(unit, 0):,.0f}/s | {s2[unit]:,.0f}/s | {_per_request_ms(s2, 'app'):.2f} "
