@@ -4,7 +4,8 @@ Environment: SERVER (comma list of WSGI servers, or `all`: compared interleaved 
 rent + return; the deployed one also runs every scenario), BENCH_DATABASE_URL / BENCH_REDIS_URL to
 use existing servers; BENCH_DURATION (seconds per run, default 10), BENCH_REPETITIONS (server
 comparison, default 3), BENCH_CONNECTIONS (default 2 per worker), BENCH_CITIZENS (default 300,000),
-BENCH_WORKERS (default 2 x cores), BENCH_SCENARIOS (comma list, default all).
+BENCH_WORKERS (default 2 x cores), BENCH_SCENARIOS (comma list, default all), BENCH_LINE_FILES
+(name=file,...: scenarios of request lines made beforehand, see bench/wrk.py).
 """
 
 import dataclasses
@@ -95,6 +96,9 @@ def build_scenarios(server, settings: dict, fixtures: dict) -> dict:
         else "GBFS 2.3 station_status is missing"
     )
     built["login"] = wrk.Lines("login", _login_lines(settings), reuse=True)
+    for entry in filter(None, os.environ.get("BENCH_LINE_FILES", "").split(",")):
+        name, _, path = entry.partition("=")
+        built[name] = wrk.Lines(name, wrk.file_lines(path), pattern=wrk.ACCEPTED if name.startswith("qr") else "")
     if settings["only"]:
         built = {name: s for name, s in built.items() if name in settings["only"] or name == "trivial"}
     return built

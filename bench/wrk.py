@@ -7,8 +7,10 @@ throughput; at a fixed rate each connection sends on a schedule and latency coun
 request was due (as wrk2 does; wrk2 is not packaged in Debian, so the script keeps the schedule).
 Rent + return needs the rental id between requests: `wrk/rent_return.lua`.
 
-A new scenario is a `Lines` with a function that writes N fresh lines (an SCC2 card scenario is one:
-`Lines("qr_scc2", make_lines=..., pattern=ACCEPTED)`).
+A new scenario is a `Lines` with a function that gives N fresh lines (an SCC2 card scenario is one:
+`Lines("qr_scc2", make_lines=..., pattern=ACCEPTED)`), or a file of lines made beforehand:
+`BENCH_LINE_FILES=qr_scc2=/tmp/scc2.tsv make bench` (each line is sent once, in order, across the runs;
+a scenario named qr_* counts an answer good when it accepts the card).
 """
 
 import json
@@ -84,6 +86,17 @@ class RentReturn:
         riders.write_text("\n".join(self.tokens) + "\n")
         stations.write_text("\n".join(map(str, self.station_ids)) + "\n")
         return SCRIPTS / "rent_return.lua", [str(riders), str(stations), str(threads)]
+
+
+def file_lines(path: str) -> Callable[[int], list[str]]:
+    """Lines from a file, handed out in order and never twice (one-time payloads made beforehand)."""
+    lines, cursor = Path(path).read_text().splitlines(), [0]
+
+    def make(n: int) -> list[str]:
+        first, cursor[0] = cursor[0], cursor[0] + n
+        return lines[first : first + n]
+
+    return make
 
 
 def constant(request: str) -> Callable[[int], list[str]]:
