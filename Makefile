@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-fast browser bench lint format clean vendor
+.PHONY: run test test-fast browser bench wrk lint format clean vendor
 
 $(BIN)/activate:
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -56,8 +56,21 @@ browser:
 test-fast: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 -m "(unit or api) and not slow"
 
-bench: $(VENV)/.dev
-	$(BIN)/python -m bench
+# `make bench SERVER=all` (or a comma list: gthread,sync,granian,pyuwsgi) compares the WSGI servers.
+bench: $(VENV)/.dev wrk
+	SERVER="$(SERVER)" $(BIN)/python -m bench
+
+# The bench drives its load with Debian's wrk (C, epoll), which costs the shared cores little.
+wrk:
+	@if command -v wrk >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> installing Debian's wrk for the bench"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+		{ echo "!! could not install wrk with apt-get: install Debian's wrk package to run the bench"; exit 1; }; \
+	else \
+		echo "!! wrk is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "!! install Debian's wrk package to run the bench."; exit 1; \
+	fi
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

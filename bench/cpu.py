@@ -19,40 +19,42 @@ def _cpu_seconds(pid: str) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
 
 
-def _component(pid: str, app_pids: set[str]) -> str | None:
-    if pid in app_pids:
-        return "app"
-    name = Path(f"/proc/{pid}/comm").read_text().strip()
-    if name.startswith("postgres"):
-        return "PostgreSQL"
-    if name.startswith("redis-server"):
-        return "Redis"
-    return None
+def _descendants(pid: str) -> list[str]:
+    """`pid` and every process under it (gunicorn's workers, PostgreSQL's backends)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            queue += task.read_text().split()
+    return found
 
 
-def snapshot(master_pid: int) -> dict[str, tuple[str, float]]:
-    """pid -> (component, CPU seconds so far) for the gunicorn master and workers, PostgreSQL and Redis."""
-    master = str(master_pid)
-    children = Path(f"/proc/{master}/task/{master}/children")
-    app_pids = {master, *(children.read_text().split() if children.exists() else [])}
+def snapshot(roots: dict[str, list[int]]) -> dict[str, tuple[str, float]]:
+    """pid -> (component, CPU seconds so far) for the process trees of each component's root pids.
+
+    Only the bench's own servers count: on a shared machine other PostgreSQL and Redis servers run too.
+    """
     processes = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            component = _component(entry.name, app_pids)
-            if component:
-                processes[entry.name] = (component, _cpu_seconds(entry.name))
-        except (OSError, IndexError, ValueError):  # the process ended between listing and reading
-            continue
+    for component, pids in roots.items():
+        for root in pids:
+            try:
+                tree = _descendants(str(root))
+            except OSError:
+                continue
+            for pid in tree:
+                try:
+                    processes[pid] = (component, _cpu_seconds(pid))
+                except (OSError, IndexError, ValueError):  # the process ended between listing and reading
+                    continue
     return processes
 
 
 class Window:
     """Measures the components' CPU between two wall-clock instants, from a background thread."""
 
-    def __init__(self, master_pid: int, start_at: float, end_at: float):
-        self.master_pid, self.start_at, self.end_at = master_pid, start_at, end_at
+    def __init__(self, roots: dict[str, list[int]], start_at: float, end_at: float):
+        self.roots, self.start_at, self.end_at = roots, start_at, end_at
         self.seconds: dict[str, float] = {}
         self.app_processes: list[float] = []  # CPU seconds of each app process (master and workers)
         self._thread = threading.Thread(target=self._measure, daemon=True)
@@ -62,9 +64,9 @@ class Window:
         if not Path("/proc/self/stat").exists():
             return
         time.sleep(max(0.0, self.start_at - time.time()))
-        before = snapshot(self.master_pid)
+        before = snapshot(self.roots)
         time.sleep(max(0.0, self.end_at - time.time()))
-        after = snapshot(self.master_pid)
+        after = snapshot(self.roots)
         # Per process, so a worker recycled in the window counts from its start (what the one that left
         # spent in the window is lost: a small undercount).
         for pid, (component, spent) in after.items():
@@ -82,8 +84,24 @@ class Window:
     def busiest_app_process(self) -> float | None:
         """Cores the busiest app process used: near 1 while others idle, the load sits on one worker.
 
-        gunicorn's threaded workers each accept connections until they hold many, so a few long-lived
-        connections can all land on one worker, which then has one core however many are free.
+        A threaded worker accepts connections until it holds many, so a few long-lived connections
+        can all land on one worker, which then has one core however many are free.
         """
         self._thread.join()
         return round(max(self.app_processes) / (self.end_at - self.start_at), 3) if self.app_processes else None
+
+
+def wait_idle(roots: dict[str, list[int]], *, below: float = 0.25, timeout: float = 60.0) -> None:
+    """Wait until the process trees use less than `below` cores over a second (workers done importing).
+
+    A server answers once one worker is up; the others may still be importing the app, which would
+    take the first measurement's cores.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = snapshot(roots)
+        time.sleep(1.0)
+        after = snapshot(roots)
+        used = sum(spent - before.get(pid, (component, spent))[1] for pid, (component, spent) in after.items())
+        if used < below:
+            return

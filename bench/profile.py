@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from bench import fixtures as bench_fixtures
 from bench import servers
-from bench.loadgen import Stop
+from bench.scenarios import Stop, build
 
 # CPU time is read every CHUNK requests: on a shared machine the quieter chunks tell the cost best.
 CHUNK = 200
@@ -78,14 +78,12 @@ class InProcessClient:
 
 
 def main() -> int:
-    from bench.__main__ import build_scenarios
-
     name = sys.argv[1]
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     settings = {"citizens": int(os.environ.get("BENCH_CITIZENS", 20_000)), "only": [name]}
     workdir = Path(tempfile.mkdtemp(prefix="seoul-profile-"))
     notes: list[str] = []
-    with servers.database_and_redis(workdir) as (database_url, redis_url):
+    with servers.database_and_redis(workdir) as (database_url, redis_url, _roots):
         env = servers.production_environment(database_url, redis_url, PROXY_COUNT="1")
         os.environ.update(env)
         servers.migrate(env)
@@ -100,9 +98,9 @@ def main() -> int:
             gunicorn.wait_ready()
             with app.app_context():
                 fixtures = bench_fixtures.prepare_clients(gunicorn, settings, notes)
-            scenario = build_scenarios(app, gunicorn, settings, fixtures)[name]
-            if hasattr(scenario, "warm"):
-                scenario.warm(*gunicorn.base)
+            scenario = build(name, fixtures, settings)
+            if fixtures.get("terminal_keys"):
+                bench_fixtures.warm_terminals(gunicorn, fixtures)
         finally:
             gunicorn.stop()
         statements, first = Counter(), []

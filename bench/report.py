@@ -36,19 +36,48 @@ METHOD = [
     "arrives, so the cores are saturated and latency there is mostly queueing. Rows `@ N/s` send at "
     "that fixed rate and count each request's latency from when it was due, so a server that falls "
     "behind shows it; the latency targets are judged there.",
-    "- The load generator is Python (`http.client`) on the same two cores as gunicorn, "
-    "PostgreSQL and Redis, so it takes CPU from the server; the ratio to the trivial endpoint, "
-    "measured the same way in the same run, is the figure to compare across machines; the CPU table "
-    "shows what the load processes took.",
+    "- The load generator is wrk (C, epoll; Lua scripts in `bench/wrk/`), one connection per wrk thread, "
+    "on the same two cores as the servers; the CPU table shows what it took. Fixed-rate rows keep their "
+    "schedule in the Lua script (wrk2 is not packaged in Debian) and time each request from when it was due.",
+    "- Only the bench's own PostgreSQL and Redis process trees are counted (other servers on a shared "
+    "machine are not).",
     "- gunicorn runs the deployment's settings (`docker/gunicorn.conf.py`: threaded workers, keep-alive), "
-    "so connections stay open between requests, as behind nginx with upstream keep-alive.",
+    "so connections stay open between requests, as behind nginx with upstream keep-alive. The other "
+    "servers: gunicorn sync (2 × the workers, no keep-alive), granian WSGI (half the workers × 4 "
+    "threads), pyuwsgi (the workers × 2 threads, HTTP/1.1 keep-alive); all log each request.",
     "- The production settings are used (argon2id at t=3, 64 MiB; JSON logs; the access log to a file).",
-    "- QR codes are computed by the load processes with pyotp from the enrolment secrets; every "
-    "payload is fresh and used once. Terminals are used once before the run (their cache is warm, as in service).",
+    "- QR codes are computed with pyotp from the enrolment secrets just before each run; every payload "
+    "is used once (warm-up runs get their own cards). Terminals are used once before the runs (their "
+    "cache is warm, as in service).",
     "- Rent + return: riders with passes rent at a random station and return at another; an empty "
     "or full station (409) sends the rider to another one, as the API's answer suggests.",
     "- The rebalancing plan uses the shipped station list and 05:29 stock with SYNTHETIC demand rates "
     "(timing only; decision quality is measured by `python -m bikeshare.rebalancing.evaluate`).",
+]
+
+
+SERVER_CHOICE = [
+    "",
+    "## Server choice",
+    "",
+    "docker/ keeps gunicorn with threaded workers, now with `worker_connections = 2 × threads`, which bounds "
+    "how many keep-alive connections one worker can gather (8 of nginx's 32, docker/gunicorn.conf.py). It "
+    "does not even out a few connections: with the bench's 8, the busiest of 4 workers still did 35-42 % of "
+    "the app's work (even is 25 %; see the CPU table). granian and pyuwsgi spend less app CPU "
+    "per request (the table above; the issue's study found the same), but neither keeps every guarantee "
+    "as it stands:",
+    "- granian (WSGI): no request timeout (a WSGI call on a blocking thread cannot be interrupted; gunicorn "
+    "has `timeout`, uWSGI harakiri). It recycles workers (--workers-lifetime, --workers-max-rss) and logs "
+    "access in Rust.",
+    "- pyuwsgi: harakiri, max-requests, graceful chain reload, an access log written in C, and the master "
+    "respawns a worker killed with SIGKILL. But with keep-alive (`--http11-socket`) an idle connection "
+    "holds a worker thread, so nginx's 32 upstream keep-alive connections per nginx worker process need "
+    "that many threads per instance or the rest starve; a uWSGI deployment wants nginx speaking the uwsgi "
+    "protocol (`uwsgi_pass`, no upstream keep-alive needed) instead.",
+    "- Adopting pyuwsgi therefore means: docker/uwsgi.ini (harakiri 30, max-requests 100000 with "
+    "max-requests-delta, die-on-term, need-app), nginx `uwsgi_pass` with `uwsgi_next_upstream`, the SIGKILL "
+    'and two-instance drills moved onto `bench.servers.PyUwsgi`, and DESIGN.md\'s "on gunicorn" target '
+    "restated. That is a deployment decision for the lead; the bench measures both (`make bench SERVER=all`).",
 ]
 
 
@@ -90,15 +119,102 @@ def _cpu_row(name: str, s: dict) -> str:
     return f"| {name} | {cells} | {sum(per_request):.2f} | {idle:.2f} | {busiest_text} |"
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
+
+
+def _per_request_ms(summary: dict, component: str | None = None) -> float:
+    cores = summary.get("cores", {})
+    used = cores.get(component, 0.0) if component else sum(cores.values())
+    return 1000 * used / max(summary["throughput"], 1e-9)
+
+
+def server_table(comparison: dict) -> list[str]:
+    """Medians over the interleaved repetitions, per scenario and server, and ratios to gunicorn gthread."""
+    lines = [
+        "| scenario | server | throughput (median) | runs | p50 ms | p99 ms | app CPU ms/req | all CPU ms/req "
+        "| × gthread | × trivial, same server | × trivial under gthread |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    trivial = {kind: _median([r["throughput"] for r in runs]) for kind, runs in comparison.get("trivial", {}).items()}
+    for name, by_server in comparison.items():
+        baseline = _median([r["throughput"] for r in by_server.get("gthread", [])]) or None
+        for kind, runs in by_server.items():
+            rate = _median([r["units_per_s"] if name == "rent_return" else r["throughput"] for r in runs])
+            throughput = _median([r["throughput"] for r in runs])
+            unit = "pairs/s" if name == "rent_return" else "/s"
+            spread = ", ".join(f"{r['units_per_s'] if name == 'rent_return' else r['throughput']:,.0f}" for r in runs)
+            vs_gthread = f"{throughput / baseline:.2f}" if baseline else "-"
+            own = f"{throughput / trivial[kind]:.2f}" if trivial.get(kind) and name != "trivial" else "-"
+            gth = f"{throughput / trivial['gthread']:.2f}" if trivial.get("gthread") and name != "trivial" else "-"
+            p50, p99 = _median([r["p50_ms"] for r in runs]), _median([r["p99_ms"] for r in runs])
+            app_ms = _median([_per_request_ms(r, "app") for r in runs])
+            all_ms = _median([_per_request_ms(r) for r in runs])
+            lines.append(
+                f"| {name} | {kind} | {rate:,.0f} {unit} | {spread} | {p50:.1f} | {p99:.1f} | {app_ms:.2f} "
+                f"| {all_ms:.2f} | {vs_gthread} | {own} | {gth} |"
+            )
+    return lines
+
+
+# Rates the capacity model sizes for: DESIGN.md's targets as the peak, and ten times them.
+PEAK_RATES = {"qr_verification": (1000, "verifications/s"), "rent_return": (300, "rent + return pairs/s")}
+
+
+def capacity_model(results: dict) -> list[str]:
+    """Cores per component for the peak and 10 x it, from this run's CPU per request (closed loop)."""
+    rows = []
+    for name, (rate, unit) in PEAK_RATES.items():
+        s = results["scenarios"].get(name, {})
+        if s.get("status") != "measured" or not s.get("cores"):
+            continue
+        per_unit = {c: 1000 * s["cores"].get(c, 0.0) / max(s["units_per_s"], 1e-9) for c in COMPONENTS[:3]}
+        for factor in (1, 10):
+            cores = {c: rate * factor * ms / 1000 for c, ms in per_unit.items()}
+            cells = " | ".join(f"{per_unit[c]:.2f} ms → {cores[c]:.1f}" for c in COMPONENTS[:3])
+            rows.append(f"| {name} | {rate * factor:,} {unit} | {cells} | {sum(cores.values()):.1f} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "## Capacity model (from this run's CPU per unit of work)",
+        "",
+        "| work | rate | app: CPU per unit → cores | PostgreSQL | Redis | cores in all |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "A unit is one verification, or one rent + return pair (two requests). On a shared machine CPU per "
+        "request is inflated by the other processes (cache, scheduler, frequency): read these as upper bounds "
+        "and the ratios between components as the finding. App instances scale out behind nginx (each is "
+        "stateless: sessions, limits and one-time steps live in PostgreSQL and Redis); PostgreSQL and Redis "
+        "do not, and they set the ceiling:",
+        "- PostgreSQL takes one read, one write statement and a commit per verification (the card's step, "
+        "the visit and its audit row; acceptances commit without waiting for the WAL flush, see "
+        "cardapi/services/verification.py) and a few statements per rent or return. At 10 × the peak that "
+        "is 10,000 small commits/s for QR alone: one primary on ~15 dedicated cores by this run's figures, "
+        "and the first limit. Read replicas do not help: the hot paths write. Splitting the card and the "
+        "bike share data onto two primaries does (they share only accounts).",
+        "- Connections: every app thread holds one connection (4 workers × 4 threads = 16 per instance); 20 "
+        "instances would hold 320 backends, most idle. PgBouncer in transaction mode keeps the backends near "
+        "the core count; the prebuilt statements are server-side prepared, which PgBouncer ≥ 1.21 supports "
+        "(max_prepared_statements).",
+        "- Redis does one script call per verification and one session check per authenticated request: "
+        "~0.1-0.3 ms of CPU each, so one Redis core carries ~5,000-10,000 verifications/s. Past that, Redis "
+        "Cluster shards by key; the verification keys are per card and per terminal, so they spread "
+        "(a script touching several keys needs them in one hash slot: a {card} hash tag).",
+    ]
+
+
 def markdown(results: dict) -> str:
     setup = results["setup"]
     lines = [
         "# Benchmark results",
         "",
-        f"Measured by `make bench` on {setup['cpus']} cores ({setup['machine']}): gunicorn with "
-        f"{setup['workers']} workers (`docker/gunicorn.conf.py`) on PostgreSQL + Redis, driven closed-loop over "
-        f"{setup['connections']} connections from {setup['load_processes']} load processes on the same "
-        f"machine, {setup['duration_s']:g} s per scenario after {setup['warmup_s']:g} s of warm-up.",
+        f"Measured by `make bench` on {setup['cpus']} cores ({setup['machine']}): the app under "
+        f"{setup['servers'][0]} with {setup['workers']} workers on PostgreSQL + Redis, driven by wrk on the same "
+        f"machine over {setup['connections']} connections (closed loop) or {setup['rate_connections']} "
+        f"(fixed rate), {setup['duration_s']:g} s per run after {setup['warmup_s']:g} s of warm-up.",
         f"Data set: {setup['data'].get('citizens', 0):,} citizens, {setup['data'].get('cards', 0):,} cards, "
         f"{setup['data'].get('stations', 0):,} stations, {setup['data'].get('bikes', 0):,} bikes, "
         f"{setup['data'].get('facilities', 0):,} facilities with {setup['data'].get('terminals', 0):,} "
@@ -107,7 +223,7 @@ def markdown(results: dict) -> str:
         "| scenario | throughput | p50 ms | p95 ms | p99 ms | errors | × trivial | target | verdict |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines += [_row(name, summary) for name, summary in results["scenarios"].items()]
+    lines += [_row(name, summary) for name, summary in results["scenarios"].items() if not summary.get("overload")]
     plan = results.get("rebalancing_plan", {})
     if plan.get("status") == "not available":
         lines.append("| rebalancing plan | not available | | | | | | ≤ 30 s | not available |")
@@ -118,13 +234,44 @@ def markdown(results: dict) -> str:
             f"| {plan['seconds']:.1f} s | | | | | | ≤ 30 s | {met} |"
         )
     lines += ["", "Errors are answers other than the expected status (details in `results.json`)."]
+    overloaded = {name: s for name, s in results["scenarios"].items() if s.get("overload")}
+    if overloaded:
+        lines += [
+            "",
+            "## Overload: QR verification at twice the measured capacity",
+            "",
+            "| row | offered | served /s | p99 of served ms | 503 shed | p99 of all answers ms |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {name} | {s['fixed_rate']:,.0f}/s | {s['throughput']:,.0f} | {s['answered_p99_ms']:.1f} "
+            f"| {s['statuses'].get('503', 0):,} | {s['p99_ms']:.1f} |"
+            for name, s in overloaded.items()
+        ]
+        lines += [
+            "",
+            "`queued`: the app reached directly, every request waits its turn. `shedding`: each request "
+            "carries the load balancer's arrival stamp (X-Request-Start), and one that queued longer than "
+            "the budget (core/overload.py) is answered 503 + Retry-After at once.",
+        ]
+    if results.get("servers"):
+        lines += [
+            "",
+            "## WSGI servers side by side (interleaved: scenario, repetition, server)",
+            "",
+            *server_table(results["servers"]),
+            "",
+            "CPU per request counts every component (app, PostgreSQL, Redis, wrk); on a shared machine it is "
+            "the steadier figure, throughput the noisier one.",
+        ]
     split = [(name, s) for name, s in results["scenarios"].items() if s.get("cores", {}).get("app") is not None]
     if split:
         lines += [
             "",
             "## Where the cores go (CPU ms per request, measured window, from /proc)",
             "",
-            "| scenario | " + " | ".join(COMPONENTS) + " | total | idle cores | busiest worker, cores of the app's |",
+            "| scenario | " + " | ".join(COMPONENTS) + " | total | cores the bench left "
+            "| busiest worker, cores of the app's |",
             "|---|" + "---|" * (len(COMPONENTS) + 3),
             *(_cpu_row(name, {**s, "machine_cores": setup["cpus"]}) for name, s in split),
             "",
@@ -132,6 +279,30 @@ def markdown(results: dict) -> str:
             "needs the total per request to fit (1,000/s on 2 cores leaves 2 ms for everything). A busiest "
             "worker near 1 core with cores idle means the connections sat on one worker.",
         ]
+    two = results.get("two_instances") or {}
+    if two:
+        lines += [
+            "",
+            "## Two instances on one PostgreSQL and Redis (half the workers each, one wrk each, same two cores)",
+            "",
+            "| scenario | one instance | two instances | app CPU ms/req (two) | all CPU ms/req (two) |",
+            "|---|---|---|---|---|",
+        ]
+        for name, s2 in two.items():
+            one = results.get("two_instances_baseline", results["scenarios"]).get(name, {})
+            unit = "units_per_s" if name == "rent_return" else "throughput"
+            lines.append(
+                f"| {name} | {one.get(unit, 0):,.0f}/s | {s2[unit]:,.0f}/s | {_per_request_ms(s2, 'app'):.2f} "
+                f"| {_per_request_ms(s2):.2f} |"
+            )
+        lines += [
+            "",
+            "On one machine a second instance adds no cores, so the row shows the cost of scaling out "
+            "(more processes and connections for the same CPU); instances on more machines add their cores.",
+        ]
+    lines += capacity_model(results)
+    if results.get("servers"):
+        lines += SERVER_CHOICE
     lines += METHOD
     profiled = {name: s["profile"] for name, s in results["scenarios"].items() if s.get("profile")}
     if profiled:
@@ -147,6 +318,7 @@ def markdown(results: dict) -> str:
 
 def write(results: dict) -> str:
     results["setup"].setdefault("machine", platform.machine())
+    results["setup"].setdefault("load_average", Path("/proc/loadavg").read_text().split()[:3])
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     text = markdown(results)
     (HERE / "RESULTS.md").write_text(text)

@@ -1,21 +1,22 @@
-"""What each simulated client does in a loop. Objects are pickled into the load processes.
+"""What each simulated client does in a loop, for the in-process profiler (`python -m bench.profile`).
 
-`drive(client, slot, slots)` loops until the client's window ends (`Client.call` raises `Stop`).
-A slot is one connection; slots own disjoint slices of cards and riders, so no two share one.
+`drive(client, slot, slots)` loops until the client has made its requests (`client.call` raises
+`Stop`). A slot owns disjoint slices of cards and riders, so no two share one. (`make bench`
+drives the same requests through wrk: bench/wrk.py.)
 """
 
-import http.client
-import json
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyotp
 
-# A box around Seoul's stations (south-west to north-east corner).
-SEOUL_LAT = (37.43, 37.69)
-SEOUL_LON = (126.80, 127.18)
+from bench import dataset
+from bench.wrk import SEOUL_LAT, SEOUL_LON
+
+
+class Stop(Exception):
+    """The client has made its requests."""
 
 
 @dataclass
@@ -68,49 +69,18 @@ class Nearest:
 
 
 @dataclass
-class StationStatus:
-    """The GBFS station_status feed of every station."""
-
-    path: str
-    name: str = "gbfs_station_status"
-
-    def drive(self, client, slot: int, slots: int) -> None:
-        while True:
-            client.call("GET", self.path)
-
-
-@dataclass
 class Verify:
     """Facility terminals verify fresh QR codes of distinct cards; each card is shown once per run.
 
     `cards` are (card number, base32 secret) pairs as the enrolment shows them (codes come from
-    pyotp, like any authenticator app); `terminal_keys` are spread over the connections so no
-    terminal exceeds its rate limit.
+    pyotp, like any authenticator app); `terminal_keys` are spread over the slots so no terminal
+    exceeds its rate limit.
     """
 
     cards: list[tuple[str, str]]
     terminal_keys: list[str]
-    absent_card: str
     period: int = 30
     name: str = "qr_verification"
-
-    def warm(self, host: str, port: int) -> None:
-        """Use every terminal once, as terminals in service have been: their cache entries are filled.
-
-        The payload names a card that does not exist, so no card's failure count moves.
-        """
-        body = json.dumps({"payload": f"SCC1:{self.absent_card}:{int(time.time()) // self.period}:00000000"})
-
-        def touch(key: str) -> None:
-            conn = http.client.HTTPConnection(host, port, timeout=30)
-            conn.request(
-                "POST", "/api/v1/verifications", body, {"Content-Type": "application/json", "X-Terminal-Key": key}
-            )
-            conn.getresponse().read()
-            conn.close()
-
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(touch, self.terminal_keys))
 
     def drive(self, client, slot: int, slots: int) -> None:
         mine = self.cards[slot::slots]
@@ -170,3 +140,15 @@ class RentReturn:
                 if status == 200:
                     client.unit_done()
                     break
+
+
+def build(name: str, fixtures: dict, settings: dict):
+    """The scenario `name` for the profiler, from the bench's fixtures."""
+    if name == "qr_verification":
+        return Verify(cards=fixtures["cards"], terminal_keys=fixtures["terminal_keys"])
+    if name == "rent_return":
+        return RentReturn(tokens=fixtures["rider_tokens"], station_ids=fixtures["stations"])
+    if name == "login":
+        emails = [dataset.EMAIL.format(i) for i in range(1, min(settings["citizens"], 5000) + 1)]
+        return Login(emails=emails, password=dataset.PASSWORD)
+    return {"trivial": Trivial, "nearest_stations": Nearest}[name]()

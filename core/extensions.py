@@ -1,13 +1,10 @@
 """Unbound extension objects, bound to the app in the factory (no circular imports)."""
 
-from flask_jwt_extended import JWTManager
-from flask_migrate import Migrate
-
 from core.api import ProblemApi
 from core.db import db
+from core.security import SingleDecodeJWTManager
 
 api = ProblemApi()
-jwt = JWTManager()
-migrate = Migrate()
+jwt = SingleDecodeJWTManager()
 
-__all__ = ["api", "db", "jwt", "migrate"]
+__all__ = ["api", "db", "jwt"]

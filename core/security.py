@@ -1,14 +1,18 @@
-"""Password hashing (argon2id) and encryption of stored secrets (AES-GCM with rotating key ids)."""
+"""Password hashing (argon2id), encryption of stored secrets (AES-GCM with rotating key ids), bearer token decoding."""
 
 import base64
 import contextlib
 import os
 import secrets
 
+import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
+from flask_jwt_extended import JWTManager
+from flask_jwt_extended.config import config as jwt_config
+from flask_jwt_extended.tokens import _decode_jwt
 
 
 def _hasher() -> PasswordHasher:
@@ -71,3 +75,29 @@ def secret_box() -> SecretBox:
     if box is None:
         box = current_app.extensions["secret_box"] = SecretBox(current_app.config["SECRET_ENCRYPTION_KEYS"])
     return box
+
+
+class SingleDecodeJWTManager(JWTManager):
+    """Decodes a token once. flask-jwt-extended (4.7.4, pinned) decodes every token twice: first
+    unverified, only to hand its claims to a decode-key callback this app does not use (one key signs
+    every token), then verified. Measured at load average 10, `decode_token`: 237-265 -> 100-164 us."""
+
+    def _decode_jwt_from_config(self, encoded_token: str, csrf_value=None, allow_expired: bool = False) -> dict:
+        arguments = {
+            "algorithms": jwt_config.decode_algorithms,
+            "audience": jwt_config.decode_audience,
+            "csrf_value": csrf_value,
+            "encoded_token": encoded_token,
+            "identity_claim_key": jwt_config.identity_claim_key,
+            "issuer": jwt_config.decode_issuer,
+            "leeway": jwt_config.leeway,
+            "secret": jwt_config.decode_key,
+            "verify_aud": jwt_config.decode_audience is not None,
+            "verify_sub": jwt_config.verify_sub,
+        }
+        try:
+            return _decode_jwt(**arguments, allow_expired=allow_expired)
+        except jwt.ExpiredSignatureError as error:  # the library's expired-token callback reads both
+            error.jwt_header = jwt.get_unverified_header(encoded_token)
+            error.jwt_data = _decode_jwt(**arguments, allow_expired=True)
+            raise
