@@ -9,6 +9,7 @@ from bikeshare.demand import services as demand
 from core.auth import auth_required
 from core.db import utcnow
 from core.fields import Timestamp
+from core.problems import english
 
 blp = Blueprint("bike_demand", __name__, url_prefix="/api/v1/ops", description="Operations: station demand")
 
@@ -21,7 +22,7 @@ class StationHoursQuerySchema(Schema):
     def _window(self, data, **_):
         since, until = data.get("since"), data.get("until")
         if since and until and not since < until <= since + timedelta(days=31):
-            raise ValidationError("Give since < until, at most 31 days apart.", "until")
+            raise ValidationError(english("validation.demand_window"), "until")
 
 
 class StationHourSchema(Schema):

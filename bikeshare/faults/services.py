@@ -10,6 +10,7 @@ from bikeshare.stations.models import Bike, BikeStatus, Station
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
+from core.problems import Message
 from core.ratelimits import Limit
 
 # Distinct riders whose open reports within the window take a bike out of service without an operator:
@@ -17,7 +18,7 @@ from core.ratelimits import Limit
 REPORTS_FOR_MAINTENANCE = 3
 REPORT_WINDOW = timedelta(days=7)
 RETURN_TO_SERVICE, SEND_TO_REPAIR = "return_to_service", "send_to_repair"  # an inspection's outcomes
-REPORTS_PER_RIDER = Limit("fault-reports", 10, 3600, "Too many fault reports; try again later.")
+REPORTS_PER_RIDER = Limit("fault-reports", 10, 3600, Message("limits.fault_reports"))
 
 
 def _locked_bike(bike_id: str) -> tuple[Bike, Station | None]:
@@ -25,7 +26,7 @@ def _locked_bike(bike_id: str) -> tuple[Bike, Station | None]:
     for _ in range(3):
         station_id = db.session.scalar(select(Bike.station_id).where(Bike.id == bike_id))
         if station_id is None and db.session.get(Bike, bike_id) is None:
-            raise NotFound(f"There is no bike {bike_id}.", slug="bike-not-found")
+            raise NotFound(Message("bikes.not_found", bike=bike_id), slug="bike-not-found")
         station = None
         if station_id is not None:
             station = db.session.scalar(select(Station).where(Station.id == station_id).with_for_update())
@@ -33,7 +34,7 @@ def _locked_bike(bike_id: str) -> tuple[Bike, Station | None]:
         if bike.station_id == station_id:
             return bike, station
         db.session.rollback()  # it moved between the read and the locks; take them again
-    raise Conflict(f"Bike {bike_id} is moving; retry.", slug="bike-moving", headers={"Retry-After": "1"})
+    raise Conflict(Message("bikes.moving", bike=bike_id), slug="bike-moving", headers={"Retry-After": "1"})
 
 
 def _to_maintenance(bike: Bike, station: Station | None) -> None:
@@ -97,11 +98,13 @@ def set_status(*, operator, bike_id: str, status: str, now: datetime | None = No
     bike, station = _locked_bike(bike_id)
     if status == BikeStatus.MAINTENANCE:
         if not bike.is_parked:
-            raise Conflict(f"Bike {bike_id} is {bike.status}, not parked.", slug="bike-not-parked")
+            raise Conflict(Message("bikes.not_parked", bike=bike_id, status=bike.status), slug="bike-not-parked")
         _to_maintenance(bike, station)
     else:
         if bike.status != BikeStatus.MAINTENANCE:
-            raise Conflict(f"Bike {bike_id} is {bike.status}, not in maintenance.", slug="bike-not-in-maintenance")
+            raise Conflict(
+                Message("bikes.not_in_maintenance", bike=bike_id, status=bike.status), slug="bike-not-in-maintenance"
+            )
         _to_service(bike, station)
         _close_open_reports(bike.id, now)
     audit.record("bike_status_set", actor_id=operator.id, subject=f"bike:{bike.id}", status=status)
@@ -130,7 +133,7 @@ def inspect(*, operator, bike_id: str, outcome: str, now: datetime | None = None
     bike, station = _locked_bike(bike_id)
     closed = _close_open_reports(bike.id, now)
     if not closed:
-        raise Conflict(f"Bike {bike_id} has no open fault reports.", slug="bike-not-reported")
+        raise Conflict(Message("faults.none_open", bike=bike_id), slug="bike-not-reported")
     if outcome == RETURN_TO_SERVICE:
         _to_service(bike, station)
     else:
@@ -192,7 +195,7 @@ def get_bike(*, bike_id: str) -> dict:
     """Operator: a bike with its open fault reports."""
     bike = db.session.get(Bike, bike_id)
     if bike is None:
-        raise NotFound(f"There is no bike {bike_id}.", slug="bike-not-found")
+        raise NotFound(Message("bikes.not_found", bike=bike_id), slug="bike-not-found")
     reports = db.session.scalars(
         select(FaultReport)
         .where(FaultReport.bike_id == bike_id, FaultReport.resolved_at.is_(None))

@@ -22,6 +22,7 @@ from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import db
 from core.errors import NotFound
 from core.headers import public_url
+from core.problems import Message
 from core.redis import get_redis
 
 _SETTINGS = {
@@ -36,9 +37,7 @@ _REBUILD_LOCK_MS = 5000  # longer than a rebuild takes; frees itself if the rebu
 def document(*, version: str, feed: str) -> tuple[bytes, int]:
     """The JSON of one GBFS file and its `ttl`; discovery URLs start with the configured PUBLIC_BASE_URL."""
     if version not in feeds.VERSIONS or feed not in feeds.FEEDS:
-        raise NotFound(
-            f"GBFS {version}/{feed}.json is not published; gbfs.json lists the files.", slug="gbfs-feed-not-found"
-        )
+        raise NotFound(Message("gbfs.feed_not_found", version=version, feed=feed), slug="gbfs-feed-not-found")
     if feed in _SETTINGS:
         try:
             data_json, read_at, ttl = _cached_station_file(version, feed)

@@ -14,6 +14,7 @@ from bikeshare.rebalancing.demand import horizon_rates
 from bikeshare.stations.models import Station
 from core.db import db
 from core.errors import InvalidInput, NotFound
+from core.problems import Message
 from core.timezones import SEOUL
 
 # A service day runs from the 05:00 stock (set overnight) for 24 hours; a typical week is five
@@ -43,7 +44,7 @@ def build_report(*, docks_budget: int, user_id: int | None = None) -> NetworkRep
     started = time.perf_counter()
     network, stock = load_network()
     if network.size < 2:
-        raise InvalidInput("The network has fewer than two active stations.", slug="network-too-small")
+        raise InvalidInput(Message("network.too_small"), slug="network-too-small")
     rates, history, window = load_rates(network=network)
     days = [
         TypicalDay(
@@ -236,7 +237,7 @@ def latest_report() -> NetworkReport:
     report = db.session.scalar(select(NetworkReport).order_by(NetworkReport.created_at.desc(), NetworkReport.id.desc()))
     if report is None:
         raise NotFound(
-            "No network report yet: run `flask bikeshare network-report` or POST /api/v1/ops/network/reports.",
+            Message("network.no_report"),
             slug="no-network-report",
         )
     return report

@@ -14,6 +14,7 @@ from bikeshare.rentals.models import Rental
 from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import db, utcnow
 from core.errors import NotFound
+from core.problems import Message
 from core.timezones import SEOUL
 
 
@@ -24,7 +25,7 @@ def station_rates(
     network, _ = load_network()
     positions = np.flatnonzero(network.station_ids == station_id)
     if positions.size == 0:
-        raise NotFound(f"There is no active station {station_id}.", slug="station-not-found")
+        raise NotFound(Message("stations.not_active", station=station_id), slug="station-not-found")
     rates, history, window = load_rates(network=network, since=since, until=until)
     at = int(positions[0])
     hours = [

@@ -7,6 +7,7 @@ from bikeshare.stations.models import Station
 from core.db import db
 from core.districts import normalise_district
 from core.errors import InvalidInput, NotFound
+from core.problems import Message
 
 
 def _view(station: Station) -> dict:
@@ -34,7 +35,7 @@ def station_stock(*, district: str | None = None, zone: str | None = None, fill_
     if district is not None:
         korean = normalise_district(district)
         if korean is None:
-            raise InvalidInput(f"Unknown district {district!r}.", slug="unknown-district")
+            raise InvalidInput(Message("operations.unknown_district", district=district), slug="unknown-district")
         query = query.where(Station.district == korean)
     if zone is not None:
         query = query.where(Station.district.in_(zone_districts(zone)))
@@ -47,5 +48,5 @@ def station_stock_of(*, station_id: int) -> dict:
     """One station as the operations map shows it."""
     station = db.session.get(Station, station_id)
     if station is None:
-        raise NotFound(f"No station has the number {station_id}.", slug="station-not-found")
+        raise NotFound(Message("stations.no_such_number", station=station_id), slug="station-not-found")
     return _view(station)

@@ -5,6 +5,7 @@ Kept apart from the planner so a page asking which zone a station is in loads no
 
 from core.districts import DISTRICTS, normalise_district
 from core.errors import InvalidInput
+from core.problems import Message
 
 # The two operations centres: districts south of the Han river go to Gangnam, the rest to Gangbuk.
 GANGNAM = {
@@ -23,5 +24,5 @@ def zone_districts(zone: str | None) -> set[str] | None:
         return ZONES[zone.lower()]
     district = normalise_district(zone)
     if district is None:
-        raise InvalidInput(f"Unknown zone {zone!r}: give gangnam, gangbuk or a district.", slug="unknown-zone")
+        raise InvalidInput(Message("operations.unknown_zone", zone=zone), slug="unknown-zone")
     return {district}

@@ -10,6 +10,7 @@ from cardapi.schemas import FacilityVisitSchema, PageArgsSchema, VerificationReq
 from cardapi.services import memberships, terminals, verification
 from core.auth import authenticate
 from core.errors import Forbidden
+from core.problems import Message
 
 blp = Blueprint("verification", __name__, url_prefix="/api/v1", description="Facility terminals")
 
@@ -50,7 +51,7 @@ def terminal_or_admin(view):
             terminal = terminals.authenticate_terminal(request.headers[HEADER])
         else:
             if not authenticate().has_role("admin"):
-                raise Forbidden("This needs a terminal key or the role admin.", slug="role-required")
+                raise Forbidden(Message("terminals.key_or_admin_required"), slug="role-required")
         return view(*args, terminal=terminal, **kwargs)
 
     return _document(

@@ -19,6 +19,7 @@ from cardapi.services.verification_guard import card_keys
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound
+from core.problems import Message
 from core.redis import get_redis
 from core.security import secret_box
 
@@ -65,7 +66,7 @@ def _live_card(user_id: int, *, for_update: bool = False) -> Card | None:
 def _require_live_card(user_id: int, *, for_update: bool = False) -> Card:
     card = _live_card(user_id, for_update=for_update)
     if card is None:
-        raise NotFound("You have no card; request one with POST /api/v1/cards.", slug="card-not-found")
+        raise NotFound(Message("cards.none"), slug="card-not-found")
     return card
 
 
@@ -81,7 +82,7 @@ def issue_card(
 ) -> tuple[Card, dict]:
     """Issue the citizen's card; the enrolment (with the secret) is in this answer only."""
     if _live_card(user_id) is not None:
-        raise Conflict("You already have a card; reissue it instead.", slug="card-exists")
+        raise Conflict(Message("cards.already_held"), slug="card-exists")
     config = current_app.config
     secret = codes.new_secret()
     for _ in range(ISSUE_ATTEMPTS):
@@ -102,11 +103,11 @@ def issue_card(
         except IntegrityError:
             # Either the number was taken or a concurrent request issued the citizen's card.
             if _live_card(user_id) is not None:
-                raise Conflict("You already have a card; reissue it instead.", slug="card-exists") from None
+                raise Conflict(Message("cards.already_held"), slug="card-exists") from None
             continue
         break
     else:
-        raise Conflict("Could not allocate a card number; retry.", slug="card-number-exhausted")
+        raise Conflict(Message("cards.number_exhausted"), slug="card-number-exhausted")
     audit.record("card_issued", actor_id=user_id, subject=f"card:{card.id}")
     db.session.commit()
     return card, _enrolment(card, secret)
@@ -131,9 +132,9 @@ def current_qr(*, user_id: int) -> dict:
     """The SCC1 payload to show now (the next step's once this step's code was accepted), and its expiry."""
     card = _require_live_card(user_id)
     if card.status != CardStatus.ACTIVE:
-        raise Conflict("The card is suspended; reissue it to use it again.", slug="card-suspended")
+        raise Conflict(Message("cards.suspended"), slug="card-suspended")
     if not card.scc1_enabled:
-        raise Conflict("This card takes SCC2 codes from your device only.", slug="scc1-disabled")
+        raise Conflict(Message("cards.scc1_disabled"), slug="scc1-disabled")
     step = math.floor(time.time() / card.period)
     if card.last_accepted_step is not None and card.last_accepted_step >= step:
         step = card.last_accepted_step + 1  # still within the ±1 window the verification allows
@@ -189,14 +190,14 @@ def unlock_my_card(*, user_id: int) -> Card:
 def _card_by_id(card_id: int) -> Card:
     card = db.session.get(Card, card_id, with_for_update=True)
     if card is None:
-        raise NotFound(f"No card {card_id}.", slug="card-not-found")
+        raise NotFound(Message("cards.not_found", card=card_id), slug="card-not-found")
     return card
 
 
 def admin_suspend_card(*, actor_id: int, card_id: int) -> Card:
     card = _card_by_id(card_id)
     if card.status == CardStatus.REVOKED:
-        raise Conflict("The card is revoked.", slug="card-revoked")
+        raise Conflict(Message("cards.revoked"), slug="card-revoked")
     _suspend(card, actor_id=actor_id)
     db.session.commit()
     return card

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from cardapi import scc2
 from config import ConfigError
 from core.errors import InvalidInput
+from core.problems import Message
 
 _RING = "cardapi_scc2_ring"
 
@@ -35,9 +36,9 @@ def checked_device_key(spki_base64: str) -> str:
         device_key(spki_base64)
     except scc2.Scc2Error:
         raise InvalidInput(
-            "The device key must be a P-256 public key, base64 of its SubjectPublicKeyInfo (DER).",
+            Message("devices.invalid_key"),
             slug="invalid-device-key",
-            errors={"device_public_key": ["not a base64 P-256 SPKI public key"]},
+            errors={"device_public_key": [Message("devices.invalid_key_field")]},
         ) from None
     return spki_base64
 

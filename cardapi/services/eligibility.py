@@ -11,6 +11,7 @@ from core.accounts.models import User
 from core.db import db, utcnow
 from core.eligibility import GRANTED_CATEGORIES, Eligibility, active_categories
 from core.errors import InvalidInput, NotFound
+from core.problems import Message
 from core.timezones import SEOUL
 
 HEADER = ("email", "category", "expires_on")
@@ -28,7 +29,7 @@ def expiry_of(expires_on: date | None) -> datetime | None:
 def _citizen(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"No citizen {user_id}.", slug="user-not-found")
+        raise NotFound(Message("eligibility.citizen_not_found", user=user_id), slug="user-not-found")
     return user
 
 
@@ -64,7 +65,7 @@ def grant(*, actor_id: int, user_id: int, category: str, expires_on: date | None
     _citizen(user_id)
     if expires_on is not None and expires_on < datetime.now(SEOUL).date():
         raise InvalidInput(
-            f"expires_on {expires_on.isoformat()} is in the past; revoke the category instead.",
+            Message("eligibility.expiry_in_past", expires_on=expires_on.isoformat()),
             slug="expiry-in-past",
         )
     eligibility = db.session.scalar(
@@ -85,7 +86,7 @@ def revoke(*, actor_id: int, user_id: int, category: str) -> None:
         select(Eligibility).where(Eligibility.user_id == user_id, Eligibility.category == category)
     )
     if eligibility is None:
-        raise NotFound(f"Citizen {user_id} does not hold {category}.", slug="eligibility-not-found")
+        raise NotFound(Message("eligibility.not_held", user=user_id, category=category), slug="eligibility-not-found")
     db.session.delete(eligibility)
     audit.record("eligibility_revoked", actor_id=actor_id, subject=f"user:{user_id}", category=category)
     db.session.commit()

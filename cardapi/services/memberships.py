@@ -7,6 +7,7 @@ from cardapi.services.terminals import TerminalContext, get_facility, touch_term
 from core import audit
 from core.db import db, insert_on_conflict, utcnow
 from core.errors import Forbidden, NotFound
+from core.problems import Message
 
 
 def _current_epoch(user_id: int):
@@ -90,11 +91,11 @@ def facility_visits(
     """A facility's visits, for its own terminals or an administrator (the route checks the role)."""
     if terminal is not None:
         if terminal.facility_id != facility_id:
-            raise Forbidden("A terminal reads only its own facility's visits.", slug="other-facility")
+            raise Forbidden(Message("terminals.other_facility"), slug="other-facility")
         touch_terminal(terminal)
         db.session.commit()
     elif db.session.get(Facility, facility_id) is None:
-        raise NotFound(f"No facility {facility_id}.", slug="facility-not-found")
+        raise NotFound(Message("facilities.not_found", facility=facility_id), slug="facility-not-found")
     query = select(Visit).where(Visit.facility_id == facility_id).order_by(Visit.id.desc()).limit(limit)
     if before_id is not None:
         query = query.where(Visit.id < before_id)

@@ -24,6 +24,7 @@ from cardapi.services.scripts import script
 from core import audit
 from core.db import db, utcnow
 from core.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from core.problems import Message
 from core.redis import get_redis
 
 KEY_PREFIX = "sct_"
@@ -80,7 +81,7 @@ def failed_cards_key(key_hash: str) -> str:
 
 def require_key(api_key: str | None) -> str:
     if not api_key:
-        raise Unauthenticated("The X-Terminal-Key header is required.", slug="terminal-key-missing")
+        raise Unauthenticated(Message("terminals.key_missing"), slug="terminal-key-missing")
     return api_key
 
 
@@ -104,7 +105,7 @@ def gate(key_hash: str, source: str = _GATE_ONLY, keys: list = (), args: list = 
     if count > limit:
         retry_after = max(1, int((window_index + 1) * window - time.time()))
         raise TooManyRequests(
-            "This terminal sent too many requests; retry shortly.",
+            Message("terminals.rate_limited"),
             slug="terminal-rate-limited",
             headers={"Retry-After": str(retry_after)},
         )
@@ -113,10 +114,10 @@ def gate(key_hash: str, source: str = _GATE_ONLY, keys: list = (), args: list = 
         if cached not in (TOMBSTONE, QUARANTINED) and keys:  # now cached, the rest of the script can run
             _, cached, _, *more = run(keys=all_keys, args=[0, limit, window, TOUCH_KEY, TOUCH_SECONDS, *args])
     if cached == TOMBSTONE:
-        raise Unauthenticated("The terminal key is unknown or revoked.", slug="terminal-key-invalid")
+        raise Unauthenticated(Message("terminals.key_invalid"), slug="terminal-key-invalid")
     if cached == QUARANTINED:
         raise Forbidden(
-            "This terminal is quarantined after wrong codes for many cards; an administrator must review it.",
+            Message("terminals.quarantined"),
             slug="terminal-quarantined",
         )
     terminal_id, _, body = cached.partition("|")
@@ -191,7 +192,7 @@ def _one_rule_per_category(benefit_rules: list[dict]) -> None:
     repeated = sorted({category for category, residents_only in scopes if scopes.count((category, residents_only)) > 1})
     if repeated:
         raise InvalidInput(
-            f"One benefit rule per category (and residents-only scope); repeated: {', '.join(repeated)}.",
+            Message("facilities.duplicate_benefit_rule", categories=", ".join(repeated)),
             slug="duplicate-benefit-rule",
         )
 
@@ -203,7 +204,7 @@ def list_facilities() -> list[Facility]:
 def get_facility(facility_id: int) -> Facility:
     facility = db.session.get(Facility, facility_id)
     if facility is None:
-        raise NotFound(f"No facility {facility_id}.", slug="facility-not-found")
+        raise NotFound(Message("facilities.not_found", facility=facility_id), slug="facility-not-found")
     return facility
 
 
@@ -242,7 +243,9 @@ def revoke_terminal(*, actor_id: int, facility_id: int, terminal_id: int) -> Non
     """Revoke a terminal's key; every instance refuses it from now on."""
     terminal = db.session.get(Terminal, terminal_id)
     if terminal is None or terminal.facility_id != facility_id:
-        raise NotFound(f"No terminal {terminal_id} at facility {facility_id}.", slug="terminal-not-found")
+        raise NotFound(
+            Message("terminals.not_at_facility", terminal=terminal_id, facility=facility_id), slug="terminal-not-found"
+        )
     if terminal.revoked_at is None:
         terminal.revoked_at = utcnow()
         audit.record("terminal_revoked", actor_id=actor_id, subject=f"terminal:{terminal.id}")
@@ -274,7 +277,7 @@ def release_terminal(*, actor_id: int, terminal_id: int) -> Terminal:
     """Let a quarantined terminal's key work again (after review), with a clean slate of failed cards."""
     terminal = db.session.get(Terminal, terminal_id, with_for_update=True)
     if terminal is None:
-        raise NotFound(f"No terminal {terminal_id}.", slug="terminal-not-found")
+        raise NotFound(Message("terminals.not_found", terminal=terminal_id), slug="terminal-not-found")
     if terminal.quarantined_at is not None:
         terminal.quarantined_at = None
         audit.record("terminal_released", actor_id=actor_id, subject=f"terminal:{terminal.id}")

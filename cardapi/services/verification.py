@@ -50,6 +50,7 @@ from core import audit
 from core.db import db
 from core.eligibility import with_age_categories
 from core.errors import InvalidInput
+from core.problems import Message
 from core.redis import get_redis
 from core.security import secret_box
 from core.timezones import SEOUL
@@ -130,9 +131,9 @@ def _read(payload: str) -> Presented:
     parsed = codes.parse_payload(payload)
     if parsed is None:
         raise InvalidInput(
-            "The payload is not a citizen card code (SCC2:... or SCC1:{card_number}:{step}:{code}).",
+            Message("verification.malformed_payload"),
             slug="malformed-payload",
-            errors={"payload": ["not a citizen card payload"]},
+            errors={"payload": [Message("verification.malformed_payload_field")]},
         )
     card_number, step, code = parsed
     return Presented(card_number, step, code=code)

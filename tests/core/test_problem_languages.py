@@ -10,7 +10,8 @@ from marshmallow import ValidationError, fields, validate
 
 from core.problems import catalogue, localise_errors
 from tests.bikeshare.helpers import place_network, rent
-from tests.helpers import PASSWORD, citizen, register
+from tests.cardapi.helpers import create_facility, create_terminal
+from tests.helpers import PASSWORD, citizen, register, staff
 
 ROOT = Path(__file__).resolve().parents[2]
 KOREAN = {"Accept-Language": "ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7"}
@@ -161,3 +162,50 @@ def test_representative_problems_speak_korean(app, client):
     assert detail(client.get("/api/v1/admin/audit-events", headers={**rider.headers, **KOREAN})).startswith(
         "이 작업에는"
     )
+
+
+def test_card_and_bike_share_problems_speak_korean(app, client):
+    bikes = place_network(app, {101: (2, 1, 1)})
+    rider, operator, admin = citizen(client), staff(app, client, "operator"), staff(app, client, "admin")
+    terminal = create_terminal(client, admin, create_facility(client, admin)["id"])
+    other = create_facility(client, admin, name="세종문화회관", kind="culture", district="종로구")
+    in_korean = {"X-Terminal-Key": terminal["api_key"], **KOREAN}
+
+    def detail(response, status):
+        assert response.status_code == status and response.content_type == "application/problem+json"
+        return response.get_json()["detail"]
+
+    assert detail(client.get("/api/v1/cards/me", headers={**rider.headers, **KOREAN}), 404) == (
+        "카드가 없습니다. POST /api/v1/cards로 발급을 요청하세요."
+    )
+    other_visits = f"/api/v1/facilities/{other['id']}/visits"
+    assert (
+        detail(client.get(other_visits, headers=in_korean), 403) == "단말기는 자기 시설의 방문 기록만 읽을 수 있습니다."
+    )
+    revoked = {"X-Terminal-Key": "sct_" + "x" * 40}
+    assert detail(client.get(other_visits, headers={**revoked, **KOREAN}), 401) == (
+        "알 수 없거나 폐기된 단말기 키입니다."
+    )
+    assert detail(client.get(other_visits, headers=revoked), 401) == ("The terminal key is unknown or revoked.")
+    unreadable = client.post("/api/v1/verifications", json={"payload": "SCC9:1"}, headers=in_korean)
+    assert detail(unreadable, 422).startswith("시민카드 코드가 아닙니다")
+    assert unreadable.get_json()["errors"] == {"payload": ["시민카드 코드가 아님"]}
+
+    report = client.post(
+        "/api/v1/bikes/SPB-99999/reports", json={"kind": "brakes"}, headers={**rider.headers, **KOREAN}
+    )
+    assert detail(report, 404) == "자전거 SPB-99999이(가) 없습니다."
+    bike = bikes[101][0]
+    in_service = client.patch(
+        f"/api/v1/ops/bikes/{bike}", json={"status": "available"}, headers={**operator.headers, **KOREAN}
+    )
+    assert detail(in_service, 409) == f"자전거 {bike}은(는) 정비 중이 아닙니다(현재 상태: available)."
+    no_report = client.get("/api/v1/ops/network/report", headers={**operator.headers, **KOREAN})
+    assert detail(no_report, 404) == catalogue("ko")["network.no_report"]
+    backwards = client.get(
+        "/api/v1/ops/stations/101/demand?since=2026-06-12T00:00:00Z&until=2026-06-01T00:00:00Z",
+        headers={**operator.headers, **KOREAN},
+    )
+    assert backwards.get_json()["errors"]["until"] == [
+        "since는 until보다 앞서야 하고, 둘의 차이는 31일 이하여야 합니다."
+    ]
