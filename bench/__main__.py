@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench import cpu, dataset, report, sampling, servers, wrk
+from bench import cpu, dataset, report, sampling, scc2, servers, wrk
 
 
 def _settings() -> dict:
@@ -80,6 +80,12 @@ def build_scenarios(server, settings: dict, fixtures: dict) -> dict:
         built["qr_verification"] = wrk.Lines("qr_verification", pool.scc1_lines, pattern=wrk.ACCEPTED)
     else:
         built["qr_verification"] = "POST /api/v1/verifications or the card data set is missing"
+    if {"/api/v1/verifications", "/api/v1/cards/scc2-key"} <= paths and fixtures.get("scc2_cards"):
+        _, service_key = _get_json(host, port, "/api/v1/cards/scc2-key")  # as an app fetches it
+        pool = scc2.Scc2Pool(fixtures["scc2_cards"], fixtures["terminal_keys"], service_key)
+        built["qr_scc2"] = wrk.Lines("qr_scc2", pool.lines, pattern=wrk.ACCEPTED)
+    else:
+        built["qr_scc2"] = "GET /api/v1/cards/scc2-key or the cards with a device key are missing"
     if {"/api/v1/rentals", "/api/v1/passes"} <= paths and fixtures.get("rider_tokens"):
         built["rent_return"] = wrk.RentReturn(tokens=fixtures["rider_tokens"], station_ids=fixtures["stations"])
     else:
@@ -125,7 +131,7 @@ def _login_lines(settings: dict):
 
 # Latency targets are judged at a fixed load, not in the closed loop (where the cores are saturated and
 # latency is queueing by construction): QR at its target rate, the station reads at half of it.
-FIXED_RATES = {"qr_verification": 1000, "nearest_stations": 500, "gbfs_station_status": 500}
+FIXED_RATES = {"qr_verification": 1000, "qr_scc2": 1000, "nearest_stations": 500, "gbfs_station_status": 500}
 # The servers compared side by side, on the scenarios that tell them apart.
 COMPARED = ("trivial", "qr_verification", "rent_return")
 
@@ -257,6 +263,7 @@ def run_scenarios(built: dict, server, roots: dict, settings: dict, workdir: Pat
     for summary in results.values():
         if summary.get("status") == "measured" and not summary["fixed_rate"]:
             summary["ratio_to_trivial"] = summary["throughput"] / trivial
+    scc2.compare_with_scc1(results)
     return results
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import inspect, text
 
-from bench import dataset
+from bench import dataset, scc2
 from core.db import db, utcnow
 from core.districts import DISTRICTS
 
@@ -39,7 +39,9 @@ def load(settings: dict, notes: list[str]) -> dict:
         notes.append(f"city not loaded: {error}")
     if _has_table("cards"):
         started = time.perf_counter()
-        data["cards"] = load_cards(settings["citizens"])
+        device_cards = card_slices(settings["citizens"])[1]
+        data["cards"] = load_cards(settings["citizens"], device_cards=device_cards)
+        data["cards_with_device_key"] = len(device_cards)
         print(f"  cards: {time.perf_counter() - started:.1f} s", flush=True)
     else:
         notes.append("cards not loaded: the cards table does not exist yet")
@@ -53,19 +55,30 @@ def card_number(index: int) -> str:
     return body + luhn_check_digit(body)
 
 
-def load_cards(count: int) -> int:
-    """One active card per citizen (card i belongs to citizen i), secrets encrypted like the service does."""
+def card_slices(citizens: int) -> tuple[range, range]:
+    """Card indices the SCC1 and the SCC2 runs show: a third of the cards hold a device key, and the
+    riders (the last citizens) are in neither, so the scenarios never share a card."""
+    cards = citizens - RIDERS
+    first_scc2 = cards - cards // 3 + 1
+    return range(1, first_scc2), range(first_scc2, cards + 1)
+
+
+def load_cards(count: int, *, device_cards: range) -> int:
+    """One active card per citizen (card i belongs to citizen i), secrets encrypted like the service does;
+    the `device_cards` hold a device key and refuse SCC1, as a card enrolled from a phone does."""
     from cardapi.services.cards import associated_data
     from core.security import secret_box
 
     box = secret_box()
     now = utcnow()
+    device_keys = scc2.registered_keys()
 
     def rows():
         for index in range(1, count + 1):
             number = card_number(index)
             key_id, blob = box.encrypt(dataset.card_secret(CARD_SEED, index), associated=associated_data(number, 1))
-            yield index, index, number, "active", key_id, blob, 1, 8, 30, "SHA1", now
+            device_key = device_keys[index % len(device_keys)] if index in device_cards else None
+            yield index, index, number, "active", key_id, blob, 1, 8, 30, "SHA1", now, device_key, device_key is None
 
     columns = (
         "id",
@@ -79,6 +92,8 @@ def load_cards(count: int) -> int:
         "period",
         "algorithm",
         "issued_at",
+        "device_public_key",
+        "scc1_enabled",
     )
     dataset._copy("cards", columns, rows())
     dataset._reset_sequence("cards")
@@ -133,18 +148,19 @@ def _buy_passes(gunicorn, tokens: list[str]) -> int:
 def prepare_clients(gunicorn, settings: dict, notes: list[str]) -> dict:
     """Cards, terminal keys, rider tokens with passes and station ids for the load processes."""
     fixtures: dict = {}
-    wanted = not settings["only"] or "qr_verification" in settings["only"]
+    wanted = not settings["only"] or {"qr_verification", "qr_scc2"} & set(settings["only"])
     if wanted and _has_table("cards") and _has_table("facility_terminals"):
         started = time.perf_counter()
         fixtures["terminal_keys"] = load_facilities()
         fixtures["counts"] = {"facilities": FACILITIES, "terminals": len(fixtures["terminal_keys"])}
         print(f"  facilities and terminals: {time.perf_counter() - started:.1f} s", flush=True)
-        # Every citizen's card but the riders': runs take disjoint slices (wrk.CardPool).
-        cards = settings["citizens"] - RIDERS
+        # Runs take disjoint slices of each (wrk.CardPool, scc2.Scc2Pool).
+        scc1_cards, scc2_cards = card_slices(settings["citizens"])
         fixtures["absent_card"] = card_number(0)  # a valid number no citizen holds
         fixtures["cards"] = [
-            (card_number(i), base64.b32encode(dataset.card_secret(CARD_SEED, i)).decode()) for i in range(1, cards + 1)
+            (card_number(i), base64.b32encode(dataset.card_secret(CARD_SEED, i)).decode()) for i in scc1_cards
         ]
+        fixtures["scc2_cards"] = [(i, card_number(i)) for i in scc2_cards]
     if _has_table("stations"):
         with db.engine.connect() as conn:
             fixtures["stations"] = list(conn.execute(text("SELECT id FROM stations WHERE active")).scalars())

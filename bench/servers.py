@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from cardapi import scc2
 from core.db import fresh_database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,6 +73,7 @@ def production_environment(database_url: str, redis_url: str, **extra) -> dict:
         "JWT_SECRET_KEY": secrets.token_urlsafe(32),
         "PSEUDONYM_KEY": secrets.token_urlsafe(32),
         "SECRET_ENCRYPTION_KEYS": f"bench1:{key()}",
+        "CARDAPI_SCC2_KEYS": scc2.new_key_entry("bench1"),
         "PUBLIC_BASE_URL": "http://127.0.0.1",  # only GBFS discovery URLs carry it; the bench does not follow them
         "LOG_LEVEL": "WARNING",
         **extra,
