@@ -80,23 +80,28 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
 @click.option("--quick", is_flag=True, help="One district, few trucks, short limits, 2 mornings: a smoke test.")
 @click.option("--district", default="강남구", show_default=True, help="The district of --quick.")
 @click.option("--seeds", type=click.IntRange(1, 50), help="Held-out mornings to replay (default 5; 2 with --quick).")
-# The truck model's own defaults apply where an option is not given (it lives in the numerical core,
-# which this module does not import until the command runs).
-@click.option("--speed", "speed_kmh", type=click.FloatRange(5, 80), help="Truck speed, km/h.")
-@click.option("--road-factor", type=click.FloatRange(1, 3), help="Road ÷ straight-line distance.")
+# The configured trucks (BIKESHARE_TRUCK_*) apply where an option is not given: the planner's own.
+@click.option("--speed", "speed_kmh", type=click.FloatRange(5, 80), help="Truck speed, km/h.  [default: config]")
+@click.option("--road-factor", type=click.FloatRange(1, 3), help="Road ÷ straight-line distance.  [default: config]")
 @click.option(
     "--handling-min",
     "handling_min_per_bike",
     type=click.FloatRange(0, 10),
-    help="Minutes per bike at each end.",
+    help="Minutes per bike at each end.  [default: config]",
 )
 def evaluate(out_dir, quick, district, seeds, speed_kmh, road_factor, handling_min_per_bike):
     """Replay the morning rush under each policy (mean ± sd over several mornings); write a Markdown report."""
+    from dataclasses import replace
+
     from bikeshare.operations import evaluation  # NumPy, SciPy, OR-Tools, matplotlib
-    from bikeshare.rebalancing.model import TruckModel
+    from bikeshare.operations.network import truck_settings
 
     given = {"speed_kmh": speed_kmh, "road_factor": road_factor, "handling_min_per_bike": handling_min_per_bike}
-    trucks = TruckModel(**{name: value for name, value in given.items() if value is not None})
+    configured = truck_settings()
+    trucks = replace(
+        configured,
+        model=replace(configured.model, **{name: value for name, value in given.items() if value is not None}),
+    )
     # Under the instance folder by default: commands never write into the source tree.
     out_dir = out_dir or os.path.join(current_app.instance_path, "reports", "rebalancing")
     metrics, report = evaluation.evaluate(
@@ -106,7 +111,8 @@ def evaluate(out_dir, quick, district, seeds, speed_kmh, road_factor, handling_m
     click.echo(
         f"{metrics['stations']} stations, {metrics['trips']:,.0f} synthetic trips per morning, "
         f"{len(metrics['seeds'])} mornings (mean ± sd), trucks {metrics['trucks']}, "
-        f"road factor {trucks.road_factor:g}, {trucks.handling_min_per_bike:g} min per bike at each end"
+        f"{trucks.model.speed_kmh:g} km/h, road factor {trucks.model.road_factor:g}, "
+        f"{trucks.model.handling_min_per_bike:g} min per bike at each end"
     )
     click.echo(evaluation.table(metrics))
     full = metrics["full_city_plan"]

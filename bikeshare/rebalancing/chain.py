@@ -11,6 +11,7 @@ matrix P = I + Q / L,
 which is exact up to the Poisson tail, needs no matrix exponential, and vectorises over stations.
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +38,11 @@ class StockOutcomes:
         return np.where(np.isnan(total), np.inf, total)
 
 
-def expected_outcomes(*, docks, capacity, rates: HorizonRates) -> StockOutcomes:
-    """Expected lost rentals, overflow and refused returns for every station and starting stock."""
+def expected_outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None = None) -> StockOutcomes:
+    """Expected lost rentals, overflow and refused returns for every station and starting stock.
+
+    Raises TimeoutError once `time.perf_counter()` passes `deadline` (checked between jumps).
+    """
     docks = np.asarray(docks, dtype=int)
     capacity = np.asarray(capacity, dtype=int)
     width = capacity.max(initial=0) + 1
@@ -52,12 +56,12 @@ def expected_outcomes(*, docks, capacity, rates: HorizonRates) -> StockOutcomes:
             return_per_h=np.asarray(rates.return_per_h)[rows],
             segment_hours=rates.segment_hours,
         )
-        part = _outcomes(docks=docks[rows], capacity=capacity[rows], rates=group_rates)
+        part = _outcomes(docks=docks[rows], capacity=capacity[rows], rates=group_rates, deadline=deadline)
         values[:, rows, : part.shape[2]] = part
     return StockOutcomes(*values)
 
 
-def _outcomes(*, docks, capacity, rates: HorizonRates) -> np.ndarray:
+def _outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None) -> np.ndarray:
     """(outcomes, stations, stock) for stations whose capacities are close (the width is the largest)."""
     n_stations = len(capacity)
     stock = np.arange(capacity.max() + 1)
@@ -84,11 +88,12 @@ def _outcomes(*, docks, capacity, rates: HorizonRates) -> np.ndarray:
             down=np.where(can_rent, rent[:, None], 0.0),
             up=np.where(can_return, ret[:, None], 0.0),
             duration_h=float(rates.segment_hours[segment]),
+            deadline=deadline,
         )
     return np.where(valid[None, :, :], values, np.nan)
 
 
-def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
+def _uniformised_step(*, values_end, cost_rates, down, up, duration_h, deadline):
     """Propagate expected future outcomes back over one constant-rate segment."""
     uniform_rate = np.maximum((down + up).max(axis=1), 1e-12)
     mean_jumps = uniform_rate * duration_h
@@ -111,6 +116,8 @@ def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
         active = active_count[k + 1]
         if active == 0:
             break
+        if deadline is not None and time.perf_counter() > deadline:
+            raise TimeoutError("the chain ran out of time")
         weight_cost = weights_cost[k, :active][None, :, None]
         weight_end = weights_end[k, :active][None, :, None]
         result[:, :active] += weight_cost * jump_power_cost[:, :active] + weight_end * jump_power_end[:, :active]
