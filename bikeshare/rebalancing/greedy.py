@@ -10,7 +10,7 @@ after the load drops. Milliseconds for a zone of tens of trucks and hundreds of 
 
 import numpy as np
 
-from bikeshare.rebalancing.geo import haversine_km
+from bikeshare.rebalancing.geo import distance_matrix_km
 from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, TruckRoute
 from bikeshare.rebalancing.routing import LoadDrop, TruckSettings, truckload_pairs
 
@@ -19,8 +19,8 @@ class _Route:
     def __init__(self, truck: Truck):
         self.truck, self.here, self.load, self.minutes, self.stops = truck, truck.station, truck.load, 0.0, []
 
-    def visit(self, *, station: int, change: int, lat, lon, model: TruckModel) -> None:
-        straight = float(haversine_km(lat1=lat[self.here], lon1=lon[self.here], lat2=lat[station], lon2=lon[station]))
+    def visit(self, *, station: int, change: int, straight_km, model: TruckModel) -> None:
+        straight = straight_km.between(self.here, station)
         self.minutes += model.driving_min(straight)
         self.load += change
         self.stops.append(RouteStop(station, change, self.load, float(model.road_km(straight)), self.minutes))
@@ -28,33 +28,49 @@ class _Route:
         self.here = station
 
 
+class _Distances:
+    """Straight-line km between the few stations a zone's routes can visit, indexed by station."""
+
+    def __init__(self, *, lat, lon, stations):
+        self.index = {station: row for row, station in enumerate(stations)}
+        self.matrix = distance_matrix_km(lat=np.asarray(lat)[stations], lon=np.asarray(lon)[stations])
+
+    def rows(self, stations) -> np.ndarray:
+        return np.array([self.index[int(station)] for station in stations], dtype=int)
+
+    def __getitem__(self, pair):
+        """km from one station to each of some stations."""
+        here, there = pair
+        return self.matrix[self.index[here], self.rows(there)]
+
+    def between(self, here: int, there: int) -> float:
+        return float(self.matrix[self.index[here], self.index[there]])
+
+    def from_station(self, here: int, rows: np.ndarray) -> np.ndarray:
+        return self.matrix[self.index[here], rows]
+
+
 def greedy_routes(
     *, lat, lon, moves: list[Move], trucks: list[Truck], settings: TruckSettings, load_drops: list[LoadDrop] = ()
 ) -> list[TruckRoute]:
     """One route per truck: its load drops, then the most valuable truckloads per minute that fit."""
-    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     model = settings.model
+    pairs = truckload_pairs(moves=moves, truck_capacity=max((t.capacity for t in trucks), default=1))
+    sources = np.array([p.source for p in pairs], dtype=int)
+    targets = np.array([p.target for p in pairs], dtype=int)
+    visited = {t.station for t in trucks} | {d.station for d in load_drops} | set(sources) | set(targets)
+    straight_km = _Distances(lat=lat, lon=lon, stations=sorted(int(s) for s in visited))
     routes = [_Route(truck) for truck in trucks]
     for route in routes:
         pending = [d for d in load_drops if d.truck_id == route.truck.truck_id]
         while pending:
-            straight = haversine_km(
-                lat1=lat[route.here],
-                lon1=lon[route.here],
-                lat2=lat[[d.station for d in pending]],
-                lon2=lon[[d.station for d in pending]],
-            )
-            drop = pending.pop(int(np.argmin(straight)))
-            route.visit(station=drop.station, change=-drop.bikes, lat=lat, lon=lon, model=model)
+            drop = pending.pop(int(np.argmin(straight_km[route.here, [d.station for d in pending]])))
+            route.visit(station=drop.station, change=-drop.bikes, straight_km=straight_km, model=model)
 
-    pairs = truckload_pairs(moves=moves, truck_capacity=max((t.capacity for t in trucks), default=1))
-    sources = np.array([p.source for p in pairs], dtype=int)
-    targets = np.array([p.target for p in pairs], dtype=int)
     bikes = np.array([p.bikes for p in pairs], dtype=float)
     values = np.array([p.value for p in pairs], dtype=float)
-    carry_min = model.driving_min(
-        haversine_km(lat1=lat[sources], lon1=lon[sources], lat2=lat[targets], lon2=lon[targets])
-    )
+    source_rows, target_rows = straight_km.rows(sources), straight_km.rows(targets)
+    carry_min = model.driving_min(straight_km.matrix[source_rows, target_rows])
     open_pairs = np.ones(len(pairs), dtype=bool)
     while open_pairs.any():
         best = None
@@ -63,10 +79,11 @@ def greedy_routes(
             if room <= 0:
                 continue
             taken = np.minimum(bikes, room)
-            to_pickup = model.driving_min(
-                haversine_km(lat1=lat[route.here], lon1=lon[route.here], lat2=lat[sources], lon2=lon[sources])
+            work = (
+                model.driving_min(straight_km[route.here, sources])
+                + carry_min
+                + 2 * taken * model.handling_min_per_bike
             )
-            work = to_pickup + carry_min + 2 * taken * model.handling_min_per_bike
             fits = open_pairs & (route.minutes + work <= settings.max_route_min)
             if not fits.any():
                 continue
@@ -77,7 +94,7 @@ def greedy_routes(
         if best is None:
             break
         _, number, pair, taken = best
-        routes[number].visit(station=int(sources[pair]), change=taken, lat=lat, lon=lon, model=model)
-        routes[number].visit(station=int(targets[pair]), change=-taken, lat=lat, lon=lon, model=model)
+        routes[number].visit(station=int(sources[pair]), change=taken, straight_km=straight_km, model=model)
+        routes[number].visit(station=int(targets[pair]), change=-taken, straight_km=straight_km, model=model)
         open_pairs[pair] = False
     return [TruckRoute(truck_id=route.truck.truck_id, stops=tuple(route.stops)) for route in routes]

@@ -18,7 +18,7 @@ from bikeshare.rebalancing.flow import plan_moves
 from bikeshare.rebalancing.geo import haversine_km, local_plane_km
 from bikeshare.rebalancing.greedy import greedy_routes
 from bikeshare.rebalancing.model import Move, StationNetwork, Truck, TruckRoute
-from bikeshare.rebalancing.routing import LoadDrop, check_routes, route_trucks
+from bikeshare.rebalancing.routing import MIN_SOLVER_MS, LoadDrop, check_routes, route_trucks
 from bikeshare.rebalancing.targets import TargetMethod, Targets
 
 if TYPE_CHECKING:  # the planner imports this module
@@ -135,7 +135,10 @@ def _plan_zone(*, stations, members, stock, goal: Targets, trucks, deadline, set
     if not moves and not load_drops:
         return [], [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks], None
     common = {"lat": stations.lat, "lon": stations.lon, "moves": moves, "trucks": trucks, "load_drops": load_drops}
-    routes = route_trucks(**common, settings=settings.trucks, deadline=deadline)
+    # Building the solver's model takes time too: with next to none left, go straight to the fallback.
+    routes = None
+    if deadline - time.perf_counter() > MIN_SOLVER_MS / 1000:
+        routes = route_trucks(**common, settings=settings.trucks, deadline=deadline)
     routed_by = RoutedBy.SOLVER
     if routes is None:
         routes = greedy_routes(**common, settings=settings.trucks)
@@ -163,7 +166,7 @@ def _report(zone_id, members, trucks, goal: Targets, moves, routes, routed_by, s
                 "no time for the chain: quick targets from expected net demand"
                 if goal.method == TargetMethod.QUICK
                 else "",
-                "the solver found no route in its share of the time: greedy routes"
+                "the solver had no time or found no route in the zone's share of the time: greedy routes"
                 if routed_by == RoutedBy.GREEDY
                 else "",
             )
