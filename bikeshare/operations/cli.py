@@ -1,5 +1,6 @@
 """`flask bikeshare import-trips | plan | evaluate`: the operations commands."""
 
+import json
 import os
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bikeshare.operations import trips
+from core.errors import InvalidInput
 from core.timezones import SEOUL
 
 
@@ -39,9 +41,20 @@ def import_trips(path):
 @click.option("--zone", help="gangnam, gangbuk or a district (default: the whole city).")
 @click.option("--time-limit", "time_limit_s", type=click.FloatRange(0.5, 300), help="Seconds (default: config).")
 @click.option("--at", "start_at", type=click.DateTime(("%Y-%m-%dT%H:%M",)), help="Seoul time (default: now).")
-def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
-    """Plan rebalancing routes from the current stock and store the plan and its tasks."""
+@click.option(
+    "--state",
+    "state_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Plan for this network state (JSON, see the README; - reads stdin) instead of the stored one; stores nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at, state_file, as_json):
+    """Plan rebalancing routes from the current stock and store the plan and its tasks (or, with --state, plan
+    for a given network state and print it)."""
+    if state_file is not None:
+        return _plan_for_state(state_file=state_file, time_limit_s=time_limit_s, as_json=as_json)
     from bikeshare.operations import plans  # NumPy, SciPy, OR-Tools: loaded by the commands that use them
+    from bikeshare.operations.schemas import PlanSchema
 
     started = datetime.now()
     stored = plans.create_plan(
@@ -53,6 +66,9 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
         zone=zone,
         start_at=start_at.replace(tzinfo=SEOUL) if start_at else None,
     )
+    if as_json:
+        click.echo(json.dumps(PlanSchema().dump(stored), ensure_ascii=False, indent=2))
+        return
     seconds = (datetime.now() - started).total_seconds()
     click.echo(
         f"plan {stored.id}: {stored.station_count} stations, {truck_count} trucks, {stored.bikes_moved} bikes moved "
@@ -65,8 +81,33 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at):
         f"history: {used['trips']} trips on {used['days']} days ({used['observed_hours']} observed hours) "
         f"from {used['since']} to {used['until']}; {used['prior_share']:.0%} of expected rentals from the prior"
     )
+    for report in stored.zones:
+        click.echo(f"zone {report['zone']}: {report['outcome']} ({report['reason']}), {report['bikes_moved']} bikes")
     if "nothing_moved_because" in used:
         click.echo(f"nothing moved: {used['nothing_moved_because']}")
+
+
+def _plan_for_state(*, state_file, time_limit_s, as_json):
+    from bikeshare.operations.state_plans import plan_for_state
+
+    try:
+        state = json.load(state_file)
+    except ValueError as error:
+        raise click.ClickException(f"the state is not JSON: {error}") from None
+    if time_limit_s is not None and isinstance(state, dict):
+        state = {**state, "time_limit_s": time_limit_s}
+    try:
+        result = plan_for_state(state=state)
+    except InvalidInput as error:
+        raise click.ClickException(error.detail) from None
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{result['bikes_moved']} bikes moved over {result['truck_km']:.1f} truck-km by {len(result['routes'])} "
+        f"trucks in {result['elapsed_s']:.1f} s; zones: "
+        + "; ".join(f"{z['zone']} {z['outcome']}" for z in result["zones"])
+    )
 
 
 @click.command("evaluate")
