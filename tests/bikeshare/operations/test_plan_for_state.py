@@ -58,7 +58,8 @@ def test_a_state_naming_an_unknown_station_or_a_bad_truck_is_refused(app, networ
     network(CROWDED_AND_EMPTY)
     code, output = plan_state(app, tmp_path, {**STATE, "stock": {"999": 3}})
     assert code != 0 and "999" in output
-    code, output = plan_state(app, tmp_path, {**STATE, "trucks": [{"id": 1, "station_id": 5, "load": 13, "capacity": 12}]})
+    overloaded = {"id": 1, "station_id": 5, "load": 13, "capacity": 12}
+    code, output = plan_state(app, tmp_path, {**STATE, "trucks": [overloaded]})
     assert code != 0 and "cannot carry 13" in output
     code, output = plan_state(app, tmp_path, {**STATE, "time": "07:30"})
     assert code != 0 and "ISO 8601" in output
