@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 from datetime import datetime
 
 import click
@@ -160,7 +161,49 @@ def evaluate(out_dir, quick, district, seeds, speed_kmh, road_factor, handling_m
     click.echo(f"plan of {full['stations']} stations: {full['seconds']:.1f} s; report: {report}")
 
 
+class Duration(click.ParamType):
+    """A period such as 30m, 1h or 90s."""
+
+    name = "duration"
+    UNITS = {"s": 1, "m": 60, "h": 3600}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int | float):
+            return float(value)
+        text = str(value).strip().lower()
+        try:
+            seconds = float(text[:-1]) * self.UNITS[text[-1]] if text[-1:] in self.UNITS else float(text) * 60
+        except ValueError:
+            self.fail(f"{value!r} is not a period such as 30m, 1h or 90s", param, ctx)
+        if seconds < 10:
+            self.fail("re-plan at most every 10 seconds", param, ctx)
+        return seconds
+
+
+@click.command("replan")
+@with_appcontext
+@click.option("--every", "every_s", type=Duration(), help="Period between rounds, e.g. 30m.  [default: config]")
+@click.option("--once", is_flag=True, help="Run one round and stop.")
+def replan(every_s, once):
+    """Re-plan the whole fleet from the live stock every period (one worker at a time: a Redis lock)."""
+    from bikeshare.operations import replan as worker  # NumPy, SciPy, OR-Tools
+
+    every_s = every_s or current_app.config["BIKESHARE_REPLAN_EVERY_MIN"] * 60
+    next_round = time.monotonic()
+    while True:
+        round_ = worker.replan_round()
+        if round_ is None:
+            click.echo("another worker is re-planning: round skipped")
+        else:
+            click.echo(f"round {round_.id}: {round_.status}, plan {round_.plan_id}, {round_.trucks} trucks"
+                       + (f"; {round_.detail}" if round_.detail else ""))  # fmt: skip
+        if once:
+            return
+        next_round += every_s
+        time.sleep(max(next_round - time.monotonic(), 0.0))
+
+
 def register_commands(group) -> None:
     """Add the operations commands to `flask bikeshare`."""
-    for command in (import_trips, plan, evaluate):
+    for command in (import_trips, plan, evaluate, replan):
         group.add_command(command)

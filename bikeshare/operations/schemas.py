@@ -189,3 +189,27 @@ class UnderusedStationsSchema(Schema):
     since = Timestamp()
     until = Timestamp()
     stations = fields.List(fields.Nested(UnderusedStationSchema))
+
+
+class ReplanRoundSchema(Schema):
+    id = fields.Integer()
+    started_at = Timestamp()
+    finished_at = Timestamp()
+    status = fields.String(metadata={"description": "planned or failed"})
+    plan_id = fields.Integer(allow_none=True)
+    trucks = fields.Integer(metadata={"description": "Trucks planned in the round."})
+    kept_tasks = fields.Dict(metadata={"description": "{truck_id: task_id}: the stop each truck kept as its first."})
+    detail = fields.String(allow_none=True)
+
+
+class TruckPlanSchema(Schema):
+    truck_id = fields.Integer()
+    station_id = fields.Integer(allow_none=True, metadata={"description": "Where it last handled bikes."})
+    load = fields.Integer()
+    capacity = fields.Integer()
+    stops = fields.List(fields.Nested(TaskSchema), metadata={"description": "Unfinished stops in order."})
+
+
+class CurrentPlanSchema(Schema):
+    latest_round = fields.Nested(ReplanRoundSchema, allow_none=True)
+    trucks = fields.List(fields.Nested(TruckPlanSchema))
