@@ -195,8 +195,8 @@ def replan(every_s, once):
         if round_ is None:
             click.echo("another worker is re-planning: round skipped")
         else:
-            click.echo(f"round {round_.id}: {round_.status}, plan {round_.plan_id}, {round_.trucks} trucks"
-                       + (f"; {round_.detail}" if round_.detail else ""))  # fmt: skip
+            detail = f"; {round_.detail}" if round_.detail else ""
+            click.echo(f"round {round_.id}: {round_.status}, plan {round_.plan_id}, {round_.trucks} trucks{detail}")
         if once:
             return
         next_round += every_s

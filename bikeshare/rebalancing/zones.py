@@ -24,8 +24,10 @@ from bikeshare.rebalancing.targets import TargetMethod, Targets
 if TYPE_CHECKING:  # the planner imports this module
     from bikeshare.rebalancing.planner import PlanSettings
 
-# The chain may use up to this share of a zone's time; the rest is for the flow and the router.
+# The chain may use up to this share of a zone's time (the rest is for the flow and the router), and at
+# least MIN_CHAIN_S: a small zone's chain takes milliseconds, and quick targets are a poor trade for them.
 CHAIN_SHARE = 0.5
+MIN_CHAIN_S = 0.1
 
 
 class RoutedBy(StrEnum):
@@ -72,24 +74,34 @@ def plan_zones(
     """Targets, flow and routes zone by zone, the time left before `deadline` shared among the zones left.
 
     `targets(members, chain_deadline)` gives a zone's `Targets` (the baseline policies pass their own).
-    A zone gets at most half its share for the chain, then quick targets; the solver gets what is left
+    A zone gets at most half its share (and at least MIN_CHAIN_S) for the chain, then quick targets; the solver gets what is left
     of the share, and a zone it cannot route in time gets greedy routes: never silently nothing.
     """
     stock = np.asarray(stock)
     truck_zone = np.array([zones[t.station] for t in trucks], dtype=np.asarray(zones).dtype)
     with_trucks = [z for z in np.unique(zones) if np.any(truck_zone == z)]
     reports = [
-        ZoneReport(int(z), int(np.sum(zones == z)), (), ZoneOutcome.NOTHING_TO_DO, "no truck starts in this zone",
-                   None, None, 0, 0.0)
-        for z in np.unique(zones) if z not in with_trucks
-    ]  # fmt: skip
+        ZoneReport(
+            zone=int(z),
+            stations=int(np.sum(zones == z)),
+            truck_ids=(),
+            outcome=ZoneOutcome.NOTHING_TO_DO,
+            reason="no truck starts in this zone",
+            targets=None,
+            routes=None,
+            bikes_moved=0,
+            seconds=0.0,
+        )
+        for z in np.unique(zones)
+        if z not in with_trucks
+    ]
     all_moves, all_routes = [], []
     for position, zone_id in enumerate(with_trucks):
         began = time.perf_counter()
         share = max(deadline - began, 0.0) / (len(with_trucks) - position)
         members = np.flatnonzero(zones == zone_id)
         zone_trucks = [t for t, z in zip(trucks, truck_zone, strict=True) if z == zone_id]
-        goal = targets(members, began + CHAIN_SHARE * share)
+        goal = targets(members, began + max(CHAIN_SHARE * share, MIN_CHAIN_S))
         moves, routes, routed_by = _plan_zone(
             stations=stations,
             members=members,
