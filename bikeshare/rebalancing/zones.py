@@ -74,8 +74,9 @@ def plan_zones(
     """Targets, flow and routes zone by zone, the time left before `deadline` shared among the zones left.
 
     `targets(members, chain_deadline)` gives a zone's `Targets` (the baseline policies pass their own).
-    A zone gets at most half its share (and at least MIN_CHAIN_S) for the chain, then quick targets; the solver gets what is left
-    of the share, and a zone it cannot route in time gets greedy routes: never silently nothing.
+    A zone gets at most half its share (and at least MIN_CHAIN_S) for the chain, then quick targets; the
+    solver gets what is left of the share, and a zone it cannot route in time gets greedy routes: never
+    silently nothing.
     """
     stock = np.asarray(stock)
     truck_zone = np.array([zones[t.station] for t in trucks], dtype=np.asarray(zones).dtype)
