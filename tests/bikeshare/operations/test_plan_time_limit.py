@@ -44,8 +44,9 @@ def test_a_two_second_plan_returns_within_three_seconds_on_a_loaded_machine_with
         seconds = time.perf_counter() - started
 
     assert response.status_code == 201, response.get_json()
-    assert seconds < 3.0
     body = response.get_json()
+    timings = [(z["outcome"], z["targets"], z["routes"], z["seconds"]) for z in body["zones"]]
+    assert seconds < 3.0, f"{seconds:.1f} s; {body['elapsed_s']:.1f} s to storing; zones {timings}"
     assert body["history"]["estimate_cached"] is True  # same history: the estimate was not redone
     assert body["elapsed_s"] < 3.0
     zones = body["zones"]
