@@ -171,6 +171,8 @@ def _report(zone_id, members, trucks, goal: Targets, moves, routes, routed_by, s
         )
     elif goal.method != TargetMethod.QUICK and routed_by == RoutedBy.SOLVER:
         outcome, reason = ZoneOutcome.SOLVED, f"{goal.method} targets, solver routes"
+        if moved == 0:
+            reason += ": no move's value was worth its driving within the route time"
     else:
         outcome = ZoneOutcome.FALLBACK
         reason = "; ".join(
