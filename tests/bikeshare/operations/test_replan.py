@@ -83,3 +83,14 @@ def test_operators_only_see_the_current_plan(client, operator):
 
     assert client.get(CURRENT, headers=operator.headers).get_json() == {"latest_round": None, "trucks": []}
     assert client.get(CURRENT, headers=citizen(client).headers).status_code == 403
+
+
+def test_a_round_without_trucks_is_recorded_as_failed_and_says_why(app, client, network, operator):
+    network(CROWDED_AND_EMPTY)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["bikeshare", "replan", "--once"])
+    assert result.exit_code == 0 and "failed" in result.output and "register trucks" in result.output
+    latest = client.get(CURRENT, headers=operator.headers).get_json()["latest_round"]
+    assert latest["status"] == "failed" and latest["plan_id"] is None
+    bad = runner.invoke(args=["bikeshare", "replan", "--every", "soon"])
+    assert bad.exit_code == 2 and "not a period" in bad.output
