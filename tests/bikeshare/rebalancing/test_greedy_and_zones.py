@@ -11,7 +11,7 @@ from bikeshare.rebalancing.greedy import greedy_routes
 from bikeshare.rebalancing.model import HorizonRates, Move, Truck
 from bikeshare.rebalancing.planner import build_plan
 from bikeshare.rebalancing.routing import LoadDrop, check_routes
-from bikeshare.rebalancing.targets import quick_targets
+from bikeshare.rebalancing.targets import chain_targets, quick_targets
 from bikeshare.rebalancing.zones import ZoneOutcome
 from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS, TRUCKS
 
@@ -73,17 +73,32 @@ def test_a_plan_out_of_time_still_plans_every_zone_and_says_how(make_line_networ
         start_hour=7.0,
         day_type=WEEKDAY,
         zone=np.array([0, 0, 0, 1, 1, 1, 2, 2]),
-        deadline=time.perf_counter(),  # already past: no chain, no solver
+        deadline=time.perf_counter(),  # already past: no solver (the chain still gets its minimum)
         settings=PLAN_SETTINGS,
     )
     zones = {z.zone: z for z in plan.zones}
     assert zones[2].outcome == ZoneOutcome.NOTHING_TO_DO and "no truck" in zones[2].reason
     for zone in (0, 1):
         assert zones[zone].outcome == ZoneOutcome.FALLBACK
-        assert (zones[zone].targets, zones[zone].routes) == ("quick", "greedy") and zones[zone].bikes_moved > 0
-        assert "quick targets" in zones[zone].reason and "greedy routes" in zones[zone].reason
+        assert zones[zone].routes == "greedy" and zones[zone].bikes_moved > 0
+        assert "greedy routes" in zones[zone].reason
     assert all(route.stops[-1].load_after == 0 for route in plan.routes)
     assert plan.stock_after[0] > 0 and plan.stock_after[3] > 0
+
+
+def test_targets_fall_back_to_quick_ones_when_the_chain_runs_out_of_time(make_line_network):
+    network = make_line_network(km_positions=[0, 1, 2], docks=[15] * 3)
+    rates = HorizonRates(np.full((3, 1), 6.0), np.full((3, 1), 1.0), np.array([3.0]))
+    with pytest.raises(TimeoutError):
+        chain_targets(
+            docks=network.docks,
+            capacity=network.capacity,
+            rates=rates,
+            overflow_weight=0.2,
+            refused_weight=1.0,
+            tolerance=0.1,
+            deadline=time.perf_counter() - 1,
+        )
 
 
 def test_a_plan_with_time_solves_its_zones_with_the_chain_and_the_solver(make_line_network):
