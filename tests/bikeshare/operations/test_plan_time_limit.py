@@ -35,8 +35,7 @@ def test_a_two_second_plan_returns_within_three_seconds_on_a_loaded_machine_with
     app, client, operator, city_with_samples
 ):
     first = city_plan(client, operator, "2026-06-15T06:30:00+09:00", 10.0)
-    assert first.status_code == 201, first.get_json()
-    assert first.get_json()["history"]["estimate_cached"] is False
+    assert first.status_code == 201, first.get_json()  # estimates the rates (or finds them cached by an earlier test)
 
     with busy_cpus(1):
         started = time.perf_counter()
