@@ -60,7 +60,7 @@ METHOD = [
     "- Rent + return: riders with passes rent at a random station and return at another; an empty "
     "or full station (409) sends the rider to another one, as the API's answer suggests.",
     "- The rebalancing plan uses the shipped station list and 05:29 stock with SYNTHETIC demand rates "
-    "(timing only; decision quality is measured by `python -m bikeshare.rebalancing.evaluate`).",
+    "(timing only; decision quality is measured by `flask bikeshare evaluate`).",
 ]
 
 

@@ -35,6 +35,19 @@ MAIL_SETTINGS = ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "MAIL_SENDER", "
 WEB_MAP_SETTINGS = ("WEB_MAP_TILE_URL", "WEB_MAP_TILE_ATTRIBUTION")
 
 
+# Operations settings a deployment tunes from the environment (parsed as the default's type).
+NUMERIC_BIKESHARE_SETTINGS = (
+    "BIKESHARE_PLAN_TIME_LIMIT_S",
+    "BIKESHARE_TRUCK_SPEED_KMH",
+    "BIKESHARE_TRUCK_ROAD_FACTOR",
+    "BIKESHARE_TRUCK_HANDLING_MIN_PER_BIKE",
+    "BIKESHARE_TRUCK_MAX_END_LOAD",
+    "BIKESHARE_REPLAN_EVERY_MIN",
+    "BIKESHARE_REPLAN_HORIZON_H",
+    "BIKESHARE_REPLAN_TIME_LIMIT_S",
+)
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the chosen environment."""
 
@@ -153,6 +166,17 @@ class BaseConfig:
     # --- bikeshare operations: demand history window, rebalancing plan time limit ---
     BIKESHARE_DEMAND_WINDOW_DAYS = 28  # days WITH records (imported or live), newest first; see operations/network.py
     BIKESHARE_PLAN_TIME_LIMIT_S = 10.0  # the default keeps a plan request well inside HTTP timeouts
+    # The one truck model of the planner, the re-planning worker and `flask bikeshare evaluate`. Conservative:
+    # streets are 1.3-1.4 x the straight line and a bike takes about a minute at each end (DESIGN.md); a
+    # planner that believes faster trucks than the streets allow loses much of its effect on the road.
+    BIKESHARE_TRUCK_SPEED_KMH = 20.0
+    BIKESHARE_TRUCK_ROAD_FACTOR = 1.4
+    BIKESHARE_TRUCK_HANDLING_MIN_PER_BIKE = 1.0
+    BIKESHARE_TRUCK_MAX_END_LOAD = 0  # bikes a route may end with aboard (out of service until dropped)
+    # The re-planning worker (`flask bikeshare replan`): every so many minutes, over this horizon and limit.
+    BIKESHARE_REPLAN_EVERY_MIN = 30.0
+    BIKESHARE_REPLAN_HORIZON_H = 2.0
+    BIKESHARE_REPLAN_TIME_LIMIT_S = 20.0
 
     # --- bikeshare incentives: the active policy ("pilot": Seoul's 2023-2024 rules, "planner": ours) and the caps ---
     BIKESHARE_INCENTIVE_POLICY = "planner"
@@ -191,6 +215,9 @@ class BaseConfig:
         for name in ("PROXY_COUNT", "SMTP_PORT"):
             if os.environ.get(name):
                 settings[name] = int(os.environ[name])
+        for name in NUMERIC_BIKESHARE_SETTINGS:
+            if os.environ.get(name):
+                settings[name] = type(settings[name])(os.environ[name])
         if os.environ.get("SMTP_STARTTLS"):
             settings["SMTP_STARTTLS"] = os.environ["SMTP_STARTTLS"].lower() not in ("0", "false", "no")
         return settings

@@ -45,6 +45,7 @@ def publish_incentives():
 def evaluate_incentives(full, district, seeds, shares, seed):
     """Replay the morning rush: nothing, trucks only, incentives only (pilot, ours), both; mean ± sd."""
     from bikeshare.incentives import evaluation  # NumPy, SciPy, OR-Tools: loaded by this command only
+    from bikeshare.operations.network import truck_settings
 
     try:
         response_shares = tuple(float(share) for share in shares.split(","))
@@ -53,7 +54,13 @@ def evaluate_incentives(full, district, seeds, shares, seed):
     if not all(0 <= share <= 1 for share in response_shares):
         raise click.BadParameter("each share is between 0 and 1", param_hint="--shares")
     results = evaluation.run(
-        quick=not full, district=district, seeds=seeds, seed=seed, shares=response_shares, progress=click.echo
+        quick=not full,
+        district=district,
+        seeds=seeds,
+        seed=seed,
+        shares=response_shares,
+        trucks=truck_settings(),
+        progress=click.echo,
     )
     click.echo("Assumptions:")
     for line in results["assumptions"]:

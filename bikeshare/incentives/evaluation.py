@@ -25,7 +25,6 @@ from bikeshare.rebalancing.evaluate import (
     _training_history,
     place_trucks,
 )
-from bikeshare.rebalancing.model import TruckModel
 from bikeshare.rebalancing.planner import PlanSettings, zone_labels
 from bikeshare.rebalancing.policies import DoNothing, PlannerPolicy
 from bikeshare.rebalancing.routing import TruckSettings
@@ -36,7 +35,7 @@ from bikeshare.stations.city import DATA_DIR
 FIGURES = ("lost_rentals", "refused_returns", "overflow_returns", "points_paid", "rides_paid", "moved", "truck_km")
 
 
-def assumptions(*, shares, trucks: TruckModel, truck_count: int, truck_capacity: int, quick: bool) -> list[str]:
+def assumptions(*, shares, trucks: TruckSettings, truck_count: int, truck_capacity: int, quick: bool) -> list[str]:
     pilot, ours = PilotRules(), PlannerRules()
     lines = [
         SYNTHETIC_NOTICE,
@@ -49,9 +48,9 @@ def assumptions(*, shares, trucks: TruckModel, truck_count: int, truck_capacity:
         f"{ours.horizon_h:g} h when one bike leaves (rent) or arrives (return), in steps of {ours.step}, offered from "
         f"{ours.min_points} to {ours.max_points}, at most {ours.stations_per_band} stations per direction, all day; "
         "none at stations on a truck's current route (about to be fixed, or fixed within the last 30 minutes).",
-        f"Trucks: {truck_count} x {truck_capacity}, speed {trucks.speed_kmh:g} km/h, "
-        f"road factor {trucks.road_factor:g}, "
-        f"{trucks.handling_min_per_bike:g} min per bike at each end; the planner re-plans every 30 min.",
+        f"Trucks: {truck_count} x {truck_capacity}, speed {trucks.model.speed_kmh:g} km/h, "
+        f"road factor {trucks.model.road_factor:g}, "
+        f"{trucks.model.handling_min_per_bike:g} min per bike at each end; the planner re-plans every 30 min.",
         f"Rider response shares evaluated: {', '.join(f'{s:.0%}' for s in shares)}.",
         *(" ".join(line.split()) for line in RIDER_ASSUMPTIONS.split("\n- ")[1:]),
         "Mean +- sample sd over the held-out mornings (seeds).",
@@ -69,11 +68,10 @@ def run(
     seeds: int = 5,
     seed: int = 2026,
     shares=(0.1, 0.3),
-    trucks: TruckModel | None = None,
+    trucks: TruckSettings,
     progress=None,
 ) -> dict:
     """Replay every scenario on `seeds` held-out mornings; per scenario the mean and sd of each figure."""
-    trucks = trucks or TruckModel()
     paths = {name: Path(data_dir) / file for name, file in FILES.items()}
     options = {"truck_count": 30, "truck_capacity": 20, "policy_time_limit_s": 4.0, "training_mornings": 5}
     with tempfile.TemporaryDirectory() as folder:
@@ -95,7 +93,7 @@ def run(
     fleet = place_trucks(network=network, count=options["truck_count"], capacity=options["truck_capacity"])
     zones = zone_labels(stations=network, count=6)
     history = _training_history(
-        network=network, stock=stock, model=model, seed=seed, mornings=options["training_mornings"]
+        network=network, stock=stock, model=model, seed=seed, mornings=options["training_mornings"], fleet=trucks.model
     )
     rates = estimate_rates(network=network, history=history)
 
@@ -105,7 +103,7 @@ def run(
             rates=rates,
             zones=zones,
             time_limit_s=options["policy_time_limit_s"],
-            settings=PlanSettings(trucks=TruckSettings(model=trucks)),
+            settings=PlanSettings(trucks=trucks),
             shift_end_min=RUSH_END_MIN,
         )
 
@@ -146,7 +144,7 @@ def run(
                 end_min=RUSH_END_MIN,
                 replan_every_min=30.0,
                 day_type=WEEKDAY,
-                fleet=trucks,
+                fleet=trucks.model,
                 riders=riders,
             )
             runs.setdefault(label, []).append(

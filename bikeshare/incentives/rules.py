@@ -60,7 +60,6 @@ class PlannerRules:
     step: int = 10
     stations_per_band: int = 110
     horizon_h: float = 2.0
-    plan: PlanSettings = field(default_factory=PlanSettings)
 
 
 def pilot_offers(*, stock, docks, day_type: int, minute_of_day: float, rules: PilotRules) -> Offers:
@@ -87,8 +86,9 @@ def station_dissatisfaction(
         capacity=network.capacity,
         rates=horizon_rates(rates=rates, day_type=day_type, start_hour=start_hour, horizon_h=rules.horizon_h),
     )
+    # The planner's own weights (its class defaults), so points and trucks chase the same F.
     return outcomes.dissatisfaction(
-        overflow_weight=rules.plan.overflow_weight, refused_weight=rules.plan.refused_weight
+        overflow_weight=PlanSettings.overflow_weight, refused_weight=PlanSettings.refused_weight
     )
 
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from bikeshare.rebalancing.evaluate import run_evaluation, write_report
-from bikeshare.rebalancing.model import TruckModel
+from bikeshare.rebalancing.routing import TruckSettings
 from bikeshare.rebalancing.tripgen import TripModelSettings
 from bikeshare.stations.city import DATA_DIR
 
@@ -71,16 +71,21 @@ def evaluate(
     data_dir=DATA_DIR,
     seed: int = 2026,
     seeds: int | None = None,
-    trucks: TruckModel | None = None,
+    trucks: TruckSettings,
     progress=None,
 ):
     """Replay the morning rush under every policy, write the report; returns (metrics, report path).
 
     `seeds` held-out mornings (default 5, 2 in quick mode); `trucks` is the truck model of the
-    replay and of the planners (default: the conservative `TruckModel`).
+    replay and of the planners, and the load routes may end with (the configured ones by default).
     """
     paths = {name: Path(data_dir) / file for name, file in FILES.items()}
-    options = {"seed": seed, "trucks": trucks, "progress": progress}
+    options = {
+        "seed": seed,
+        "trucks": trucks.model,
+        "max_end_load": trucks.max_end_load,
+        "progress": progress,
+    }
     if seeds is not None:
         options["seeds"] = seeds
     if not quick:

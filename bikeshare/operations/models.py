@@ -74,6 +74,8 @@ class Plan(db.Model):
     trucks: Mapped[dict] = mapped_column(JSON)
     # {since, until, days, observed_hours, trips, prior_share[, nothing_moved_because]}: the demand it planned on.
     history: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # [{zone, stations, truck_ids, outcome, reason, targets, routes, bikes_moved, seconds}]: what happened per zone.
+    zones: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     tasks: Mapped[list["Task"]] = relationship(
         back_populates="plan",
@@ -132,3 +134,25 @@ class Task(db.Model):
     @property
     def load_change(self) -> int:
         return self.planned if self.kind == TaskKind.PICKUP else -self.planned
+
+
+class ReplanStatus(StrEnum):
+    PLANNED = "planned"
+    FAILED = "failed"
+
+
+class ReplanRound(db.Model):
+    """One round of the re-planning worker: when, what it kept, and the plan it made (or why it failed)."""
+
+    __tablename__ = "replan_rounds"
+    __table_args__ = (enum_check("status", ReplanStatus, name="known_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("rebalancing_plans.id", ondelete="SET NULL"))
+    trucks: Mapped[int] = mapped_column(Integer)
+    # {truck_id: task_id}: the stop each truck was working on, kept as its first stop.
+    kept_tasks: Mapped[dict] = mapped_column(JSON, default=dict)
+    detail: Mapped[str | None] = mapped_column(String(500))

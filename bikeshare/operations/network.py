@@ -7,7 +7,9 @@ had a bike and room for the whole hour and saw no rider. Exposure (minutes with 
 room) is therefore observed minutes minus the station's empty / full minutes.
 """
 
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -19,7 +21,8 @@ from sqlalchemy import func, select
 from bikeshare.demand.models import StationHourStat
 from bikeshare.rebalancing.data import read_hourly_profile
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandHistory, DemandRates, estimate_rates
-from bikeshare.rebalancing.model import StationNetwork
+from bikeshare.rebalancing.model import StationNetwork, TruckModel
+from bikeshare.rebalancing.routing import TruckSettings
 from bikeshare.stations.models import Station
 from core.db import db, utcnow
 from core.errors import InvalidInput
@@ -160,6 +163,73 @@ def load_rates(
     if network.size == 0:
         return DemandRates(np.zeros((0, 2, 24)), np.zeros((0, 2, 24))), history, window
     return estimate_rates(network=network, history=history, hourly_profile=city_hourly_profile()), history, window
+
+
+@dataclass(frozen=True)
+class PlanningDemand:
+    """What a plan needs from the demand history: the rates, the window, the rentals it held, and
+    whether the estimate came from the cache."""
+
+    rates: DemandRates
+    window: Window
+    trips: int
+    cached: bool
+
+
+# Estimates by (network, window, history fingerprint): the last few, in this process. See `planning_demand`.
+_ESTIMATES: OrderedDict[tuple, PlanningDemand] = OrderedDict()
+_ESTIMATES_KEPT = 4
+
+
+def planning_demand(*, network: StationNetwork) -> PlanningDemand:
+    """The rates for a plan over the default window, estimated once per history: cached between plans.
+
+    The key is the history the estimate used: the network (ids, positions, districts), the window,
+    and a fingerprint of the window's records (their count and sums, one aggregate query), so any new
+    record in the window, imported or live, makes the next plan estimate again. The cache lives in
+    the process: the arrays are megabytes that NumPy uses as they are, the re-planning worker (the main
+    user) keeps its process, and each web worker estimates once per history change.
+    """
+    since, until = history_window()
+    fingerprint = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(StationHourStat.rentals), 0),
+            func.coalesce(func.sum(StationHourStat.returns), 0),
+            func.coalesce(func.sum(StationHourStat.empty_minutes), 0.0),
+            func.coalesce(func.sum(StationHourStat.full_minutes), 0.0),
+        ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
+    ).one()
+    key = (_network_key(network), since, until, tuple(fingerprint))
+    if key in _ESTIMATES:
+        _ESTIMATES.move_to_end(key)
+        return replace(_ESTIMATES[key], cached=True)
+    rates, history, window = load_rates(network=network, since=since, until=until)
+    _ESTIMATES[key] = PlanningDemand(rates=rates, window=window, trips=int(history.rentals.sum()), cached=False)
+    while len(_ESTIMATES) > _ESTIMATES_KEPT:
+        _ESTIMATES.popitem(last=False)
+    return _ESTIMATES[key]
+
+
+def _network_key(network: StationNetwork) -> str:
+    digest = hashlib.sha256()
+    for column in (network.station_ids, network.lat, network.lon, network.docks, network.overflow_allowance):
+        digest.update(np.ascontiguousarray(column).tobytes())
+    digest.update("\x1f".join(map(str, network.district)).encode())
+    return digest.hexdigest()
+
+
+def truck_settings() -> TruckSettings:
+    """The configured trucks (one place for the planner, the re-planning worker and the evaluation)."""
+    config = current_app.config
+    return TruckSettings(
+        model=TruckModel(
+            speed_kmh=config["BIKESHARE_TRUCK_SPEED_KMH"],
+            road_factor=config["BIKESHARE_TRUCK_ROAD_FACTOR"],
+            handling_min_per_bike=config["BIKESHARE_TRUCK_HANDLING_MIN_PER_BIKE"],
+        ),
+        max_end_load=config["BIKESHARE_TRUCK_MAX_END_LOAD"],
+    )
 
 
 @cache

@@ -1,6 +1,7 @@
 """Rebalancing plans: load stations, stock, demand rates and trucks from the database, call the pure
 planner, store the plan and turn every route stop into a task."""
 
+import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -8,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from bikeshare.operations.models import Plan, Task, Truck
-from bikeshare.operations.network import load_network, load_rates
+from bikeshare.operations.network import PlanningDemand, load_network, planning_demand, truck_settings
 from bikeshare.operations.zones import zone_districts
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandRates
 from bikeshare.rebalancing.evaluate import place_trucks
@@ -22,6 +23,9 @@ from core.timezones import SEOUL
 
 # Fewer trucks than this plan one zone together; more split the area into the planner's k-means zones.
 MIN_TRUCKS_FOR_ZONES = 6
+# Time kept for storing the plan and its tasks and answering: a share of the limit, or more on a busy machine.
+WRITING_SHARE = 0.2
+WRITING_VS_LOADING = 4.0
 
 
 def truck_loads(truck_ids) -> dict[int, int]:
@@ -83,64 +87,58 @@ def create_plan(
     truck_capacity: int = 20,
     zone: str | None = None,
     start_at: datetime | None = None,
+    keep: dict[int, int] | None = None,
 ) -> Plan:
-    """Plan routes for the trucks over the zone from the current stock; store the plan and its tasks."""
+    """Plan routes for the trucks over the zone from the current stock; store the plan and its tasks.
+
+    The time limit bounds the whole call, measured from its start: demand, planning and writing.
+    `keep` maps a truck to a task it is working on, which stays its first stop (the re-planning worker).
+    """
+    started = time.perf_counter()
     time_limit_s = time_limit_s or current_app.config["BIKESHARE_PLAN_TIME_LIMIT_S"]
     start_at = (start_at or utcnow()).astimezone(UTC)
     network, stock = load_network(districts=zone_districts(zone))
     if network.size < 2:
         raise InvalidInput("The planned area has fewer than two active stations.", slug="area-too-small")
-    # Rates come from the whole city, so stations near the zone's edge borrow from all their neighbours.
-    city, _ = load_network()
-    city_rates, city_history, window = load_rates(network=city)
-    rows = np.searchsorted(city.station_ids, network.station_ids)
-    rates = DemandRates(city_rates.rent_per_h[rows], city_rates.return_per_h[rows])
     fleet = _trucks(network=network, trucks=trucks, truck_count=truck_count, truck_capacity=truck_capacity)
-    local = start_at.astimezone(SEOUL)
-    day_type = WEEKEND if local.weekday() >= 5 else WEEKDAY
-    zone_count = PlanSettings().zone_count if len(fleet) >= MIN_TRUCKS_FOR_ZONES else 1
-    result = build_plan(
-        stations=network,
+    # Storing and answering take about WRITING_VS_LOADING times as long as loading did: the same database
+    # on the same machine, however busy it is right now.
+    loading_s = time.perf_counter() - started
+    writing_s = max(WRITING_SHARE * time_limit_s, WRITING_VS_LOADING * loading_s)
+    result, demand = plan_network(
+        network=network,
         stock=stock,
-        rates=rates,
-        trucks=fleet,
-        start_hour=local.hour + local.minute / 60,
-        day_type=day_type,
+        fleet=fleet,
+        start_at=start_at,
         horizon_h=horizon_h,
-        time_limit_s=time_limit_s,
-        settings=PlanSettings(zone_count=zone_count),
+        deadline=started + time_limit_s - writing_s,
     )
     ids = network.station_ids
     plan = Plan(
         created_by=user_id,
         zone=zone,
         start_at=start_at,
-        day_type="weekend" if day_type == WEEKEND else "weekday",
+        day_type="weekend" if _day_type(start_at) == WEEKEND else "weekday",
         horizon_h=horizon_h,
         time_limit_s=time_limit_s,
-        elapsed_s=result.elapsed_s,
+        elapsed_s=0.0,
         station_count=network.size,
         dissatisfaction_before=result.dissatisfaction_before,
         dissatisfaction_after=result.dissatisfaction_after,
         bikes_moved=result.bikes_moved,
         truck_km=result.truck_km,
-        moves=[
-            {
-                "source_station_id": int(ids[m.source]),
-                "target_station_id": int(ids[m.target]),
-                "bikes": m.bikes,
-                "value": m.value,
-            }
-            for m in result.moves
-        ],
+        moves=moves_json(result=result, ids=ids),
         trucks={
             str(t.truck_id): {"station_id": int(ids[t.station]), "load": t.load, "capacity": t.capacity} for t in fleet
         },
-        history=_history_used(window=window, history=city_history, rates=city_rates, bikes_moved=result.bikes_moved),
+        history=history_used(demand=demand, bikes_moved=result.bikes_moved),
+        zones=zones_json(result),
     )
     db.session.add(plan)
     db.session.flush()
-    superseded = _supersede_unfinished(truck_ids=[t.truck_id for t in fleet], plan_id=plan.id)
+    superseded = _supersede_unfinished(
+        truck_ids=[t.truck_id for t in fleet], plan_id=plan.id, keep_task_ids=list((keep or {}).values())
+    )
     for route in result.routes:
         for sequence, stop in enumerate(route.stops, start=1):
             plan.tasks.append(
@@ -156,6 +154,7 @@ def create_plan(
                     arrival_min=stop.arrival_min,
                 )
             )
+    plan.elapsed_s = time.perf_counter() - started
     db.session.flush()
     audit.record(
         "rebalancing_plan_created",
@@ -170,28 +169,88 @@ def create_plan(
     return plan
 
 
-def _history_used(*, window, history, rates, bikes_moved: int) -> dict:
+def plan_network(*, network, stock, fleet: list[PlanTruck], start_at: datetime, horizon_h: float, deadline: float):
+    """Plan over `network` with the stored demand model and the configured trucks, done by `deadline`
+    (`time.perf_counter()`); the plan and the demand it used. Writes nothing."""
+    # Rates come from the whole city, so stations near the zone's edge borrow from all their neighbours.
+    city, _ = load_network()
+    demand = planning_demand(network=city)
+    rows = np.searchsorted(city.station_ids, network.station_ids)
+    rates = DemandRates(demand.rates.rent_per_h[rows], demand.rates.return_per_h[rows])
+    local = start_at.astimezone(SEOUL)
+    zone_count = PlanSettings.zone_count if len(fleet) >= MIN_TRUCKS_FOR_ZONES else 1
+    result = build_plan(
+        stations=network,
+        stock=stock,
+        rates=rates,
+        trucks=fleet,
+        start_hour=local.hour + local.minute / 60,
+        day_type=_day_type(start_at),
+        horizon_h=horizon_h,
+        deadline=deadline,
+        settings=PlanSettings(trucks=truck_settings(), zone_count=zone_count),
+    )
+    return result, demand
+
+
+def _day_type(moment: datetime) -> int:
+    return WEEKEND if moment.astimezone(SEOUL).weekday() >= 5 else WEEKDAY
+
+
+def moves_json(*, result, ids) -> list[dict]:
+    return [
+        {
+            "source_station_id": int(ids[m.source]),
+            "target_station_id": int(ids[m.target]),
+            "bikes": m.bikes,
+            "value": m.value,
+        }
+        for m in result.moves
+    ]
+
+
+def zones_json(result) -> list[dict]:
+    """What happened in each planning zone (see `bikeshare.rebalancing.zones.ZoneReport`)."""
+    return [
+        {
+            "zone": z.zone,
+            "stations": z.stations,
+            "truck_ids": list(z.truck_ids),
+            "outcome": str(z.outcome),
+            "reason": z.reason,
+            "targets": z.targets,
+            "routes": z.routes,
+            "bikes_moved": z.bikes_moved,
+            "seconds": round(z.seconds, 3),
+        }
+        for z in result.zones
+    ]
+
+
+def history_used(*, demand: PlanningDemand, bikes_moved: int) -> dict:
     """What the plan's demand rested on, and, when nothing moved, the likeliest reason."""
-    trips = int(history.rentals.sum())
+    window, trips = demand.window, demand.trips
     used = {
         "since": window.since.isoformat(),
         "until": window.until.isoformat(),
         "days": window.days,
         "observed_hours": window.observed_hours,
         "trips": trips,
-        "prior_share": round(rates.prior_share, 3),
+        "prior_share": round(demand.rates.prior_share, 3),
+        "estimate_cached": demand.cached,
     }
     if bikes_moved == 0:
         used["nothing_moved_because"] = (
             "no demand history: import trips (flask bikeshare import-trips FILE)"
             if trips == 0
-            else "no move lowered the expected dissatisfaction within the trucks' reach and time limit"
+            else "no move lowered the expected dissatisfaction within the trucks' reach and time limit (see zones)"
         )
     return used
 
 
-def _supersede_unfinished(*, truck_ids: list[int], plan_id: int) -> int:
-    """Mark the planned trucks' unfinished stops of earlier plans as replaced by this one; how many.
+def _supersede_unfinished(*, truck_ids: list[int], plan_id: int, keep_task_ids: list[int]) -> int:
+    """Mark the planned trucks' unfinished stops of earlier plans, except `keep_task_ids`, as replaced by this
+    one; how many.
 
     An operator working such a stop right now holds its row lock: this waits for that pickup or drop,
     then sees what it left unfinished.
@@ -203,6 +262,7 @@ def _supersede_unfinished(*, truck_ids: list[int], plan_id: int) -> int:
             Task.plan_id != plan_id,
             Task.superseded_by.is_(None),
             Task.done < Task.planned,
+            Task.id.not_in(keep_task_ids),
         )
         .values(superseded_by=plan_id, updated_at=utcnow())
         .execution_options(synchronize_session=False)

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from bikeshare.operations import stock, tasks
 from bikeshare.operations.schemas import (
+    CurrentPlanSchema,
     DemandQuerySchema,
     DemandSchema,
     DockAboardSchema,
@@ -50,6 +51,16 @@ def create_plan(data):
     from bikeshare.operations import plans
 
     return plans.create_plan(user_id=current_user.id, **data)
+
+
+@blp.get("/rebalancing/current")
+@auth_required(*STAFF)
+@blp.response(200, CurrentPlanSchema)
+def current_plan():
+    """What each truck is to do now (its unfinished stops, the kept one first) and the latest re-planning round."""
+    from bikeshare.operations import replan
+
+    return replan.current_plan()
 
 
 @blp.get("/rebalancing/plans/<int:plan_id>")

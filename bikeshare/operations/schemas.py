@@ -86,6 +86,23 @@ class RouteSchema(Schema):
     stops = fields.List(fields.Nested(TaskSchema))
 
 
+class ZoneReportSchema(Schema):
+    zone = fields.Integer(metadata={"description": "The planning zone (k-means on coordinates; 0 when one zone)."})
+    stations = fields.Integer()
+    truck_ids = fields.List(fields.Integer())
+    outcome = fields.String(
+        metadata={
+            "description": "solved (chain targets, solver routes), fallback (quick targets and/or greedy routes "
+            "because the zone's share of the time limit ran out) or nothing_to_do"
+        }
+    )
+    reason = fields.String(metadata={"description": "Why: what fell back, or why there was nothing to do."})
+    targets = fields.String(allow_none=True, metadata={"description": "chain or quick (none if not planned)"})
+    routes = fields.String(allow_none=True, metadata={"description": "solver or greedy (none if nothing to route)"})
+    bikes_moved = fields.Integer()
+    seconds = fields.Float()
+
+
 class PlanSchema(Schema):
     id = fields.Integer()
     created_at = Timestamp()
@@ -93,20 +110,26 @@ class PlanSchema(Schema):
     start_at = Timestamp()
     day_type = fields.String()
     horizon_h = fields.Float()
-    time_limit_s = fields.Float()
-    elapsed_s = fields.Float()
+    time_limit_s = fields.Float(metadata={"description": "Bounds the whole request, writing included."})
+    elapsed_s = fields.Float(metadata={"description": "Wall clock from the request's start to storing the plan."})
     station_count = fields.Integer()
-    dissatisfaction_before = fields.Float(metadata={"description": "Expected over the horizon, current stock."})
-    dissatisfaction_after = fields.Float(metadata={"description": "Expected over the horizon, after the routes."})
+    dissatisfaction_before = fields.Float(
+        metadata={"description": "Expected over the horizon, current stock (zones with chain targets)."}
+    )
+    dissatisfaction_after = fields.Float(
+        metadata={"description": "Expected over the horizon, after the routes (zones with chain targets)."}
+    )
     bikes_moved = fields.Integer()
     truck_km = fields.Float()
     moves = fields.List(fields.Nested(MoveSchema))
     routes = fields.List(fields.Nested(RouteSchema))
+    zones = fields.List(fields.Nested(ZoneReportSchema), metadata={"description": "What happened in each zone."})
     history = fields.Dict(
         metadata={
             "description": "The demand history planned on: since, until, days and observed_hours with records, "
-            "trips (rentals recorded), prior_share (of expected rentals from the priors), and "
-            "nothing_moved_because when no bike moved."
+            "trips (rentals recorded), prior_share (of expected rentals from the priors), estimate_cached "
+            "(the rates were estimated by an earlier plan on the same history), and nothing_moved_because "
+            "when no bike moved."
         }
     )
 
@@ -199,3 +222,27 @@ class StationStockSchema(Schema):
 
 class DockAboardSchema(TaskActionSchema):
     station_id = Integer(required=True)
+
+
+class ReplanRoundSchema(Schema):
+    id = fields.Integer()
+    started_at = Timestamp()
+    finished_at = Timestamp()
+    status = fields.String(metadata={"description": "planned or failed"})
+    plan_id = fields.Integer(allow_none=True)
+    trucks = fields.Integer(metadata={"description": "Trucks planned in the round."})
+    kept_tasks = fields.Dict(metadata={"description": "{truck_id: task_id}: the stop each truck kept as its first."})
+    detail = fields.String(allow_none=True)
+
+
+class TruckPlanSchema(Schema):
+    truck_id = fields.Integer()
+    station_id = fields.Integer(allow_none=True, metadata={"description": "Where it last handled bikes."})
+    load = fields.Integer()
+    capacity = fields.Integer()
+    stops = fields.List(fields.Nested(TaskSchema), metadata={"description": "Unfinished stops in order."})
+
+
+class CurrentPlanSchema(Schema):
+    latest_round = fields.Nested(ReplanRoundSchema, allow_none=True)
+    trucks = fields.List(fields.Nested(TruckPlanSchema))

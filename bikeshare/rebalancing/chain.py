@@ -11,6 +11,7 @@ matrix P = I + Q / L,
 which is exact up to the Poisson tail, needs no matrix exponential, and vectorises over stations.
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from scipy.stats import poisson
 from bikeshare.rebalancing.model import HorizonRates
 
 POISSON_TAIL = 1e-10
+CAPACITY_CLASS_RATIO = 1.5  # stations are computed in groups whose capacities differ by at most about this ratio
 OUTCOMES = ("lost_rentals", "overflow_returns", "refused_returns")
 
 
@@ -36,10 +38,31 @@ class StockOutcomes:
         return np.where(np.isnan(total), np.inf, total)
 
 
-def expected_outcomes(*, docks, capacity, rates: HorizonRates) -> StockOutcomes:
-    """Expected lost rentals, overflow and refused returns for every station and starting stock."""
+def expected_outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None = None) -> StockOutcomes:
+    """Expected lost rentals, overflow and refused returns for every station and starting stock.
+
+    Raises TimeoutError once `time.perf_counter()` passes `deadline` (checked between jumps).
+    """
     docks = np.asarray(docks, dtype=int)
     capacity = np.asarray(capacity, dtype=int)
+    width = capacity.max(initial=0) + 1
+    values = np.full((len(OUTCOMES), len(capacity), width), np.nan)
+    # Stations of similar capacity together: one 135-bike station must not widen every row to 136 levels.
+    size_class = np.floor(np.log(capacity + 2) / np.log(CAPACITY_CLASS_RATIO)).astype(int)
+    for group in np.unique(size_class):
+        rows = np.flatnonzero(size_class == group)
+        group_rates = HorizonRates(
+            rent_per_h=np.asarray(rates.rent_per_h)[rows],
+            return_per_h=np.asarray(rates.return_per_h)[rows],
+            segment_hours=rates.segment_hours,
+        )
+        part = _outcomes(docks=docks[rows], capacity=capacity[rows], rates=group_rates, deadline=deadline)
+        values[:, rows, : part.shape[2]] = part
+    return StockOutcomes(*values)
+
+
+def _outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None) -> np.ndarray:
+    """(outcomes, stations, stock) for stations whose capacities are close (the width is the largest)."""
     n_stations = len(capacity)
     stock = np.arange(capacity.max() + 1)
     valid = stock[None, :] <= capacity[:, None]
@@ -65,12 +88,12 @@ def expected_outcomes(*, docks, capacity, rates: HorizonRates) -> StockOutcomes:
             down=np.where(can_rent, rent[:, None], 0.0),
             up=np.where(can_return, ret[:, None], 0.0),
             duration_h=float(rates.segment_hours[segment]),
+            deadline=deadline,
         )
-    values = np.where(valid[None, :, :], values, np.nan)
-    return StockOutcomes(*values)
+    return np.where(valid[None, :, :], values, np.nan)
 
 
-def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
+def _uniformised_step(*, values_end, cost_rates, down, up, duration_h, deadline):
     """Propagate expected future outcomes back over one constant-rate segment."""
     uniform_rate = np.maximum((down + up).max(axis=1), 1e-12)
     mean_jumps = uniform_rate * duration_h
@@ -85,13 +108,18 @@ def _uniformised_step(*, values_end, cost_rates, down, up, duration_h):
     jump_power_cost = cost_rates[:, order] / uniform_rate[order][None, :, None]
     jump_power_end = values_end[:, order].copy()
     result = np.zeros_like(values_end)
+    jumps = np.arange(jumps_needed.max())[:, None]
+    # All Poisson weights in one call: per-jump calls into SciPy cost more than the arithmetic.
+    weights_cost = poisson.sf(jumps, mean_jumps[order][None, :])
+    weights_end = poisson.pmf(jumps, mean_jumps[order][None, :])
     for k in range(jumps_needed.max()):
         active = active_count[k + 1]
         if active == 0:
             break
-        mean = mean_jumps[order][:active]
-        weight_cost = poisson.sf(k, mean)[None, :, None]
-        weight_end = poisson.pmf(k, mean)[None, :, None]
+        if deadline is not None and time.perf_counter() > deadline:
+            raise TimeoutError("the chain ran out of time")
+        weight_cost = weights_cost[k, :active][None, :, None]
+        weight_end = weights_end[k, :active][None, :, None]
         result[:, :active] += weight_cost * jump_power_cost[:, :active] + weight_end * jump_power_end[:, :active]
         jump_power_cost[:, :active] = _apply_jump(
             jump_power_cost[:, :active], p_down[:active], p_up[:active], p_stay[:active]

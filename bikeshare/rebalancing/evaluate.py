@@ -5,10 +5,8 @@ the demand rates the planner uses are estimated from separate synthetic training
 evaluated morning is held out. Run: `python -m bikeshare.rebalancing.evaluate DATA_DIR OUT_DIR`.
 """
 
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from scipy.cluster.vq import kmeans2
@@ -62,16 +60,17 @@ def run_evaluation(
     policy_time_limit_s: float = 4.0,
     plan_time_limit_s: float = 20.0,
     daily_rides: float = TripModelSettings.daily_rides,
-    trucks: TruckModel | None = None,
+    trucks: TruckModel,
+    max_end_load: int,
     progress=None,
 ) -> dict:
     """Per-policy replay metrics (mean and sd over `seeds` held-out mornings), plus the full-city plan time.
 
-    Every policy plans with the truck model the replay drives (`trucks`, the conservative default),
-    except the sensitivity row, whose planner believes a faster crew than the replay's.
+    Every policy plans with the truck model the replay drives (`trucks`, the configured one in the
+    product), except the sensitivity row, whose planner believes a faster crew than the replay's.
+    Routes may end with `max_end_load` bikes aboard (every truck policy's shift ends with the window).
     `progress`, when given, is called with a line of text after each morning.
     """
-    trucks = trucks or TruckModel()
     station_list = data.read_station_list(stations_path)
     snapshot = data.read_status_snapshot(snapshot_path)
     network, stock = data.network_from_snapshot(snapshot=snapshot, station_list=station_list)
@@ -85,7 +84,9 @@ def run_evaluation(
     fleet = place_trucks(network=network, count=truck_count, capacity=truck_capacity)
     zones = zone_labels(stations=network, count=6)
     # Training mornings use seeds below `seed`, the evaluated mornings `seed` and up: always held out.
-    history = _training_history(network=network, stock=stock, model=model, seed=seed, mornings=training_mornings)
+    history = _training_history(
+        network=network, stock=stock, model=model, seed=seed, mornings=training_mornings, fleet=trucks
+    )
     rates = estimate_rates(network=network, history=history)
 
     runs: dict[str, list[dict]] = {}
@@ -97,7 +98,7 @@ def run_evaluation(
             network=network,
             rates=rates,
             zones=zones,
-            trucks=trucks,
+            trucks=TruckSettings(model=trucks, max_end_load=max_end_load),
             policy_time_limit_s=policy_time_limit_s,
             plan_time_limit_s=plan_time_limit_s,
         ):
@@ -132,6 +133,7 @@ def run_evaluation(
         "replan_every_min": replan_every_min,
         "policies": summarise(runs),
         "full_city_plan": _time_full_city_plan(
+            settings=PlanSettings(trucks=TruckSettings(model=trucks, max_end_load=max_end_load)),
             station_list=station_list,
             snapshot=snapshot,
             rates_network=network,
@@ -146,13 +148,13 @@ def run_evaluation(
 SENSITIVITY_HANDLING_MIN = 0.5
 
 
-def _policies(*, network, rates, zones, trucks, policy_time_limit_s, plan_time_limit_s):
+def _policies(*, network, rates, zones, trucks: TruckSettings, policy_time_limit_s, plan_time_limit_s):
     """Fresh policies for one morning (the dawn plan remembers that it has planned)."""
-    believed = replace(trucks, handling_min_per_bike=SENSITIVITY_HANDLING_MIN)
+    believed = replace(trucks, model=replace(trucks.model, handling_min_per_bike=SENSITIVITY_HANDLING_MIN))
     # Every truck policy works a shift that ends with the window, so trucks are empty at 10:30.
     options = {
         "time_limit_s": policy_time_limit_s,
-        "settings": PlanSettings(trucks=TruckSettings(model=trucks)),
+        "settings": PlanSettings(trucks=trucks),
         "shift_end_min": RUSH_END_MIN,
     }
     return [
@@ -169,7 +171,7 @@ def _policies(*, network, rates, zones, trucks, policy_time_limit_s, plan_time_l
                 shift_end_min=RUSH_END_MIN,
                 settings=PlanSettings(
                     truckloads_per_route=10.0,
-                    trucks=TruckSettings(model=trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
+                    trucks=replace(trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
                 ),
             )
         ),
@@ -179,7 +181,7 @@ def _policies(*, network, rates, zones, trucks, policy_time_limit_s, plan_time_l
             rates=rates,
             zones=zones,
             time_limit_s=policy_time_limit_s,
-            settings=PlanSettings(trucks=TruckSettings(model=believed)),
+            settings=PlanSettings(trucks=believed),
             shift_end_min=RUSH_END_MIN,
             name=f"planner believing {SENSITIVITY_HANDLING_MIN:g} min/bike",
         ),
@@ -206,7 +208,7 @@ def summarise(runs: dict[str, list[dict]]) -> dict[str, dict]:
     return summary
 
 
-def _training_history(*, network, stock, model, seed, mornings) -> DemandHistory:
+def _training_history(*, network, stock, model, seed, mornings, fleet) -> DemandHistory:
     """Observed counts and exposure over several synthetic mornings without rebalancing (seeds below `seed`)."""
     total = None
     for offset in range(1, mornings + 1):
@@ -220,6 +222,7 @@ def _training_history(*, network, stock, model, seed, mornings) -> DemandHistory
             start_min=RUSH_START_MIN,
             end_min=RUSH_END_MIN,
             replan_every_min=60.0,
+            fleet=fleet,
             day_type=WEEKDAY,
         )
         total = (
@@ -230,7 +233,9 @@ def _training_history(*, network, stock, model, seed, mornings) -> DemandHistory
     return total
 
 
-def _time_full_city_plan(*, station_list, snapshot, rates_network, rates, truck_count, truck_capacity, time_limit_s):
+def _time_full_city_plan(
+    *, settings, station_list, snapshot, rates_network, rates, truck_count, truck_capacity, time_limit_s
+):
     """Plan the official 2,762-station list at 05:30, rates carried over by station number."""
     network, stock = data.network_from_station_list(station_list=station_list, snapshot=snapshot)
     # Stations only in the list borrow the rates of their nearest snapshot station.
@@ -250,12 +255,13 @@ def _time_full_city_plan(*, station_list, snapshot, rates_network, rates, truck_
         start_hour=5.5,
         day_type=WEEKDAY,
         horizon_h=3.0,
-        time_limit_s=time_limit_s,
+        settings=settings,
+        deadline=started + time_limit_s,
     )
     return {
         "stations": network.size,
         "seconds": time.perf_counter() - started,
-        "targets_seconds": plan.targets_elapsed_s,
+        "zones": [f"{z.outcome}: {z.reason}" for z in plan.zones],
         "time_limit_s": time_limit_s,
         "bikes_moved": plan.bikes_moved,
         "truck_km": plan.truck_km,
@@ -265,13 +271,3 @@ def _time_full_city_plan(*, station_list, snapshot, rates_network, rates, truck_
 
 
 __all__ = ["run_evaluation", "write_report"]
-
-if __name__ == "__main__":
-    data_dir, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    results = run_evaluation(
-        stations_path=data_dir / "seoul_stations.csv",
-        snapshot_path=data_dir / "seoul_station_status_snapshot_20260612.csv",
-        trips_path=data_dir / "seoul_trips_sample.csv",
-        hourly_profile_path=data_dir / "SeoulBikeData.csv",
-    )
-    print(write_report(results, out_dir))

@@ -43,40 +43,33 @@ def plan_moves(
     if max_bikes <= 0 or len(givers) == 0 or len(takers) == 0:
         return []
 
-    give_gains = _unit_gains(dissatisfaction=dissatisfaction, stock=stock, units=surplus, step=-1)
-    take_gains = _unit_gains(dissatisfaction=dissatisfaction, stock=stock, units=deficit, step=+1)
+    give_gains = _unit_gains(dissatisfaction=dissatisfaction, stock=stock, units=surplus, stations=givers, step=-1)
+    take_gains = _unit_gains(dissatisfaction=dissatisfaction, stock=stock, units=deficit, stations=takers, step=+1)
 
     n_stations = len(stock)
     source, sink = n_stations, n_stations + 1
     solver = min_cost_flow.SimpleMinCostFlow()
-    for station in givers:
-        for gain in give_gains[station]:
-            solver.add_arc_with_capacity_and_unit_cost(source, station, 1, -_scaled(gain))
-    for station in takers:
-        for gain in take_gains[station]:
-            solver.add_arc_with_capacity_and_unit_cost(station, sink, 1, -_scaled(gain))
+    # One arc per bike a station can give or take, costing minus the saving of that bike.
+    for stations, gains, from_source in ((givers, give_gains, True), (takers, take_gains, False)):
+        rows, units = np.nonzero(np.isfinite(gains))
+        ends = np.full(len(rows), source if from_source else sink)
+        tails, heads = (ends, stations[rows]) if from_source else (stations[rows], ends)
+        solver.add_arcs_with_capacity_and_unit_cost(
+            tails, heads, np.ones(len(rows), dtype=np.int64), -_scaled(gains[rows, units])
+        )
 
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     taker_tree = neighbour_tree(lat=lat[takers], lon=lon[takers])
     giver_points = neighbour_tree(lat=lat[givers], lon=lon[givers]).data
     nearest_count = min(partners, len(takers))
     _, nearest = taker_tree.query(giver_points, k=nearest_count)
-    nearest = nearest.reshape(len(givers), nearest_count)
-    pair_arcs = {}
-    for giver_row, giver in enumerate(givers):
-        partner_stations = takers[nearest[giver_row]]
-        distances = haversine_km(
-            lat1=lat[giver],
-            lon1=lon[giver],
-            lat2=lat[partner_stations],
-            lon2=lon[partner_stations],
-        )
-        for taker, km in zip(partner_stations, distances, strict=True):
-            if km <= radius_km:
-                arc = solver.add_arc_with_capacity_and_unit_cost(
-                    giver, taker, int(surplus[giver]), _scaled(cost_per_km * km)
-                )
-                pair_arcs[arc] = (int(giver), int(taker))
+    partner = takers[nearest.reshape(len(givers), nearest_count)]
+    giver = np.repeat(givers[:, None], nearest_count, axis=1)
+    km = haversine_km(lat1=lat[giver], lon1=lon[giver], lat2=lat[partner], lon2=lon[partner])
+    near = km <= radius_km
+    giver, partner, km = giver[near], partner[near], km[near]
+    first_pair_arc = solver.num_arcs()
+    solver.add_arcs_with_capacity_and_unit_cost(giver, partner, surplus[giver], _scaled(cost_per_km * km))
 
     solver.add_arc_with_capacity_and_unit_cost(source, sink, max_bikes, 0)
     solver.set_node_supply(source, max_bikes)
@@ -85,44 +78,51 @@ def plan_moves(
     if status != solver.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
 
-    flows = {pair: solver.flow(arc) for arc, pair in pair_arcs.items() if solver.flow(arc) > 0}
-    given = _units_per_station(flows, end=0, size=n_stations)
-    taken = _units_per_station(flows, end=1, size=n_stations)
+    flows = solver.flows(np.arange(first_pair_arc, first_pair_arc + len(giver)))
+    used = flows > 0
+    giver, partner, flows = giver[used], partner[used], flows[used]
+    given = np.bincount(giver, weights=flows, minlength=n_stations).astype(int)
+    taken = np.bincount(partner, weights=flows, minlength=n_stations).astype(int)
+    give_mean = _mean_gains(gains=give_gains, stations=givers, used=given, size=n_stations)
+    take_mean = _mean_gains(gains=take_gains, stations=takers, used=taken, size=n_stations)
+    order = np.lexsort((partner, giver))
     return [
         Move(
-            source=giver,
-            target=taker,
-            bikes=bikes,
-            value=bikes * (_mean_gain(give_gains[giver], given[giver]) + _mean_gain(take_gains[taker], taken[taker])),
+            source=int(giver[i]),
+            target=int(partner[i]),
+            bikes=int(flows[i]),
+            value=float(flows[i] * (give_mean[giver[i]] + take_mean[partner[i]])),
         )
-        for (giver, taker), bikes in sorted(flows.items())
+        for i in order
     ]
 
 
-def _unit_gains(*, dissatisfaction, stock, units, step):
-    """Saving from each successive bike removed (step -1) or added (+1), best first.
+def _unit_gains(*, dissatisfaction, stock, units, stations, step):
+    """Saving from each successive bike removed (step -1) or added (+1), best first, one row per station
+    of `stations` (-inf beyond its units).
 
     Sorting makes the per-bike arcs concave even where F has bumps, so the flow cannot take the
     third bike without the first two.
     """
-    gains = {}
-    for station in np.flatnonzero(units):
-        path = stock[station] + step * np.arange(units[station] + 1)
-        values = dissatisfaction[station, path]
-        gains[int(station)] = np.sort(values[:-1] - values[1:])[::-1]
-    return gains
+    width = int(units[stations].max(initial=0))
+    steps = np.arange(width + 1)[None, :]
+    path = np.clip(stock[stations, None] + step * steps, 0, dissatisfaction.shape[1] - 1)
+    values = dissatisfaction[stations[:, None], path]
+    with np.errstate(invalid="ignore"):  # inf - inf where a path runs past capacity; masked below
+        gains = values[:, :-1] - values[:, 1:]
+    gains = np.where(steps[:, 1:] <= units[stations, None], gains, -np.inf)
+    return -np.sort(-gains, axis=1)
 
 
-def _units_per_station(flows, *, end, size):
-    units = np.zeros(size, dtype=int)
-    for pair, bikes in flows.items():
-        units[pair[end]] += bikes
-    return units
+def _mean_gains(*, gains, stations, used, size):
+    """Per station, the mean saving of the first `used` bikes (0 when none)."""
+    means = np.zeros(size)
+    counts = used[stations]
+    sums = np.cumsum(np.where(np.isfinite(gains), gains, 0.0), axis=1)
+    has = counts > 0
+    means[stations[has]] = sums[has, counts[has] - 1] / counts[has]
+    return means
 
 
-def _mean_gain(gains, used):
-    return float(gains[:used].mean()) if used else 0.0
-
-
-def _scaled(value: float) -> int:
-    return round(float(value) * COST_SCALE)
+def _scaled(values) -> np.ndarray:
+    return np.rint(np.asarray(values, dtype=float) * COST_SCALE).astype(np.int64)

@@ -97,14 +97,13 @@ class TruckModel:
     """How long trucks take: the one model behind both the planner's times and the replay's.
 
     Streets are longer than straight lines (`road_factor` × haversine) and every bike costs
-    `handling_min_per_bike` at each end (unlocking, lifting, docking). The defaults are the
-    conservative figures of the design: a planner that assumes faster trucks than the streets
-    allow looks excellent in its own simulator and loses much of its effect on the road.
+    `handling_min_per_bike` at each end (unlocking, lifting, docking). The figures come from the
+    configuration (`BIKESHARE_TRUCK_*`), the one place that sets them for planner and evaluation.
     """
 
-    speed_kmh: float = 20.0
-    road_factor: float = 1.4
-    handling_min_per_bike: float = 1.0
+    speed_kmh: float
+    road_factor: float
+    handling_min_per_bike: float
 
     def road_km(self, straight_km):
         return straight_km * self.road_factor

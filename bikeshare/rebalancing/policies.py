@@ -6,13 +6,15 @@ With a `shift_end_min`, routes are cut to end by then, so trucks are empty when 
 """
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from bikeshare.rebalancing.demand import DemandRates
 from bikeshare.rebalancing.model import StationNetwork
-from bikeshare.rebalancing.planner import PlanSettings, build_plan, plan_routes
+from bikeshare.rebalancing.planner import PlanSettings, build_plan
+from bikeshare.rebalancing.targets import TargetMethod, Targets, gap_dissatisfaction
+from bikeshare.rebalancing.zones import plan_zones
 
 
 @dataclass
@@ -37,24 +39,24 @@ class RuleOfThumb:
     low_to: float
     high_when: float
     high_to: float
+    settings: PlanSettings
     time_limit_s: float = 5.0
-    settings: PlanSettings = field(default_factory=PlanSettings)
     shift_end_min: float | None = None
 
     def decide(self, *, now_min, stock, trucks):
         docks, capacity = self.network.docks, self.network.capacity
         stock = np.minimum(stock, capacity)
-        low = np.where(stock < self.low_when * docks, np.ceil(self.low_to * docks), 0)
-        high = np.where(stock > self.high_when * docks, np.floor(self.high_to * docks), capacity)
-        levels = np.arange(capacity.max() + 1)[None, :]
-        gap = np.maximum(low[:, None] - levels, 0) + np.maximum(levels - high[:, None], 0)
-        dissatisfaction = np.where(levels <= capacity[:, None], gap, np.inf)
-        _, routes = plan_routes(
+        low = np.where(stock < self.low_when * docks, np.ceil(self.low_to * docks), 0).astype(int)
+        high = np.where(stock > self.high_when * docks, np.floor(self.high_to * docks), capacity).astype(int)
+
+        def targets(members, _chain_deadline):
+            dissatisfaction = gap_dissatisfaction(low=low[members], high=high[members], capacity=capacity[members])
+            return Targets(dissatisfaction, low[members], high[members], TargetMethod.RULE)
+
+        _, routes, _ = plan_zones(
             stations=self.network,
             stock=stock,
-            dissatisfaction=dissatisfaction,
-            target_low=low.astype(int),
-            target_high=high.astype(int),
+            targets=targets,
             trucks=trucks,
             zones=self.zones,
             deadline=time.perf_counter() + self.time_limit_s,
@@ -99,10 +101,10 @@ class PlannerPolicy:
     network: StationNetwork
     rates: DemandRates
     zones: np.ndarray
+    settings: PlanSettings
     day_type: int = 0
     horizon_h: float = 2.0
     time_limit_s: float = 5.0
-    settings: PlanSettings = field(default_factory=PlanSettings)
     shift_end_min: float | None = None
     name: str = "planner (re-planning)"
 
@@ -116,7 +118,7 @@ class PlannerPolicy:
             day_type=self.day_type,
             horizon_h=self.horizon_h,
             zone=self.zones,
-            time_limit_s=self.time_limit_s,
+            deadline=time.perf_counter() + self.time_limit_s,
             settings=until_shift_end(self.settings, now_min=now_min, shift_end_min=self.shift_end_min),
         )
         return {r.truck_id: [(s.station, s.load_change) for s in r.stops] for r in plan.routes}

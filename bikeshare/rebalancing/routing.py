@@ -17,13 +17,16 @@ dimension (road driving plus handling per bike, from the shared `TruckModel`) bo
 Routes are open: they end wherever the last visit is.
 """
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from bikeshare.rebalancing.geo import distance_matrix_km, haversine_km
+from bikeshare.rebalancing.geo import distance_matrix_km
 from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, TruckRoute
+
+MIN_SOLVER_MS = 20  # below this the solver rarely finds a first solution: the caller's fallback is better
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,12 @@ class TruckSettings:
     pickup-and-delivery pairs per truck the solver considers (the most valuable; a route of an hour
     serves a handful, and a small model finds its first solution in time)."""
 
-    model: TruckModel = field(default_factory=TruckModel)
+    model: TruckModel
+    max_end_load: int
     max_route_min: float = 60.0
     # An expected lost rental saved is worth 20 km of road: the route's hours bound the work, and driving
     # should only break ties (at 2 km the full-city planner left trucks idle, moving 644 bikes to the rules' 2,180).
     metres_per_dissatisfaction: float = 20000.0
-    max_end_load: int = 0
     pairs_per_truck: int = 10
 
 
@@ -64,18 +67,18 @@ def route_trucks(
     moves: list[Move],
     trucks: list[Truck],
     settings: TruckSettings,
-    time_limit_s: float,
+    deadline: float,
     load_drops: list[LoadDrop] = (),
-) -> list[TruckRoute]:
-    """One route per truck (possibly empty) serving the most valuable moves within limits.
+) -> list[TruckRoute] | None:
+    """One route per truck (possibly empty) serving the most valuable moves within limits, or None when
+    the solver finds no route before `deadline` (`time.perf_counter()`; building the model counts).
 
-    Every `load_drops` entry is served by its truck; when the solver finds no route in time the
-    trucks only drop their loads, nearest drop first.
+    Every `load_drops` entry is served by its truck.
     """
     if not trucks:
         return []
-    pairs = _pairs_from_moves(moves=moves, truck_capacity=max(t.capacity for t in trucks))
-    pairs = sorted(pairs, key=lambda pair: -pair[2])[: settings.pairs_per_truck * len(trucks)]
+    pairs = truckload_pairs(moves=moves, truck_capacity=max(t.capacity for t in trucks))
+    pairs = pairs[: settings.pairs_per_truck * len(trucks)]
     if not pairs and not load_drops:
         return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
 
@@ -83,8 +86,8 @@ def route_trucks(
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     # Node layout: one start per truck, the load drops, the pairs (pickup, drop), a shared free end.
     visits = [_Visit(d.station, -d.bikes) for d in load_drops]
-    for pickup, drop, _ in pairs:
-        visits += [pickup, drop]
+    for pair in pairs:
+        visits += [_Visit(pair.source, pair.bikes), _Visit(pair.target, -pair.bikes)]
     stations = [t.station for t in trucks] + [v.station for v in visits]
     n_trucks, n_nodes = len(trucks), len(stations) + 1
     end_node = n_nodes - 1
@@ -118,7 +121,7 @@ def route_trucks(
 
     solver = routing.solver()
     first_pair_node = n_trucks + len(load_drops)
-    for number, (_, _, value) in enumerate(pairs):
+    for number, value in enumerate(pair.value for pair in pairs):
         pickup = manager.NodeToIndex(first_pair_node + 2 * number)
         drop = manager.NodeToIndex(first_pair_node + 2 * number + 1)
         routing.AddPickupAndDelivery(pickup, drop)
@@ -132,10 +135,13 @@ def route_trucks(
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     parameters.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    parameters.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    milliseconds = int((deadline - time.perf_counter()) * 1000)
+    if milliseconds < MIN_SOLVER_MS:
+        return None
+    parameters.time_limit.FromMilliseconds(milliseconds)
     solution = routing.SolveWithParameters(parameters)
     if solution is None:
-        return unload_only_routes(lat=lat, lon=lon, trucks=trucks, load_drops=load_drops, model=model)
+        return None
 
     routes = []
     for vehicle, truck in enumerate(trucks):
@@ -160,42 +166,16 @@ def route_trucks(
     return routes
 
 
-def unload_only_routes(*, lat, lon, trucks: list[Truck], load_drops: list[LoadDrop], model: TruckModel):
-    """The fallback: each truck drops its load at its drop stations, nearest first, and does nothing else."""
-    routes = []
-    for truck in trucks:
-        pending = [d for d in load_drops if d.truck_id == truck.truck_id]
-        stops, here, load, minutes = [], truck.station, truck.load, 0.0
-        while pending:
-            straight = haversine_km(
-                lat1=lat[here],
-                lon1=lon[here],
-                lat2=lat[[d.station for d in pending]],
-                lon2=lon[[d.station for d in pending]],
-            )
-            nearest = int(np.argmin(straight))
-            drop = pending.pop(nearest)
-            minutes += model.driving_min(straight[nearest])
-            load -= drop.bikes
-            stops.append(RouteStop(drop.station, -drop.bikes, load, float(model.road_km(straight[nearest])), minutes))
-            minutes += drop.bikes * model.handling_min_per_bike
-            here = drop.station
-        routes.append(TruckRoute(truck_id=truck.truck_id, stops=tuple(stops)))
-    return routes
-
-
-def _pairs_from_moves(*, moves, truck_capacity):
-    """(pickup, drop, value) per truckload of each move; the value is the move's, pro rata."""
+def truckload_pairs(*, moves: list[Move], truck_capacity: int) -> list[Move]:
+    """Each move cut into truckloads, its value shared pro rata, most valuable first."""
     pairs = []
     for move in moves:
         remaining = move.bikes
         while remaining > 0:
             chunk = min(remaining, truck_capacity)
-            pairs.append(
-                (_Visit(move.source, chunk), _Visit(move.target, -chunk), move.value * chunk / move.bikes),
-            )
+            pairs.append(Move(move.source, move.target, chunk, move.value * chunk / move.bikes))
             remaining -= chunk
-    return pairs
+    return sorted(pairs, key=lambda pair: -pair.value)
 
 
 def check_routes(*, routes: list[TruckRoute], trucks: list[Truck], max_end_load: int = 0) -> None:

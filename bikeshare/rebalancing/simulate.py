@@ -89,15 +89,14 @@ def replay(
     start_min: float,
     end_min: float,
     replan_every_min: float,
+    fleet: TruckModel,
     day_type: int = 0,
-    fleet: TruckModel | None = None,
     riders: RiderChoice | None = None,
 ) -> tuple[ReplayMetrics, DemandHistory]:
     """Replay [start_min, end_min) with the trips starting in it; returns metrics and observed history.
 
     `riders`, when given, may send a trip's rider to another station to rent or return (incentives).
     """
-    fleet = fleet or TruckModel()
     run = _Replay(network=network, stock=initial_stock, start_min=start_min, day_type=day_type)
     events = []
     sequence = 0

@@ -1,7 +1,7 @@
 """network reports: dock supply against demand and the dock-reallocation recommendation
 
 Revision ID: 0014_network
-Revises: 0012_card_v2
+Revises: 0013_replan_rounds
 Create Date: 2026-11-29 09:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_network"
-down_revision = "0012_card_v2"
+down_revision = "0013_replan_rounds"
 branch_labels = None
 depends_on = None
 

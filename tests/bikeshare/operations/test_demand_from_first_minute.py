@@ -1,28 +1,10 @@
 """A fresh install has demand history: the shipped samples, kept in the window when live rentals arrive."""
 
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from bikeshare.stations.models import Station
 from core.db import db
 from tests.bikeshare.helpers import rent, rider
-
-DATA = Path(__file__).resolve().parents[3] / "data"
-
-
-@pytest.fixture
-def city_with_samples(app):
-    """What `make run` does to a fresh database: the city, its fleet and the shipped trip samples."""
-    runner = app.test_cli_runner()
-    for args in (
-        ["bikeshare", "setup-city"],
-        ["bikeshare", "import-trips", str(DATA / "seoul_trips_sample.csv")],
-        ["bikeshare", "import-trips", str(DATA / "seoul_trips_sample_2017.csv")],
-    ):
-        result = runner.invoke(args=args)
-        assert result.exit_code == 0, result.output
 
 
 def busiest_station(app) -> int:

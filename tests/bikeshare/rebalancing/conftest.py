@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from bikeshare.rebalancing.model import StationNetwork
+from bikeshare.rebalancing.model import StationNetwork, TruckModel
+from bikeshare.rebalancing.planner import PlanSettings
+from bikeshare.rebalancing.routing import TruckSettings
 
+# The design's conservative trucks (the product reads the same figures from its configuration).
+TRUCK_MODEL = TruckModel(speed_kmh=20.0, road_factor=1.4, handling_min_per_bike=1.0)
+TRUCKS = TruckSettings(model=TRUCK_MODEL, max_end_load=0)
+PLAN_SETTINGS = PlanSettings(trucks=TRUCKS)
 KM_PER_DEGREE_LON_AT_SEOUL = 88.2  # roughly; tests only rely on the ordering of distances
 
 

@@ -41,7 +41,7 @@ def test_report_says_the_trips_are_synthetic_gives_mean_and_sd_and_draws_its_plo
         "full_city_plan": {
             "stations": 3,
             "seconds": 1.5,
-            "targets_seconds": 0.2,
+            "zones": ["solved: chain targets, solver routes"],
             "time_limit_s": 2.0,
             "bikes_moved": 10,
             "truck_km": 3.0,

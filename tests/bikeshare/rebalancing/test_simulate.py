@@ -1,10 +1,13 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from bikeshare.rebalancing.demand import WEEKDAY, DemandRates
-from bikeshare.rebalancing.model import Truck, TruckModel
+from bikeshare.rebalancing.model import Truck
 from bikeshare.rebalancing.policies import DoNothing, PlannerPolicy
 from bikeshare.rebalancing.simulate import TripStream, replay
+from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS, TRUCK_MODEL
 
 
 def _trips(rows):
@@ -22,6 +25,7 @@ def _replay(network, stock, trips, policy=None, trucks=(), end_min=600.0):
         start_min=480.0,
         end_min=end_min,
         replan_every_min=30.0,
+        fleet=TRUCK_MODEL,
     )
 
 
@@ -70,7 +74,9 @@ def test_re_planning_reduces_lost_rentals_on_an_imbalanced_network(make_line_net
     stock = [20, 0, 10]
     trucks = [Truck(truck_id=1, station=2, load=0, capacity=10)]
     idle, _ = _replay(network, stock, trips)
-    policy = PlannerPolicy(network=network, rates=rates, zones=np.zeros(3, dtype=int), time_limit_s=1.0)
+    policy = PlannerPolicy(
+        network=network, rates=rates, zones=np.zeros(3, dtype=int), time_limit_s=1.0, settings=PLAN_SETTINGS
+    )
     planned, _ = _replay(network, stock, trips, policy=policy, trucks=trucks)
     assert idle.lost_rentals == len(trips.origin)
     assert planned.lost_rentals < idle.lost_rentals / 2
@@ -91,6 +97,7 @@ def test_a_planner_working_a_shift_that_ends_with_the_window_leaves_no_bike_on_a
             network=network,
             rates=DemandRates(rent_per_h=rent, return_per_h=ret),
             zones=np.zeros(3, dtype=int),
+            settings=PLAN_SETTINGS,
             time_limit_s=1.0,
             shift_end_min=shift_end,
         )
@@ -144,7 +151,7 @@ def test_a_faster_truck_model_delivers_in_time(make_line_network):
         start_min=480.0,
         end_min=600.0,
         replan_every_min=30.0,
-        fleet=TruckModel(road_factor=1.0, handling_min_per_bike=0.5),
+        fleet=replace(TRUCK_MODEL, road_factor=1.0, handling_min_per_bike=0.5),
     )
     assert metrics.lost_rentals == 0
 
@@ -174,6 +181,7 @@ def test_exposure_stops_at_the_window_end_so_a_half_hour_keeps_its_rate(make_lin
         start_min=600.0,
         end_min=630.0,
         replan_every_min=30.0,
+        fleet=TRUCK_MODEL,
         day_type=WEEKDAY,
     )
     assert history.minutes_with_bike[0, WEEKDAY, 10] == pytest.approx(30.0)

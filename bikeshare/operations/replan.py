@@ -1,0 +1,133 @@
+"""Continuous re-planning: every round plans the whole fleet again from the live stock, each truck's
+position and load, keeping the stop each truck is working on.
+
+A truck's current stop is the first unfinished, not superseded stop of its route (the crew may be
+driving there): it stays, and the new route starts where it ends, with the load it leaves aboard, so
+what is aboard is always planned to a drop. The other unfinished stops are superseded by the new plan.
+One worker re-plans at a time: a round runs only under a Redis lock (SET NX with an expiry longer
+than a round, released only by its holder), so a second worker, or a second replica, skips the round.
+Every round that ran is recorded (`replan_rounds`), with the plan it made or why it failed.
+"""
+
+import logging
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from bikeshare.operations.models import ReplanRound, ReplanStatus, Task, TaskKind, Truck
+from bikeshare.operations.plans import create_plan, truck_loads
+from core.db import db, utcnow
+from core.errors import DomainError
+from core.redis import get_redis
+
+log = logging.getLogger(__name__)
+LOCK_KEY = "bikeshare:replan:lock"
+# Deletes the lock only if it still holds this round's token (an expired lock may belong to another worker).
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+LOCK_MARGIN_S = 60  # a round's lock outlives its time limit by this much (loading, storing, a slow database)
+
+
+def replan_round() -> ReplanRound | None:
+    """Run one round under the lock; the recorded round, or None when another worker is re-planning."""
+    redis = get_redis()
+    token = secrets.token_hex(16)
+    expiry_s = current_app.config["BIKESHARE_REPLAN_TIME_LIMIT_S"] + LOCK_MARGIN_S
+    if not redis.set(LOCK_KEY, token, nx=True, ex=int(expiry_s)):
+        log.info("replan round skipped: another worker holds the lock")
+        return None
+    try:
+        return _round()
+    finally:
+        redis.eval(_RELEASE, 1, LOCK_KEY, token)
+
+
+def _round() -> ReplanRound:
+    started = utcnow()
+    trucks, kept, unplaced = _fleet()
+    if not trucks:
+        detail = "no truck with a known position: register trucks with a first plan (POST /ops/rebalancing/plans)"
+        return _record(started=started, status=ReplanStatus.FAILED, trucks=0, kept=kept, detail=detail)
+    try:
+        plan = create_plan(
+            user_id=None,
+            horizon_h=current_app.config["BIKESHARE_REPLAN_HORIZON_H"],
+            time_limit_s=current_app.config["BIKESHARE_REPLAN_TIME_LIMIT_S"],
+            trucks=trucks,
+            start_at=started,
+            keep=kept,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _record(started=started, status=ReplanStatus.FAILED, trucks=len(trucks), kept=kept, detail=error.detail)
+    detail = f"trucks without a position, not planned: {', '.join(map(str, unplaced))}" if unplaced else None
+    return _record(
+        started=started, status=ReplanStatus.PLANNED, trucks=len(trucks), kept=kept, plan_id=plan.id, detail=detail
+    )
+
+
+def _fleet() -> tuple[list[dict], dict[int, int], list[int]]:
+    """Every registered truck as the planner sees it after its current stop, the stops kept, and the trucks
+    that have no position yet."""
+    fleet = list(db.session.scalars(select(Truck).order_by(Truck.id)))
+    loads = truck_loads(t.id for t in fleet)
+    planned, kept, unplaced = [], {}, []
+    for truck in fleet:
+        load, station_id = loads.get(truck.id, 0), truck.station_id
+        current = current_stop(truck_id=truck.id)
+        if current is not None:
+            left = current.planned - current.done
+            load = min(load + left, truck.capacity) if current.kind == TaskKind.PICKUP else max(load - left, 0)
+            station_id = current.station_id
+            kept[truck.id] = current.id
+        if station_id is None:
+            unplaced.append(truck.id)
+            continue
+        planned.append({"truck_id": truck.id, "station_id": station_id, "load": load, "capacity": truck.capacity})
+    return planned, kept, unplaced
+
+
+def current_stop(*, truck_id: int) -> Task | None:
+    """The first unfinished stop of the truck's route (its newest plan's tasks come last)."""
+    return db.session.scalar(_route_query(truck_id).limit(1))
+
+
+def _route_query(truck_id: int):
+    return (
+        select(Task)
+        .where(Task.truck_id == truck_id, Task.done < Task.planned, Task.superseded_by.is_(None))
+        .order_by(Task.plan_id, Task.sequence)
+    )
+
+
+def _record(*, started, status, trucks, kept, plan_id=None, detail=None) -> ReplanRound:
+    round_ = ReplanRound(
+        started_at=started,
+        finished_at=utcnow(),
+        status=status,
+        plan_id=plan_id,
+        trucks=trucks,
+        kept_tasks={str(truck): task for truck, task in kept.items()},
+        detail=detail[:500] if detail else None,
+    )
+    db.session.add(round_)
+    db.session.commit()
+    log.info("replan round %s: %s, plan %s, %s trucks", round_.id, status, plan_id, trucks)
+    return round_
+
+
+def current_plan() -> dict:
+    """What each truck is to do now (its unfinished stops in order, the kept one first) and the latest round."""
+    latest = db.session.scalar(select(ReplanRound).order_by(ReplanRound.id.desc()).limit(1))
+    loads = dict(truck_loads(t for t in db.session.scalars(select(Truck.id))))
+    trucks = [
+        {
+            "truck_id": truck.id,
+            "station_id": truck.station_id,
+            "load": loads.get(truck.id, 0),
+            "capacity": truck.capacity,
+            "stops": list(db.session.scalars(_route_query(truck.id))),
+        }
+        for truck in db.session.scalars(select(Truck).order_by(Truck.id))
+    ]
+    return {"latest_round": latest, "trucks": trucks}

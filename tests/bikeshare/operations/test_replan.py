@@ -1,0 +1,96 @@
+"""The re-planning worker: keeps each truck's current stop, never strands bikes, records its rounds, one at a time."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from bikeshare.operations.models import Plan, ReplanRound
+from core.db import db
+from tests.bikeshare.operations.test_plans_and_tasks import CROWDED_AND_EMPTY, assert_one_place_each, busy_mornings
+from tests.bikeshare.operations.test_plans_and_tasks import plan as plan_over_http
+
+CURRENT = "/api/v1/ops/rebalancing/current"
+
+
+def loaded_truck(app, client, network, operator, truck_id=3):
+    """A planned truck that has done its first pickup: bikes aboard, the rest of its route ahead."""
+    placed = network(CROWDED_AND_EMPTY)
+    busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
+    body = plan_over_http(client, operator, trucks=[{"truck_id": truck_id, "station_id": 1, "capacity": 20}])
+    stops = body.get_json()["routes"][0]["stops"]
+    assert stops[0]["kind"] == "pickup" and len(stops) >= 2
+    done = client.post(f"/api/v1/ops/tasks/{stops[0]['id']}/pickup", json={}, headers=operator.headers)
+    assert done.status_code == 200
+    return placed, stops
+
+
+def test_a_round_keeps_each_trucks_current_stop_and_plans_its_load_to_drops(app, client, network, operator, make_app):
+    placed, stops = loaded_truck(app, client, network, operator)
+    current = stops[1]  # the stop the crew is driving to now
+    worker = make_app(BIKESHARE_REPLAN_TIME_LIMIT_S=1.0)
+    result = worker.test_cli_runner().invoke(args=["bikeshare", "replan", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "planned" in result.output
+
+    body = client.get(CURRENT, headers=operator.headers).get_json()
+    assert body["latest_round"]["status"] == "planned"
+    assert body["latest_round"]["kept_tasks"] == {"3": current["id"]}
+    (truck,) = body["trucks"]
+    assert truck["stops"][0]["id"] == current["id"] and truck["stops"][0]["status"] == "open"
+    assert all(stop["plan_id"] == body["latest_round"]["plan_id"] for stop in truck["stops"][1:])
+    # Whatever is aboard after the kept stop is planned to drops: the route ends empty.
+    load = truck["load"]
+    for stop in truck["stops"]:
+        load += stop["load_change"]
+        assert 0 <= load <= truck["capacity"]
+    assert load == 0
+    # The old route's other stops are superseded; the kept one can still be worked.
+    old = client.get(f"/api/v1/ops/rebalancing/plans/{current['plan_id']}", headers=operator.headers).get_json()
+    rest = [s for s in old["routes"][0]["stops"] if s["sequence"] > current["sequence"]]
+    assert all(s["status"] == "superseded" for s in rest)
+    worked = client.post(f"/api/v1/ops/tasks/{current['id']}/{current['kind']}", json={}, headers=operator.headers)
+    assert worked.status_code == 200
+    assert_one_place_each(app, sum(len(bikes) for bikes in placed.values()))
+
+
+def test_two_workers_racing_make_one_round(app, client, network, operator, make_app):
+    loaded_truck(app, client, network, operator)
+    workers = [make_app(BIKESHARE_REPLAN_TIME_LIMIT_S=1.0) for _ in range(2)]
+    start = threading.Barrier(len(workers))
+    outcomes = []
+
+    def run(worker):
+        from bikeshare.operations import replan
+
+        with worker.app_context():
+            start.wait()
+            round_ = replan.replan_round()
+            outcomes.append(None if round_ is None else round_.status)
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [None, "planned"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReplanRound)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Plan)) == 2  # the first plan and the round's
+
+
+def test_operators_only_see_the_current_plan(client, operator):
+    from tests.helpers import citizen
+
+    assert client.get(CURRENT, headers=operator.headers).get_json() == {"latest_round": None, "trucks": []}
+    assert client.get(CURRENT, headers=citizen(client).headers).status_code == 403
+
+
+def test_a_round_without_trucks_is_recorded_as_failed_and_says_why(app, client, network, operator):
+    network(CROWDED_AND_EMPTY)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["bikeshare", "replan", "--once"])
+    assert result.exit_code == 0 and "failed" in result.output and "register trucks" in result.output
+    latest = client.get(CURRENT, headers=operator.headers).get_json()["latest_round"]
+    assert latest["status"] == "failed" and latest["plan_id"] is None
+    bad = runner.invoke(args=["bikeshare", "replan", "--every", "soon"])
+    assert bad.exit_code == 2 and "not a period" in bad.output
