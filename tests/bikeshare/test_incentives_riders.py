@@ -8,6 +8,7 @@ from bikeshare.rebalancing.demand import WEEKDAY
 from bikeshare.rebalancing.model import StationNetwork
 from bikeshare.rebalancing.policies import DoNothing
 from bikeshare.rebalancing.simulate import TripStream, replay
+from tests.bikeshare.rebalancing.conftest import TRUCK_MODEL
 
 # HOME and CROWDED are ~110 m apart (a walk); WORK is ~2 km away. CROWDED holds 15 bikes on 10 docks.
 NETWORK = StationNetwork(
@@ -45,6 +46,7 @@ def run(share: float):
         end_min=9 * 60,
         replan_every_min=30,
         day_type=WEEKDAY,
+        fleet=TRUCK_MODEL,
         riders=riders,
     )
     return metrics, riders
