@@ -137,7 +137,7 @@ def _truck_work(station_ids: np.ndarray, *, now: datetime) -> tuple[np.ndarray, 
     bikes, no returning where it just took them)."""
     open_or_recent = select(
         Task.station_id, Task.kind, Task.done, Task.planned, Task.superseded_by, Task.updated_at
-    ).where((Task.done < Task.planned) | (Task.updated_at >= now - TRUCK_WORK_HOLDS))
+    ).where(Task.is_open | (Task.updated_at >= now - TRUCK_WORK_HOLDS))
     no_rent, no_return = set(), set()
     for station, kind, done, planned, superseded_by, updated_at in db.session.execute(open_or_recent):
         if done < planned and superseded_by is None:

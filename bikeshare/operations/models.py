@@ -3,7 +3,8 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, enum_check, utcnow
@@ -122,6 +123,16 @@ class Task(db.Model):
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("rebalancing_plans.id", ondelete="SET NULL"))
 
     plan: Mapped[Plan] = relationship(back_populates="tasks", foreign_keys=[plan_id])
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Still to be worked: not finished, and not replaced by a later plan for its truck."""
+        return self.done < self.planned and self.superseded_by is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        return and_(cls.done < cls.planned, cls.superseded_by.is_(None))
 
     @property
     def status(self) -> str:

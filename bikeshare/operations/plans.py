@@ -260,8 +260,7 @@ def _supersede_unfinished(*, truck_ids: list[int], plan_id: int, keep_task_ids: 
         .where(
             Task.truck_id.in_(truck_ids),
             Task.plan_id != plan_id,
-            Task.superseded_by.is_(None),
-            Task.done < Task.planned,
+            Task.is_open,
             Task.id.not_in(keep_task_ids),
         )
         .values(superseded_by=plan_id, updated_at=utcnow())

@@ -93,11 +93,7 @@ def current_stop(*, truck_id: int) -> Task | None:
 
 
 def _route_query(truck_id: int):
-    return (
-        select(Task)
-        .where(Task.truck_id == truck_id, Task.done < Task.planned, Task.superseded_by.is_(None))
-        .order_by(Task.plan_id, Task.sequence)
-    )
+    return select(Task).where(Task.truck_id == truck_id, Task.is_open).order_by(Task.plan_id, Task.sequence)
 
 
 def _record(*, started, status, trucks, kept, plan_id=None, detail=None) -> ReplanRound:

@@ -88,8 +88,14 @@ def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None
     task = _locked_task(task_id, TaskKind.DROPOFF)
     wanted = _wanted(task, bike_ids, count)
     station, truck = _locked(task)
+    moved = _unload(truck, station, bike_ids, wanted)
+    return _finish(task, truck, station, moved, operator_id)
+
+
+def _unload(truck: Truck, station: Station, bike_ids: list[str] | None, wanted: int) -> int:
+    """Park `wanted` bikes (or the named ones) off the locked truck at the locked station; how many moved."""
     room = station.room
-    if wanted > room:
+    if wanted > room or room == 0:
         raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
     bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
     if bike_ids and len(bikes) < len(bike_ids):
@@ -98,7 +104,7 @@ def dropoff(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None
     if not bikes:
         raise Conflict(f"Truck {truck.id} carries no bike.", slug="truck-empty")
     _park(bikes, station)
-    return _finish(task, truck, station, len(bikes), operator_id)
+    return len(bikes)
 
 
 def _park(bikes: list[Bike], station: Station) -> None:
@@ -140,33 +146,22 @@ def dock_aboard(
     truck = db.session.scalar(select(Truck).where(Truck.id == truck_id).with_for_update())
     if truck is None:
         raise NotFound(f"There is no truck {truck_id}.", slug="truck-not-found")
-    room = station.room
-    wanted = len(bike_ids) if bike_ids else count or min(_load(truck.id), room)
-    if wanted > room or room == 0:
-        raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
-    bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
-    if bike_ids and len(bikes) < len(bike_ids):
-        missing = sorted(set(bike_ids) - {b.id for b in bikes})
-        raise Conflict(f"Not on truck {truck.id}: {', '.join(missing)}.", slug="bike-not-on-truck")
-    if not bikes:
-        raise Conflict(f"Truck {truck.id} carries no bike.", slug="truck-empty")
-    _park(bikes, station)
+    wanted = len(bike_ids) if bike_ids else count or min(_load(truck.id), station.room)
+    moved = _unload(truck, station, bike_ids, wanted)
     truck.station_id = station.id
-    audit.record(
-        "truck_docked", actor_id=operator_id, subject=f"truck:{truck.id}", station_id=station.id, bikes=len(bikes)
-    )
+    audit.record("truck_docked", actor_id=operator_id, subject=f"truck:{truck.id}", station_id=station.id, bikes=moved)
     db.session.commit()
     return get_truck(truck_id=truck.id)
 
 
 def get_truck(*, truck_id: int) -> dict:
-    """A truck, the bikes it carries and its open tasks."""
+    """A truck, the bikes it carries and its open tasks (superseded stops are no longer its work)."""
     truck = db.session.get(Truck, truck_id)
     if truck is None:
         raise NotFound(f"There is no truck {truck_id}.", slug="truck-not-found")
     bikes = list(db.session.scalars(select(Bike.id).where(Bike.truck_id == truck_id).order_by(Bike.id)))
     open_tasks = db.session.scalars(
-        select(Task).where(Task.truck_id == truck_id, Task.done < Task.planned).order_by(Task.plan_id, Task.sequence)
+        select(Task).where(Task.truck_id == truck_id, Task.is_open).order_by(Task.plan_id, Task.sequence)
     )
     return {
         "id": truck.id,

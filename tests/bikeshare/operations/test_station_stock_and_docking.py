@@ -126,7 +126,9 @@ def test_bikes_aboard_dock_anywhere_with_room_even_after_a_newer_plan(app, clien
     busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
     aboard = picked_up(client, operator)
     # A newer plan for the same truck supersedes its drops; the bikes must still come off.
-    plan(client, operator, trucks=[{"truck_id": 7, "station_id": 5, "capacity": 12, "load": 0}])
+    newer = plan(client, operator, trucks=[{"truck_id": 7, "station_id": 5, "capacity": 12, "load": 0}]).get_json()
+    truck = client.get("/api/v1/ops/trucks/7", headers=operator.headers).get_json()
+    assert {(task["plan_id"], task["status"]) for task in truck["open_tasks"]} <= {(newer["id"], "open")}
 
     response = client.post("/api/v1/ops/trucks/7/dock", json={"station_id": 4, "count": 1}, headers=operator.headers)
     assert response.status_code == 200, response.get_json()
