@@ -26,6 +26,7 @@ from bikeshare.rebalancing.routing import TruckSettings
 from bikeshare.stations.models import Station
 from core.db import db, utcnow
 from core.errors import InvalidInput
+from core.problems import Message
 from core.timezones import SEOUL
 
 DAY_TYPES = {"weekday": WEEKDAY, "weekend": WEEKEND}
@@ -82,7 +83,7 @@ def history_window(*, since: datetime | None = None, until: datetime | None = No
         since = _start_of_recorded_days(until=until, days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
     if since >= until:
         raise InvalidInput(
-            f"since ({since.isoformat()}) must be before until ({until.isoformat()}).", slug="empty-window"
+            Message("operations.empty_window", since=since.isoformat(), until=until.isoformat()), slug="empty-window"
         )
     return since, until
 

@@ -19,6 +19,7 @@ from bikeshare.stations.models import Bike
 from core import audit
 from core.db import db, utcnow
 from core.errors import InvalidInput, NotFound
+from core.problems import Message
 from core.timezones import SEOUL
 
 # Fewer trucks than this plan one zone together; more split the area into the planner's k-means zones.
@@ -40,7 +41,7 @@ def _trucks(*, network, trucks: list[dict] | None, truck_count: int | None, truc
     position = {int(station_id): i for i, station_id in enumerate(network.station_ids)}
     if trucks is None:
         if truck_count > network.size:
-            raise InvalidInput("More trucks than stations in the planned area.", slug="too-many-trucks")
+            raise InvalidInput(Message("operations.too_many_trucks"), slug="too-many-trucks")
         known = {t.id: t for t in db.session.scalars(select(Truck).where(Truck.id <= truck_count))}
         spread = place_trucks(network=network, count=truck_count, capacity=truck_capacity)
         trucks = [
@@ -55,14 +56,13 @@ def _trucks(*, network, trucks: list[dict] | None, truck_count: int | None, truc
             for number in range(1, truck_count + 1)
         ]
     if len({t["truck_id"] for t in trucks}) != len(trucks):
-        raise InvalidInput("Each truck may appear once.", slug="duplicate-truck")
+        raise InvalidInput(Message("operations.duplicate_truck"), slug="duplicate-truck")
     loads = truck_loads(t["truck_id"] for t in trucks)
     planned = []
     for given in trucks:
         if given["station_id"] not in position:
             raise InvalidInput(
-                f"Truck {given['truck_id']} starts at station {given['station_id']}, not an active station "
-                "of the planned area.",
+                Message("operations.truck_outside_area", truck=given["truck_id"], station=given["station_id"]),
                 slug="truck-outside-area",
             )
         truck = db.session.get(Truck, given["truck_id"]) or Truck(id=given["truck_id"])
@@ -72,7 +72,9 @@ def _trucks(*, network, trucks: list[dict] | None, truck_count: int | None, truc
         load = given.get("load")
         load = loads.get(truck.id, 0) if load is None else load
         if load > truck.capacity:
-            raise InvalidInput(f"Truck {truck.id} cannot carry {load} bikes.", slug="load-above-capacity")
+            raise InvalidInput(
+                Message("operations.load_above_capacity", truck=truck.id, load=load), slug="load-above-capacity"
+            )
         planned.append(PlanTruck(truck.id, position[given["station_id"]], load, truck.capacity))
     return planned
 
@@ -99,7 +101,7 @@ def create_plan(
     start_at = (start_at or utcnow()).astimezone(UTC)
     network, stock = load_network(districts=zone_districts(zone))
     if network.size < 2:
-        raise InvalidInput("The planned area has fewer than two active stations.", slug="area-too-small")
+        raise InvalidInput(Message("operations.area_too_small"), slug="area-too-small")
     fleet = _trucks(network=network, trucks=trucks, truck_count=truck_count, truck_capacity=truck_capacity)
     # Storing and answering take about WRITING_VS_LOADING times as long as loading did: the same database
     # on the same machine, however busy it is right now.
@@ -272,5 +274,5 @@ def get_plan(*, plan_id: int) -> Plan:
     """A stored plan with its tasks."""
     plan = db.session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"There is no plan {plan_id}.", slug="plan-not-found")
+        raise NotFound(Message("operations.no_plan", plan=plan_id), slug="plan-not-found")
     return plan

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from bikeshare.stations.models import FillLevel
 from core.fields import Float, Integer, Text, Timestamp
+from core.problems import english
 
 
 class DemandQuerySchema(Schema):
@@ -51,7 +52,7 @@ class PlanCreateSchema(Schema):
     @validates_schema
     def _one_fleet(self, data, **_):
         if ("trucks" in data) == ("truck_count" in data):
-            raise ValidationError("Give either trucks or truck_count.", "trucks")
+            raise ValidationError(english("validation.trucks_or_count"), "trucks")
 
 
 class MoveSchema(Schema):
@@ -141,7 +142,7 @@ class TaskActionSchema(Schema):
     @validates_schema
     def _not_both(self, data, **_):
         if "bike_ids" in data and "count" in data:
-            raise ValidationError("Give bike_ids or count, not both.", "count")
+            raise ValidationError(english("validation.bike_ids_or_count"), "count")
 
 
 class TruckSchema(Schema):

@@ -15,19 +15,22 @@ from bikeshare.stations.models import Bike, BikeStatus, Station
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidInput, NotFound
+from core.problems import Message
 
 
 def _locked_task(task_id: int, kind: str) -> Task:
     task = db.session.scalar(select(Task).where(Task.id == task_id).with_for_update())
     if task is None:
-        raise NotFound(f"There is no task {task_id}.", slug="task-not-found")
+        raise NotFound(Message("operations.no_task", task=task_id), slug="task-not-found")
     if task.kind != kind:
-        raise Conflict(f"Task {task_id} is a {task.kind}, not a {kind}.", slug="wrong-task-kind")
+        raise Conflict(
+            Message("operations.wrong_task_kind", task=task_id, kind=task.kind, wanted=kind), slug="wrong-task-kind"
+        )
     if task.done >= task.planned:
-        raise Conflict(f"Task {task_id} is already done.", slug="task-done")
+        raise Conflict(Message("operations.task_done", task=task_id), slug="task-done")
     if task.superseded_by is not None:
         raise Conflict(
-            f"Task {task_id} was replaced by plan {task.superseded_by}; follow the truck's stops there.",
+            Message("operations.task_superseded", task=task_id, plan=task.superseded_by),
             slug="task-superseded",
             plan_id=task.superseded_by,
         )
@@ -38,7 +41,9 @@ def _wanted(task: Task, bike_ids: list[str] | None, count: int | None) -> int:
     remaining = task.planned - task.done
     wanted = len(bike_ids) if bike_ids else count or remaining
     if wanted > remaining:
-        raise InvalidInput(f"Task {task.id} has {remaining} bikes left to move.", slug="more-than-planned")
+        raise InvalidInput(
+            Message("operations.more_than_planned", task=task.id, remaining=remaining), slug="more-than-planned"
+        )
     return wanted
 
 
@@ -66,14 +71,17 @@ def pickup(*, operator_id: int, task_id: int, bike_ids: list[str] | None = None,
     station, truck = _locked(task)
     room = truck.capacity - _load(truck.id)
     if wanted > room:
-        raise Conflict(f"Truck {truck.id} has room for {room} more bikes.", slug="truck-full", room=room)
+        raise Conflict(Message("operations.truck_full", truck=truck.id, room=room), slug="truck-full", room=room)
     query = select(Bike).where(Bike.station_id == station.id, Bike.status == BikeStatus.AVAILABLE)
     bikes = _bikes(query, bike_ids, wanted)
     if bike_ids and len(bikes) < len(bike_ids):
         missing = sorted(set(bike_ids) - {b.id for b in bikes})
-        raise Conflict(f"Not available at station {station.id}: {', '.join(missing)}.", slug="bike-not-available")
+        raise Conflict(
+            Message("operations.bikes_not_available", station=station.id, bikes=", ".join(missing)),
+            slug="bike-not-available",
+        )
     if not bikes:
-        raise Conflict(f"No bike is available at station {station.id}.", slug="no-bike-available")
+        raise Conflict(Message("rentals.no_bike", station=station.id), slug="no-bike-available")
     now = utcnow()
     demand.record_station_change(station, now=now)  # book the stock's state up to this change
     for bike in bikes:
@@ -96,13 +104,17 @@ def _unload(truck: Truck, station: Station, bike_ids: list[str] | None, wanted: 
     """Park `wanted` bikes (or the named ones) off the locked truck at the locked station; how many moved."""
     room = station.room
     if wanted > room or room == 0:
-        raise Conflict(f"Station {station.id} has room for {room} more bikes.", slug="station-full", room=room)
+        raise Conflict(
+            Message("operations.station_room", station=station.id, room=room), slug="station-full", room=room
+        )
     bikes = _bikes(select(Bike).where(Bike.truck_id == truck.id), bike_ids, wanted)
     if bike_ids and len(bikes) < len(bike_ids):
         missing = sorted(set(bike_ids) - {b.id for b in bikes})
-        raise Conflict(f"Not on truck {truck.id}: {', '.join(missing)}.", slug="bike-not-on-truck")
+        raise Conflict(
+            Message("operations.not_on_truck", truck=truck.id, bikes=", ".join(missing)), slug="bike-not-on-truck"
+        )
     if not bikes:
-        raise Conflict(f"Truck {truck.id} carries no bike.", slug="truck-empty")
+        raise Conflict(Message("operations.truck_empty", truck=truck.id), slug="truck-empty")
     _park(bikes, station)
     return len(bikes)
 
@@ -142,10 +154,10 @@ def dock_aboard(
     """
     station = db.session.scalar(select(Station).where(Station.id == station_id).with_for_update())
     if station is None:
-        raise NotFound(f"No station has the number {station_id}.", slug="station-not-found")
+        raise NotFound(Message("stations.no_such_number", station=station_id), slug="station-not-found")
     truck = db.session.scalar(select(Truck).where(Truck.id == truck_id).with_for_update())
     if truck is None:
-        raise NotFound(f"There is no truck {truck_id}.", slug="truck-not-found")
+        raise NotFound(Message("operations.no_truck", truck=truck_id), slug="truck-not-found")
     wanted = len(bike_ids) if bike_ids else count or min(_load(truck.id), station.room)
     moved = _unload(truck, station, bike_ids, wanted)
     truck.station_id = station.id
@@ -158,7 +170,7 @@ def get_truck(*, truck_id: int) -> dict:
     """A truck, the bikes it carries and its open tasks (superseded stops are no longer its work)."""
     truck = db.session.get(Truck, truck_id)
     if truck is None:
-        raise NotFound(f"There is no truck {truck_id}.", slug="truck-not-found")
+        raise NotFound(Message("operations.no_truck", truck=truck_id), slug="truck-not-found")
     bikes = list(db.session.scalars(select(Bike.id).where(Bike.truck_id == truck_id).order_by(Bike.id)))
     open_tasks = db.session.scalars(
         select(Task).where(Task.truck_id == truck_id, Task.is_open).order_by(Task.plan_id, Task.sequence)

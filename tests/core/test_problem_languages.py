@@ -209,3 +209,7 @@ def test_card_and_bike_share_problems_speak_korean(app, client):
     assert backwards.get_json()["errors"]["until"] == [
         "since는 until보다 앞서야 하고, 둘의 차이는 31일 이하여야 합니다."
     ]
+    no_plan = client.get("/api/v1/ops/rebalancing/plans/424242", headers={**operator.headers, **KOREAN})
+    assert detail(no_plan, 404) == "계획 424242이(가) 없습니다."
+    no_task = client.post("/api/v1/ops/tasks/424242/pickup", json={}, headers=operator.headers)
+    assert detail(no_task, 404) == "There is no task 424242."
