@@ -53,26 +53,10 @@ def station_rates(
 
 
 def underused_bikes(*, idle_days: int, limit: int, now: datetime | None = None) -> list[dict]:
-    """Parked bikes that have not moved for `idle_days`, longest idle first."""
+    """Parked bikes that have not moved for `idle_days`, longest idle first (relocation candidates)."""
     now = now or utcnow()
-    rows = db.session.execute(
-        select(Bike.id, Bike.station_id, Bike.status, Bike.last_moved_at, Station.district)
-        .join(Station, Station.id == Bike.station_id)
-        .where(Bike.is_parked, Bike.last_moved_at < now - timedelta(days=idle_days))
-        .order_by(Bike.last_moved_at, Bike.id)
-        .limit(limit)
-    ).all()
-    return [
-        {
-            "bike_id": bike_id,
-            "station_id": station_id,
-            "district": district,
-            "status": status,
-            "last_moved_at": moved,
-            "idle_days": (now - moved).total_seconds() / 86400,
-        }
-        for bike_id, station_id, status, moved, district in rows
-    ]
+    idle = Bike.is_parked & (Bike.last_moved_at < now - timedelta(days=idle_days))
+    return _bikes(idle, action=Action.RELOCATE, limit=limit, now=now)
 
 
 def underused_stations(
@@ -157,10 +141,7 @@ def bikes_needing_attention(
     now = now or utcnow()
     bikes: dict[str, list[dict]] = {}
     bikes["stranded"] = _bikes(Bike.is_parked & Station.active.is_(False), action=Action.COLLECT, limit=limit, now=now)
-    bikes["idle"] = [
-        {**bike, "suggested_action": Action.RELOCATE}
-        for bike in underused_bikes(idle_days=idle_days, limit=limit, now=now)
-    ]
+    bikes["idle"] = underused_bikes(idle_days=idle_days, limit=limit, now=now)
     overdue = select(Rental.bike_id).where(Rental.is_overdue(now))
     bikes["missing"] = _bikes(
         (Bike.status == BikeStatus.MISSING) | ((Bike.status == BikeStatus.RENTED) & Bike.id.in_(overdue)),
