@@ -75,6 +75,7 @@ def production_environment(database_url: str, redis_url: str, **extra) -> dict:
         "SECRET_ENCRYPTION_KEYS": f"bench1:{key()}",
         "CARDAPI_SCC2_KEYS": scc2.new_key_entry("bench1"),
         "PUBLIC_BASE_URL": "http://127.0.0.1",  # only GBFS discovery URLs carry it; the bench does not follow them
+        "SMTP_HOST": "127.0.0.1",  # required in production; the bench sends no mail
         "LOG_LEVEL": "WARNING",
         **extra,
     }

@@ -95,8 +95,9 @@ class BaseConfig:
     PASSWORD_RESET_TOKEN_MINUTES = 30
     PASSWORD_RESETS_PER_ADDRESS = 10  # reset requests per client address per hour (429 beyond)
     PASSWORD_RESETS_PER_ACCOUNT = 3  # reset mails per account per hour (silently none beyond)
-    # Outgoing mail: SMTP when SMTP_HOST is set; otherwise mail goes to the log and to MAIL_OUTBOX
-    # (JSON lines; default instance/outbox.jsonl), which is what development and the tests read.
+    # Outgoing mail: SMTP when SMTP_HOST is set (required in production: password resets are mailed);
+    # otherwise mail goes to the log and to MAIL_OUTBOX (JSON lines; default instance/outbox.jsonl),
+    # which is what development and the tests read.
     SMTP_HOST: str | None = None
     SMTP_PORT = 587
     SMTP_USERNAME: str | None = None
@@ -245,7 +246,7 @@ class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     JSON_LOGS = True
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
-    REQUIRED = SECRETS_AND_URLS
+    REQUIRED = (*SECRETS_AND_URLS, "SMTP_HOST")
     UNSAFE_VALUES = {
         DEVELOPMENT_SECRET,
         DEVELOPMENT_ENCRYPTION_KEYS,

@@ -1,4 +1,8 @@
-"""Outgoing mail: SMTP when SMTP_HOST is set; otherwise, outside production, the log and a local outbox.
+"""Outgoing mail: SMTP when SMTP_HOST is set (production insists on it); otherwise the log and a local outbox.
+
+SMTP delivery runs on one background thread per process, never on the request's: a slow or unreachable
+mail server cannot hold request threads, and a password reset for an existing account answers as fast
+as one for an unknown address, so the answer's timing does not tell which accounts exist.
 
 The outbox (JSON lines, `MAIL_OUTBOX`, by default `instance/outbox.jsonl`) is where development reads
 its mail and where the tests read password reset tokens. A mail that cannot be delivered is logged
@@ -9,6 +13,7 @@ import json
 import logging
 import os
 import smtplib
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 
 from flask import current_app
@@ -17,15 +22,18 @@ from core.db import utcnow
 
 log = logging.getLogger(__name__)
 
+# One sender per process keeps mail in order and bounds the connections to the mail server; mail still
+# queued when the process exits is sent first (concurrent.futures joins its threads at exit).
+_smtp_sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp")
+SMTP_SETTINGS = ("SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_SENDER")
+
 
 def send(*, to: str, subject: str, body: str) -> None:
     """Send one plain-text mail."""
     config = current_app.config
     if config["SMTP_HOST"]:
-        _send_by_smtp(config, to=to, subject=subject, body=body)
-    elif config["APP_ENV"] == "production":
-        # Never into production logs or files: the body may carry a reset token.
-        log.error("mail to %s not sent: SMTP_HOST is not set", to)
+        settings = {name: config[name] for name in SMTP_SETTINGS}  # the thread has no app context
+        _smtp_sender.submit(_send_by_smtp, settings, to=to, subject=subject, body=body)
     else:
         _write_to_outbox(config, to=to, subject=subject, body=body)
 

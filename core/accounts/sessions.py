@@ -12,12 +12,12 @@ import json
 import logging
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from core import audit
 from core.accounts.models import RedisWriteFailure, RefreshToken, User, UserRole
@@ -259,7 +259,17 @@ def refill_mirror() -> None:
         client.unlink(*keys)
     client.set(MIRRORED_AT_KEY, repr(started))
     client.delete(MIRRORING_LOCK_KEY)
+    _forget_mirrored_failures(before=started)
     log.info("revocations mirrored into redis: %d families", len(families))
+
+
+def _forget_mirrored_failures(*, before: float) -> None:
+    """Drop write failures this refill made good; only the newest one is ever compared, so the table stays
+    small. An hour's margin keeps any failure that a skewed clock on another instance dated too early."""
+    cutoff = datetime.fromtimestamp(before, UTC) - timedelta(hours=1)
+    # Its own short transaction: the request's session may be in the middle of its own work.
+    with db.engine.begin() as connection:
+        connection.execute(delete(RedisWriteFailure).where(RedisWriteFailure.at < cutoff))
 
 
 def _batches(keys):

@@ -1,7 +1,10 @@
 """Password change, password reset by a mailed one-time token, and logging out everywhere."""
 
 import json
+import queue
 import re
+import socket
+import threading
 
 import pytest
 
@@ -178,3 +181,56 @@ def test_password_and_session_events_are_audited_without_secrets(app, client, ou
     assert {"password_reset_requested", "password_reset", "password_changed", "logout_all"} <= kinds
     dump = json.dumps(events)
     assert token not in dump and NEW_PASSWORD not in dump and PASSWORD not in dump
+
+
+class HeldMailServer:
+    """A minimal real SMTP server on localhost that greets a client only once `release` is set."""
+
+    def __init__(self):
+        self.release, self.received = threading.Event(), queue.Queue()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        connection, _ = self._listener.accept()
+        with connection, connection.makefile("rwb") as stream:
+            self.release.wait(30)
+            stream.write(b"220 held.example ESMTP\r\n")
+            stream.flush()
+            data = []
+            for line in iter(stream.readline, b""):
+                command = line[:4].upper()
+                if command == b"DATA":
+                    stream.write(b"354 go on\r\n")
+                    stream.flush()
+                    data = list(iter(stream.readline, b".\r\n"))
+                    self.received.put(b"".join(data).decode())
+                reply = b"221 bye\r\n" if command == b"QUIT" else b"250 ok\r\n"
+                stream.write(reply)
+                stream.flush()
+                if command == b"QUIT":
+                    return
+
+    def close(self):
+        self.release.set()
+        self._listener.close()
+
+
+def test_a_slow_mail_server_does_not_hold_the_reset_answer(make_app, outbox):
+    mail_server = HeldMailServer()
+    try:
+        settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": mail_server.port, "SMTP_STARTTLS": False}
+        client = make_app(MAIL_OUTBOX=str(outbox), **settings).test_client()
+        session = citizen(client)
+        # The mail server has not even greeted yet: the answer must not wait for it.
+        requested = client.post("/api/v1/auth/password-reset", json={"email": session.email})
+        assert requested.status_code == 202
+        assert mail_server.received.empty()
+
+        mail_server.release.set()
+        mail = mail_server.received.get(timeout=30)
+        assert f"To: {session.email}" in mail and "Reset token" in mail
+        assert not outbox.exists()  # with SMTP configured nothing goes to the local outbox
+    finally:
+        mail_server.close()

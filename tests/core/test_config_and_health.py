@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_ENCRYPTION_KEYS": "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU=",
     "CARDAPI_SCC2_KEYS": "2026a:cHJvZHVjdGlvbi1zY2MyLWtleS1mb3ItdGhlLXRlc3Q=",
     "PUBLIC_BASE_URL": "https://bikes.seoul.example",
+    "SMTP_HOST": "mail.seoul.example",
 }
 
 
@@ -25,6 +26,7 @@ REQUIRED_IN_PRODUCTION = (
     "DATABASE_URL",
     "REDIS_URL",
     "PUBLIC_BASE_URL",
+    "SMTP_HOST",  # password resets are mailed
 )
 
 
@@ -40,7 +42,7 @@ def test_production_refuses_to_start_on_a_missing_or_default_setting(base_config
         from config import DEVELOPMENT_ENCRYPTION_KEYS, DEVELOPMENT_SECRET
 
         settings[variable] = DEVELOPMENT_ENCRYPTION_KEYS if variable == "SECRET_ENCRYPTION_KEYS" else DEVELOPMENT_SECRET
-        if variable in ("DATABASE_URL", "REDIS_URL"):
+        if variable in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST"):
             settings[variable] = ""
         if variable == "PUBLIC_BASE_URL":
             settings[variable] = "http://127.0.0.1:5000"
