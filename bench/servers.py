@@ -180,7 +180,7 @@ class Granian(AppServer):
         return [
             str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(max(1, self.workers // 2)), "--blocking-threads", str(self.threads),
-            "--no-ws", "--access-log", "--log-level", "warning", "wsgi:app",
+            "--no-ws", "--no-access-log", "--log-level", "warning", "wsgi:app",
         ]  # fmt: skip
 
 
@@ -195,6 +195,8 @@ class PyUwsgi(AppServer):
             str(BIN / "uwsgi"), "--master", "--need-app", "--http11-socket", f"127.0.0.1:{self.port}",
             "--module", "wsgi:app", "--processes", str(self.workers), "--threads", str(self.threads),
             "--harakiri", "30", "--max-requests", "100000", "--thunder-lock", "--listen", "1024",
+            # The app writes the access log (core/observability.py), as under every server here.
+            "--disable-logging",
         ]  # fmt: skip
 
 
