@@ -138,12 +138,25 @@ def _per_request_ms(summary: dict, component: str | None = None) -> float:
     return 1000 * used / max(summary["throughput"], 1e-9)
 
 
+def _busiest_share(runs: list[dict]) -> str:
+    """The busiest app process's share of the app's CPU per run, and the share of an even spread over
+    the workers (the processes but the server's master)."""
+    shares = [
+        f"{100 * r['busiest_worker_cores'] / r['cores']['app']:.0f}"
+        for r in runs
+        if r.get("busiest_worker_cores") and r.get("cores", {}).get("app")
+    ]
+    workers = max((r.get("app_processes", 0) - 1 for r in runs), default=0)
+    even = f" (even {100 / workers:.0f})" if workers > 0 else ""
+    return ", ".join(shares) + even if shares else "-"
+
+
 def server_table(comparison: dict) -> list[str]:
     """Medians over the interleaved repetitions, per scenario and server, and ratios to gunicorn gthread."""
     lines = [
         "| scenario | server | throughput (median) | runs | p50 ms | p99 ms | app CPU ms/req | all CPU ms/req "
-        "| × gthread | × trivial, same server | × trivial under gthread |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| × gthread | × trivial, same server | × trivial under gthread | busiest process, % of the app's CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     trivial = {kind: _median([r["throughput"] for r in runs]) for kind, runs in comparison.get("trivial", {}).items()}
     for name, by_server in comparison.items():
@@ -161,7 +174,7 @@ def server_table(comparison: dict) -> list[str]:
             all_ms = _median([_per_request_ms(r) for r in runs])
             lines.append(
                 f"| {name} | {kind} | {rate:,.0f} {unit} | {spread} | {p50:.1f} | {p99:.1f} | {app_ms:.2f} "
-                f"| {all_ms:.2f} | {vs_gthread} | {own} | {gth} |"
+                f"| {all_ms:.2f} | {vs_gthread} | {own} | {gth} | {_busiest_share(runs)} |"
             )
     return lines
 
