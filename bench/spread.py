@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import cpu, servers, wrk
 
 VARIANTS = {
-    "docker/ (worker_connections 2 x threads)": [],
+    "bench/gunicorn.conf.py (worker_connections 2 x threads)": [],
     "gunicorn's default worker_connections (1000)": ["--worker-connections", "1000"],
     "reuse_port: a socket per worker, the kernel hashes": ["--reuse-port", "--worker-connections", "1000"],
 }
@@ -58,7 +58,7 @@ def measure(extra: list[str], connections: int, workers: int, seconds: float = 4
     """(connections per worker, % of the workers' CPU per worker), each sorted from the busiest."""
     port = servers.free_port()
     command = [
-        str(servers.BIN / "gunicorn"), "-c", str(servers.REPO / "docker" / "gunicorn.conf.py"), "-w", str(workers),
+        str(servers.BIN / "gunicorn"), "-c", str(servers.REPO / "bench" / "gunicorn.conf.py"), "-w", str(workers),
         "-b", f"127.0.0.1:{port}", "--no-control-socket", *extra, "bench.spread:synthetic_app",
     ]  # fmt: skip
     master = subprocess.Popen(

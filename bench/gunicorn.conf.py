@@ -1,4 +1,5 @@
-"""gunicorn settings for one app instance; run several instances behind the load balancer."""
+"""gunicorn (threaded workers) as deployed until granian replaced it (docker/granian.env): the bench's
+`gthread` row compares against these settings, and bench/spread.py measures how they spread connections."""
 
 import multiprocessing
 import os
