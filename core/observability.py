@@ -2,8 +2,8 @@
 
 The access log is written here, not by the WSGI server: gunicorn's cost ~6 % of a QR request's CPU
 (a dozen formatted fields and a write per request). The load balancer logs every request
-(docker/nginx.conf, buffered); the app logs what only it can tell well: every answer ≥ 500, every
-slow one, and one in ACCESS_SAMPLE_EVERY of the rest (marked `sampled`, so counts scale back).
+(docker/nginx.conf, buffered); the app logs what only it can tell well: every answer ≥ 500 but 503,
+every slow one, and one in ACCESS_SAMPLE_EVERY of the rest (marked `sampled`, so counts scale back).
 """
 
 import itertools
@@ -57,8 +57,8 @@ class AccessLog:
         elapsed = time.perf_counter() - started
         code = int(status[:3] or 0)
         sampled = next(self._served) % self.sample_every == 0
-        # 503s come in floods by design (shedding, a dependency down: logged once per cause elsewhere),
-        # so they are sampled like successes; the load balancer's log counts every one.
+        # 503s come in floods by design (shedding; a dependency down, which core/errors.py logs on each
+        # answer already), so they are sampled like successes; the load balancer's log counts every one.
         if (code >= 500 and code != 503) or elapsed > self.slow_s or sampled:
             self._write(environ, code, elapsed, sampled)
         return body
