@@ -70,11 +70,12 @@ SERVER_CHOICE = [
     "",
     "## Server choice",
     "",
-    "docker/ runs granian's WSGI interface (`docker/granian.env`), chosen by two interleaved comparisons "
-    "on a loaded shared machine (2 repetitions each, 2026-11-29; ratios only): granian spent the least app "
-    "CPU per request in every scenario (trivial 0.52 ms against gunicorn gthread's 0.83-1.00; QR "
-    "verification 2.92 against 6.73; rent + return 4.38-5.15 against 4.92-5.82) and served QR at 1.32 × "
-    "and rent + return at 1.10-1.45 × gthread. What docker/ needs, as granian 2.8.9 gives it:",
+    "docker/ runs granian's WSGI interface (`docker/granian.env`), chosen by three interleaved comparisons "
+    "on a loaded shared machine (2 repetitions each, 2026-11-29; ratios only; bench/RESULTS.md): granian "
+    "spent less app CPU per request than gunicorn gthread on trivial (0.52-0.67 ms against 0.83-1.22) "
+    "and rent + return (4.38-5.80 against 4.92-6.52) every time; on QR verification once less (2.92 "
+    "against 6.73) and once more (6.33 against 4.61), serving 1.32 and 1.21 × gthread's QR throughput. "
+    "What docker/ needs, as granian 2.8.9 gives it:",
     "- graceful reload: SIGHUP starts a new worker before stopping the old one, one worker at a time; "
     "SIGTERM stops gracefully within --workers-kill-timeout (20 s).",
     "- worker recycling: --workers-lifetime (6 h, the same rolling respawn); there is no request count.",
