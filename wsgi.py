@@ -1,4 +1,4 @@
-"""WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi run`."""
+"""WSGI entry point: `granian --interface wsgi wsgi:app` (docker/), `flask --app wsgi run`."""
 
 from core.app import create_app
 

@@ -49,11 +49,13 @@ METHOD = [
     "schedule in the Lua script (wrk2 is not packaged in Debian) and time each request from when it was due.",
     "- Only the bench's own PostgreSQL and Redis process trees are counted (other servers on a shared "
     "machine are not).",
-    "- gunicorn runs the deployment's settings (`docker/gunicorn.conf.py`: threaded workers, keep-alive), "
-    "so connections stay open between requests, as behind nginx with upstream keep-alive. The other "
-    "servers: gunicorn sync (2 × the workers, no keep-alive), granian WSGI (half the workers × 4 "
-    "threads), pyuwsgi (the workers × 2 threads, HTTP/1.1 keep-alive); all log each request.",
-    "- The production settings are used (argon2id at t=3, 64 MiB; JSON logs; the access log to a file).",
+    "- granian runs the deployment's settings (`docker/granian.env`: half the workers as processes, 4 "
+    "threads each, keep-alive in its Rust I/O), as behind nginx with upstream keep-alive. The others: "
+    "gunicorn gthread (`bench/gunicorn.conf.py`, deployed until this comparison: the workers × 4 threads), "
+    "gunicorn sync (2 × the workers, no keep-alive), pyuwsgi (the workers × 2 threads, HTTP/1.1 "
+    "keep-alive). Under every one the app writes the access log (core/observability.py: errors, slow "
+    "answers, 1 in 100 of the rest); the servers' own access logs are off.",
+    "- The production settings are used (argon2id at t=3, 64 MiB; JSON logs).",
     "- QR codes are computed with pyotp from the enrolment secrets just before each run; every payload "
     "is used once (warm-up runs get their own cards). Terminals are used once before the runs (their "
     "cache is warm, as in service).",
@@ -68,24 +70,35 @@ SERVER_CHOICE = [
     "",
     "## Server choice",
     "",
-    "docker/ keeps gunicorn with threaded workers, now with `worker_connections = 2 × threads`, which bounds "
-    "how many keep-alive connections one worker can gather (8 of nginx's 32, docker/gunicorn.conf.py). It "
-    "does not even out a few connections: with the bench's 8, the busiest of 4 workers still did 35-42 % of "
-    "the app's work (even is 25 %; see the CPU table). granian and pyuwsgi spend less app CPU "
-    "per request (the table above; the issue's study found the same), but neither keeps every guarantee "
-    "as it stands:",
-    "- granian (WSGI): no request timeout (a WSGI call on a blocking thread cannot be interrupted; gunicorn "
-    "has `timeout`, uWSGI harakiri). It recycles workers (--workers-lifetime, --workers-max-rss) and logs "
-    "access in Rust.",
-    "- pyuwsgi: harakiri, max-requests, graceful chain reload, an access log written in C, and the master "
-    "respawns a worker killed with SIGKILL. But with keep-alive (`--http11-socket`) an idle connection "
-    "holds a worker thread, so nginx's 32 upstream keep-alive connections per nginx worker process need "
-    "that many threads per instance or the rest starve; a uWSGI deployment wants nginx speaking the uwsgi "
-    "protocol (`uwsgi_pass`, no upstream keep-alive needed) instead.",
-    "- Adopting pyuwsgi therefore means: docker/uwsgi.ini (harakiri 30, max-requests 100000 with "
-    "max-requests-delta, die-on-term, need-app), nginx `uwsgi_pass` with `uwsgi_next_upstream`, the SIGKILL "
-    'and two-instance drills moved onto `bench.servers.PyUwsgi`, and DESIGN.md\'s "on gunicorn" target '
-    "restated. That is a deployment decision for the lead; the bench measures both (`make bench SERVER=all`).",
+    "docker/ runs granian's WSGI interface (`docker/granian.env`), chosen by three interleaved comparisons "
+    "on a loaded shared machine (2 repetitions each, 2026-11-29; ratios only; bench/RESULTS.md): granian "
+    "spent less app CPU per request than gunicorn gthread on trivial (0.52-0.67 ms against 0.83-1.22) "
+    "and rent + return (4.38-5.80 against 4.92-6.52) every time; on QR verification once less (2.92 "
+    "against 6.73) and once more (6.33 against 4.61), serving 1.32 and 1.21 × gthread's QR throughput. "
+    "What docker/ needs, as granian 2.8.9 gives it:",
+    "- graceful reload: SIGHUP starts a new worker before stopping the old one, one worker at a time; "
+    "SIGTERM stops gracefully within --workers-kill-timeout (20 s).",
+    "- worker recycling: --workers-lifetime (6 h, the same rolling respawn); there is no request count.",
+    "- the SIGKILL drill: --respawn-failed-workers replaces a killed worker after 1 s while the other "
+    "serves; the failure drills and the two-instance races in tests/system run on the deployed server.",
+    "- access logs: the app's (sampled, core/observability.py) and nginx's (every request, buffered), "
+    "the same under any server.",
+    "- request timeouts: granian has none for WSGI, and neither had gunicorn gthread: its `timeout` "
+    "watches the worker's main loop, which goes on beating while a request thread hangs. A hung request "
+    "is bounded by its dependencies (Redis socket_timeout 2 s) and nginx answers the client after "
+    "proxy_read_timeout; PostgreSQL has no statement_timeout yet, which would bound the rest.",
+    "Not chosen: pyuwsgi (harakiri is a real per-request timeout, and it has max-requests, chain reload "
+    "and C access logs with --log-5xx/--log-slow; but --http11-socket holds a thread per idle keep-alive "
+    "connection, so behind nginx it needs uwsgi_pass, a connection per request, which this bench cannot "
+    "measure without nginx; its CPU per request fell between gthread's and granian's); gunicorn sync (no "
+    "keep-alive, more CPU per request than granian); bjoern (not run: one process without a master, "
+    "recycling, timeouts or reloads, all of which would be ours to write).",
+    "Connections over workers: granian's busiest of 2 workers did 51-67 % of the app's CPU (even 50); "
+    "gthread's busiest of 4 did 31-46 % (even 25). `python -m bench.spread` counts connections per "
+    "gthread worker: `worker_connections = 2 × threads` puts nginx's 32 keep-alive connections 8 on each "
+    "of 4 workers every time, where gunicorn's default gave 10/9/7/6 up to 20/5/5/2 and per-worker "
+    "SO_REUSEPORT sockets (the kernel hashing connections) 8/8/8/8 to 13/8/6/5; with only 8 connections "
+    "the remainder is granularity (3/2/2/1).",
 ]
 
 
@@ -138,12 +151,25 @@ def _per_request_ms(summary: dict, component: str | None = None) -> float:
     return 1000 * used / max(summary["throughput"], 1e-9)
 
 
+def _busiest_share(runs: list[dict]) -> str:
+    """The busiest app process's share of the app's CPU per run, and the share of an even spread over
+    the workers (the processes but the server's master)."""
+    shares = [
+        f"{100 * r['busiest_worker_cores'] / r['cores']['app']:.0f}"
+        for r in runs
+        if r.get("busiest_worker_cores") and r.get("cores", {}).get("app")
+    ]
+    workers = max((r.get("app_processes", 0) - 1 for r in runs), default=0)
+    even = f" (even {100 / workers:.0f})" if workers > 0 else ""
+    return ", ".join(shares) + even if shares else "-"
+
+
 def server_table(comparison: dict) -> list[str]:
     """Medians over the interleaved repetitions, per scenario and server, and ratios to gunicorn gthread."""
     lines = [
         "| scenario | server | throughput (median) | runs | p50 ms | p99 ms | app CPU ms/req | all CPU ms/req "
-        "| × gthread | × trivial, same server | × trivial under gthread |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| × gthread | × trivial, same server | × trivial under gthread | busiest process, % of the app's CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     trivial = {kind: _median([r["throughput"] for r in runs]) for kind, runs in comparison.get("trivial", {}).items()}
     for name, by_server in comparison.items():
@@ -161,7 +187,7 @@ def server_table(comparison: dict) -> list[str]:
             all_ms = _median([_per_request_ms(r) for r in runs])
             lines.append(
                 f"| {name} | {kind} | {rate:,.0f} {unit} | {spread} | {p50:.1f} | {p99:.1f} | {app_ms:.2f} "
-                f"| {all_ms:.2f} | {vs_gthread} | {own} | {gth} |"
+                f"| {all_ms:.2f} | {vs_gthread} | {own} | {gth} | {_busiest_share(runs)} |"
             )
     return lines
 

@@ -8,6 +8,7 @@ measured: on a shared machine only the bench's own processes can be told apart).
 import base64
 import http.client
 import os
+import re
 import secrets
 import signal
 import socket
@@ -145,13 +146,13 @@ class AppServer:
 
 
 class Gunicorn(AppServer):
-    """gunicorn with the deployment's config file (threaded workers)."""
+    """gunicorn with threaded workers, as deployed before granian (bench/gunicorn.conf.py)."""
 
     kind = "gthread"
     extra: tuple[str, ...] = ()
 
     def command(self) -> list[str]:
-        config = REPO / "docker" / "gunicorn.conf.py"
+        config = REPO / "bench" / "gunicorn.conf.py"
         return [
             str(BIN / "gunicorn"), "-c", str(config), "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
             # Instances side by side must not share gunicorn's default control socket.
@@ -172,17 +173,29 @@ class GunicornSync(Gunicorn):
 
 
 class Granian(AppServer):
-    """granian's WSGI interface: Rust I/O, the app on `threads` blocking threads per worker process."""
+    """granian's WSGI interface with the deployment's settings (docker/granian.env): Rust I/O, the app on
+    blocking threads in each worker process; half as many processes as the others get (4 threads each)."""
 
     kind = "granian"
-    threads = 4
+
+    def __init__(self, env: dict, **kwargs):
+        super().__init__({**env, **deployed_granian_settings(env)}, **kwargs)
 
     def command(self) -> list[str]:
         return [
-            str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
-            "--workers", str(max(1, self.workers // 2)), "--blocking-threads", str(self.threads),
-            "--no-ws", "--access-log", "--log-level", "warning", "wsgi:app",
+            str(BIN / "granian"), "--host", "127.0.0.1", "--port", str(self.port),
+            "--workers", str(max(1, self.workers // 2)), "wsgi:app",
         ]  # fmt: skip
+
+
+def deployed_granian_settings(env: dict) -> dict:
+    """docker/granian.env's variables, `${NAME:-default}` read against `env` as the image's shell does."""
+    settings = {}
+    for line in (REPO / "docker" / "granian.env").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            settings[name] = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1]) or m[2], value)
+    return settings
 
 
 class PyUwsgi(AppServer):
@@ -196,9 +209,11 @@ class PyUwsgi(AppServer):
             str(BIN / "uwsgi"), "--master", "--need-app", "--http11-socket", f"127.0.0.1:{self.port}",
             "--module", "wsgi:app", "--processes", str(self.workers), "--threads", str(self.threads),
             "--harakiri", "30", "--max-requests", "100000", "--thunder-lock", "--listen", "1024",
+            # The app writes the access log (core/observability.py), as under every server here.
+            "--disable-logging",
         ]  # fmt: skip
 
 
-# The server docker/ deploys: `make bench` runs every scenario on it.
-DEPLOYED = "gthread"
+# The server docker/ deploys: `make bench` runs every scenario on it, the failure drills run on it.
+DEPLOYED = "granian"
 SERVERS = {server.kind: server for server in (Gunicorn, GunicornSync, Granian, PyUwsgi)}

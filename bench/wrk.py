@@ -185,4 +185,5 @@ def run(
     if window:
         summary["cores"] = {**window.cores(), "load generator": summary["client_cores"]}
         summary["busiest_worker_cores"] = window.busiest_app_process()
+        summary["app_processes"] = len(window.app_processes)  # the workers and the server's master
     return summary

@@ -10,16 +10,9 @@
 -- At a fixed rate each connection sends on a schedule and a request's latency counts from when it
 -- was due (wrk2-style, no coordinated omission); clock from LuaJIT's FFI, as wrk gives Lua none.
 
-local ffi = require("ffi")
-ffi.cdef [[
-  typedef struct { long tv_sec; long tv_nsec; } timespec_t;
-  int clock_gettime(int clock, timespec_t *now);
-]]
-local now_ts = ffi.new("timespec_t")
-local function now_ms()
-  ffi.C.clock_gettime(1, now_ts) -- CLOCK_MONOTONIC
-  return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6
-end
+-- The shared clock and summary (bench/wrk/summary.lua), found beside this script.
+local summary = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "summary.lua")
+local now_ms = summary.now_ms
 
 local threads, counter = {}, 0
 
@@ -54,8 +47,7 @@ function init(args)
   -- wrk.format adds no Host header when given headers of its own.
   local host = wrk.host .. ":" .. wrk.port
   stamp = args[7] == "1"
-  ffi.C.clock_gettime(0, now_ts) -- CLOCK_REALTIME, for the stamps
-  epoch_offset = tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6 - now_ms()
+  epoch_offset = summary.epoch_ms() - now_ms() -- for the stamps
   requests = {}
   for line in io.lines(file) do
     -- Reusable lines (a read, one path or a few) go to every thread; one-time lines to one thread each.
@@ -123,30 +115,10 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, totals)
-  local all, served, status_total, good_total, refused_total, ran_out_total = {}, {}, {}, 0, 0, 0
-  for _, thread in ipairs(threads) do
-    for _, ms in ipairs(thread:get("latencies")) do table.insert(all, ms) end
-    for _, ms in ipairs(thread:get("answered")) do table.insert(served, ms) end
-    for status, n in pairs(thread:get("statuses")) do status_total[status] = (status_total[status] or 0) + n end
-    good_total = good_total + thread:get("good")
-    refused_total = refused_total + thread:get("refused")
-    ran_out_total = ran_out_total + thread:get("ran_out")
-  end
-  table.sort(all)
-  table.sort(served)
-  local function pct(p, of)
-    of = of or all
-    if #of == 0 then return 0 end
-    return of[math.max(1, math.ceil(#of * p / 100))]
-  end
-  local parts = {}
-  for status, n in pairs(status_total) do table.insert(parts, string.format('"%d": %d', status, n)) end
-  io.write(string.format(
-    'BENCH {"responses": %d, "good": %d, "refused": %d, "ran_out": %d, "statuses": {%s}, ' ..
-    '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, "answered_p99_ms": %.3f, ' ..
-    '"socket_errors": %d, "timeouts": %d}\n',
-    #all, good_total, refused_total, ran_out_total, table.concat(parts, ", "),
-    pct(50), pct(95), pct(99), pct(100), pct(99, served),
-    summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout))
+function done(wrk_summary, latency, totals)
+  local lists, statuses, n = summary.gather(threads, { "latencies", "answered" }, { "good", "refused", "ran_out" })
+  local all = lists.latencies
+  summary.write(
+    { { "responses", #all }, { "good", n.good }, { "refused", n.refused }, { "ran_out", n.ran_out } },
+    statuses, all, { { "answered_p99_ms", summary.percentile(lists.answered, 99) } }, wrk_summary)
 end

@@ -18,16 +18,9 @@ local riders, stations, turn, rental, rider, tries, started_at
 -- Globals: done() reads them from each thread's Lua state with thread:get.
 latencies, statuses, pairs_done, unexpected = {}, {}, 0, 0
 
-local ffi = require("ffi")
-ffi.cdef [[
-  typedef struct { long tv_sec; long tv_nsec; } timespec_t;
-  int clock_gettime(int clock, timespec_t *now);
-]]
-local now_ts = ffi.new("timespec_t")
-local function now_ms()
-  ffi.C.clock_gettime(1, now_ts)
-  return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6
-end
+-- The shared clock and summary (bench/wrk/summary.lua), found beside this script.
+local summary = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "summary.lua")
+local now_ms = summary.now_ms
 
 function init(args)
   local count, number = tonumber(args[3]), 0
@@ -78,26 +71,11 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, totals)
-  local all, status_total, pair_total, unexpected_total = {}, {}, 0, 0
-  for _, thread in ipairs(threads) do
-    for _, ms in ipairs(thread:get("latencies")) do table.insert(all, ms) end
-    for status, n in pairs(thread:get("statuses")) do status_total[status] = (status_total[status] or 0) + n end
-    pair_total = pair_total + thread:get("pairs_done")
-    unexpected_total = unexpected_total + thread:get("unexpected")
-  end
-  table.sort(all)
-  local function pct(p)
-    if #all == 0 then return 0 end
-    return all[math.max(1, math.ceil(#all * p / 100))]
-  end
-  local parts = {}
-  for status, n in pairs(status_total) do table.insert(parts, string.format('"%d": %d', status, n)) end
-  io.write(string.format(
-    'BENCH {"responses": %d, "good": %d, "units": %d, "refused": 0, "ran_out": 0, "unexpected": %d, ' ..
-    '"statuses": {%s}, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "max_ms": %.3f, ' ..
-    '"socket_errors": %d, "timeouts": %d}\n',
-    #all, #all - unexpected_total, pair_total, unexpected_total, table.concat(parts, ", "),
-    pct(50), pct(95), pct(99), pct(100),
-    summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout))
+function done(wrk_summary, latency, totals)
+  local lists, statuses, n = summary.gather(threads, { "latencies" }, { "pairs_done", "unexpected" })
+  local all = lists.latencies
+  summary.write(
+    { { "responses", #all }, { "good", #all - n.unexpected }, { "units", n.pairs_done }, { "refused", 0 },
+      { "ran_out", 0 }, { "unexpected", n.unexpected } },
+    statuses, all, {}, wrk_summary)
 end

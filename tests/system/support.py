@@ -1,4 +1,4 @@
-"""Helpers for system tests: HTTP over loopback to real gunicorn servers, the network, invariants."""
+"""Helpers for system tests: HTTP over loopback to real app servers, the network, invariants."""
 
 import http.client
 import json
@@ -45,7 +45,7 @@ def race(requests: list) -> list:
 
 
 def server_environment(database_url: str, redis_url: str) -> dict:
-    """The test settings (cheap hashing, development keys) for gunicorn subprocesses."""
+    """The test settings (cheap hashing, development keys) for app server subprocesses."""
     return {
         **os.environ,
         "APP_ENV": "testing",

@@ -1,4 +1,4 @@
-"""Two gunicorn instances on one PostgreSQL and Redis: races across them keep every guarantee."""
+"""Two instances of the deployed app server on one PostgreSQL and Redis: races across them keep every guarantee."""
 
 from tests.cardapi.helpers import create_facility, create_terminal, issue_card, settled_step
 from tests.helpers import staff

@@ -1,4 +1,5 @@
-"""gunicorn settings for one app instance; run several instances behind the load balancer."""
+"""gunicorn (threaded workers) as deployed until granian replaced it (docker/granian.env): the bench's
+`gthread` row compares against these settings, and bench/spread.py measures how they spread connections."""
 
 import multiprocessing
 import os
@@ -31,6 +32,10 @@ max_requests = 100000
 max_requests_jitter = 10000
 # gunicorn always answers `Server: gunicorn` (no version) and has no setting to drop it; nginx in front
 # (docker/nginx.conf) does not pass it on.
-accesslog = "-"
+# No access log from gunicorn: its line cost 64-109 µs of CPU per request (a dozen formatted fields and a
+# write each), ~6 % of a QR verification. nginx logs every request (buffered, docker/nginx.conf) and the
+# app logs every error, every slow answer and one in a hundred of the rest (core/observability.py,
+# ~2 µs per request).
+accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
