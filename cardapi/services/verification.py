@@ -147,8 +147,10 @@ def _genuine(card, presented: Presented) -> bool:
     if card is None or card.status != CardStatus.ACTIVE:
         return False
     if presented.claim is not None:
-        key = card.device_public_key
-        return key is not None and presented.claim.signed_by(devices.device_key(key))
+        if card.device_public_key is None:
+            return False
+        public_key, key_id = devices.device_key(card.device_public_key)
+        return presented.claim.signed_by(public_key, key_id=key_id)
     if not card.scc1_enabled:
         return False
     secret = secret_box().decrypt(
