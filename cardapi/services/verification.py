@@ -5,11 +5,12 @@ Round trips per verification (steady state, terminal cached):
   Redis 1  ONE Lua script, atomic: terminal gate (rate-limit count + cached terminal, services.terminals),
            then the verdict (services.verification_guard: steps, repeated scans, per-terminal failures)
   DB    2  accepted: ONE statement updates the card's last accepted step (guarded by the step and the
-           secret version) and inserts the visit and its audit event; refused: INSERT audit event
+           secret version), inserts the visit and its audit event, and records the terminal's last use
+           when due (once a minute); refused: INSERT audit event (+1 UPDATE of the last use when due)
   DB    3  COMMIT
 Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET, +1 script call that does not count again),
-last_used_at once a minute (+1 UPDATE), a duplicate scan (+1 SELECT of the first visit), the failure that
-quarantines a terminal (+1 UPDATE, +1 Redis SET). A refusal is the same one script call (an SCC2 failure is
+a duplicate scan (+1 SELECT of the first visit), the failure that quarantines a terminal (+1 UPDATE,
++1 Redis SET). A refusal is the same one script call (an SCC2 failure is
 counted in it) and one INSERT of its audit event.
 Why the card's read and the acceptance's write stay two statements: the write needs the member id (an HMAC
 under a key PostgreSQL must not hold) and the benefits (codes.best_benefits), both of the row the read
@@ -216,12 +217,11 @@ def _accept(terminal: TerminalContext, card, step: int, now: datetime) -> dict |
             "member_epoch": epoch,
             "benefits": benefits,
         },
+        touch=terminal.touch,
         synchronous_commit=current_app.config["CARDAPI_VERIFY_SYNCHRONOUS_COMMIT"],
     )
     if visit_id is None:  # the database saw a later step or a rotated secret: the step lost
         return None
-    # After the acceptance's write: its row lock on the card is taken right after the Redis verdict.
-    terminals.touch_terminal(terminal)
     db.session.commit()
     return _accepted(card, now, visit_id=visit_id, member_id=member_id, benefits=benefits, duplicate=False)
 
