@@ -111,7 +111,7 @@ def gate(key_hash: str, source: str = _GATE_ONLY, keys: list = (), args: list = 
         )
     if not cached:
         cached, touch = _load_terminal(key_hash), True
-        if cached not in (TOMBSTONE, QUARANTINED) and keys:  # now cached, the rest of the script can run
+        if cached not in (TOMBSTONE, QUARANTINED) and source != _GATE_ONLY:  # now cached, the rest can run
             _, cached, _, *more = run(keys=all_keys, args=[0, limit, window, TOUCH_KEY, TOUCH_SECONDS, *args])
     if cached == TOMBSTONE:
         raise Unauthenticated(Message("terminals.key_invalid"), slug="terminal-key-invalid")

@@ -5,11 +5,16 @@ Round trips per verification (steady state, terminal cached):
   Redis 1  ONE Lua script, atomic: terminal gate (rate-limit count + cached terminal, services.terminals),
            then the verdict (services.verification_guard: steps, repeated scans, per-terminal failures)
   DB    2  accepted: ONE statement updates the card's last accepted step (guarded by the step and the
-           secret version) and inserts the visit and its audit event; refused: INSERT audit event
+           secret version), inserts the visit and its audit event, and records the terminal's last use
+           when due (once a minute); refused: INSERT audit event (+1 UPDATE of the last use when due)
   DB    3  COMMIT
 Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET, +1 script call that does not count again),
-last_used_at once a minute (+1 UPDATE), a duplicate scan (+1 SELECT of the first visit), an SCC2 failure
-(+1 Redis INCR, its count per terminal), the failure that quarantines a terminal (+1 UPDATE, +1 Redis SET).
+a duplicate scan (+1 SELECT of the first visit), the failure that quarantines a terminal (+1 UPDATE,
++1 Redis SET). A refusal is the same one script call (an SCC2 failure is
+counted in it) and one INSERT of its audit event.
+Why the card's read and the acceptance's write stay two statements: the write needs the member id (an HMAC
+under a key PostgreSQL must not hold) and the benefits (codes.best_benefits), both of the row the read
+returns, and the Redis verdict between them needs the code checked against that row's secret or device key.
 
 An SCC2 code costs one P-256 ECDH (decryption) and one ECDSA verification more than an SCC1 code
 (~0.26 ms of CPU, cardapi/SCC2.md). What a terminal is told is deliberately little (section "Citizen card"
@@ -45,18 +50,16 @@ from cardapi.services import devices, terminals
 from cardapi.services import verification_sql as sql
 from cardapi.services.cards import associated_data
 from cardapi.services.terminals import TerminalContext
-from cardapi.services.verification_guard import judge
+from cardapi.services.verification_guard import count_unreadable, judge
 from core import audit
 from core.db import db
 from core.eligibility import with_age_categories
 from core.errors import InvalidInput
 from core.problems import Message
-from core.redis import get_redis
 from core.security import secret_box
 from core.timezones import SEOUL
 
 DUPLICATE_WAIT_SECONDS = 2.0  # a double scan may arrive before the first scan's visit is committed
-SCC2_FAILURES_TTL_SECONDS = 86400
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,7 @@ def verify(*, api_key: str, payload: str) -> dict:
     try:
         presented = _read(payload)
     except scc2.Scc2Error as unreadable:  # readable text, but not for us: an old key, or altered
-        terminal, _ = terminals.gate(key_hash)
-        _count_scc2_failure(terminal)
+        terminal = count_unreadable(key_hash, now=now)
         return _refuse(terminal, None, "invalid_code", scheme="SCC2", detail=unreadable.reason.value)
     now_dt = datetime.fromtimestamp(now, UTC)
     card = sql.read_card(presented.card_number, key_hash=key_hash, now=now_dt)
@@ -106,8 +108,6 @@ def verify(*, api_key: str, payload: str) -> dict:
     retry_after = verdict.wait_ms / 1000 if verdict.wait_ms else None
     if verdict.held_off:  # nothing was tried: no audit row, so a flood from a held-off terminal writes nothing
         return _answer_refusal(terminal, reason, retry_after)
-    if scheme == "SCC2" and reason == "invalid_code":
-        _count_scc2_failure(terminal)
     return _refuse(
         terminal,
         f"card:{card.id}" if card else f"card-number:{presented.card_number}",
@@ -147,8 +147,10 @@ def _genuine(card, presented: Presented) -> bool:
     if card is None or card.status != CardStatus.ACTIVE:
         return False
     if presented.claim is not None:
-        key = card.device_public_key
-        return key is not None and presented.claim.signed_by(devices.device_key(key))
+        if card.device_public_key is None:
+            return False
+        public_key, key_id = devices.device_key(card.device_public_key)
+        return presented.claim.signed_by(public_key, key_id=key_id)
     if not card.scc1_enabled:
         return False
     secret = secret_box().decrypt(
@@ -157,16 +159,6 @@ def _genuine(card, presented: Presented) -> bool:
         associated=associated_data(presented.card_number, card.secret_version),
     )
     return codes.codes_match(secret, presented.step, presented.code, digits=card.digits, algorithm=card.algorithm)
-
-
-def _count_scc2_failure(terminal: TerminalContext) -> None:
-    """SCC2 failures are counted per terminal per day (they cannot be guesses, so nothing backs off)."""
-    day = int(time.time() // 86400)
-    key = f"cardapi:terminal-scc2-failures:{terminal.terminal_id}:{day}"
-    with get_redis().pipeline(transaction=False) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, SCC2_FAILURES_TTL_SECONDS)
-        pipe.execute()
 
 
 def _refuse(terminal: TerminalContext, subject: str | None, reason: str, **details) -> dict:
@@ -225,12 +217,11 @@ def _accept(terminal: TerminalContext, card, step: int, now: datetime) -> dict |
             "member_epoch": epoch,
             "benefits": benefits,
         },
+        touch=terminal.touch,
         synchronous_commit=current_app.config["CARDAPI_VERIFY_SYNCHRONOUS_COMMIT"],
     )
     if visit_id is None:  # the database saw a later step or a rotated secret: the step lost
         return None
-    # After the acceptance's write: its row lock on the card is taken right after the Redis verdict.
-    terminals.touch_terminal(terminal)
     db.session.commit()
     return _accepted(card, now, visit_id=visit_id, member_id=member_id, benefits=benefits, duplicate=False)
 

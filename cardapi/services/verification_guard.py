@@ -8,7 +8,8 @@ steps, repeated scans and guessing:
   quarantined (the caller records it);
 - a genuine code is never a failure: accepted once for a step later than the last accepted one; the same
   code again at the same terminal is a duplicate of that acceptance, elsewhere it is replayed;
-- SCC2 codes cannot be guessed (a signature), so their failures neither count nor back off nor lock.
+- SCC2 codes cannot be guessed (a signature), so their failures neither count nor back off nor lock;
+  they are only counted per terminal per day, in the same call (an unreadable one too: `count_unreadable`).
 Counters are keyed by card NUMBER, not by card row, so an unknown number behaves exactly like a real
 card with a wrong code: a terminal cannot tell them apart.
 """
@@ -22,14 +23,35 @@ from cardapi.services.terminals import GATE, TerminalContext
 
 LAST_STEP_TTL_STEPS = 4  # past ±1 step the guard is moot, and the database still holds the step
 FAILURES_TTL_SECONDS = 400 * 86400  # a pair's lock outlives a year: the README's bound assumes it
+SCC2_FAILURES_PREFIX = "cardapi:terminal-scc2-failures:"  # + terminal id + ":" + day (days since the epoch)
+SCC2_FAILURES_TTL_SECONDS = 86400
+
+# After the gate, for a live terminal: count an SCC2 failure of that terminal today (prefix, day and TTL given).
+_COUNT_SCC2_FAILURE = """
+local function count_scc2_failure(prefix, day, ttl)
+  local key = prefix .. string.match(cached, '^(%d+)|') .. ':' .. day
+  redis.call('INCR', key)
+  redis.call('EXPIRE', key, ttl)
+end
+"""
+# ARGV 6-8: SCC2 failures prefix, day, TTL.
+_UNREADABLE = (
+    GATE
+    + _COUNT_SCC2_FAILURE
+    + """
+if live then count_scc2_failure(ARGV[6], ARGV[7], ARGV[8]) end
+return {n, cached or '', touch}
+"""
+)
 
 # KEYS 3-7: last accepted step, last acceptance ("step|terminal"), failures per terminal (hash),
 #           back-off deadline per terminal (hash, ms), the terminal's recently failed card numbers (zset).
-# ARGV 6-18: step, scheme (1 or 2), genuine, in window, last step in the database, now (ms), lock after,
+# ARGV 6-22: step, scheme (1 or 2), genuine, in window, last step in the database, now (ms), lock after,
 #            back-off after, back-off cap (ms), failures TTL (s), last-step TTL (s), card number,
-#            quarantine after (cards), quarantine window (ms).
+#            quarantine after (cards), quarantine window (ms), SCC2 failures prefix, day, TTL (s).
 _SCRIPT = (
     GATE
+    + _COUNT_SCC2_FAILURE
     + """
 if not live or #KEYS < 7 then return {n, cached or '', touch} end
 local K = {unpack(KEYS, 3)}
@@ -44,7 +66,10 @@ local function guard()
     if now < deadline then return {'backoff', fails, deadline - now, 0, 1} end
   end
   if A[3] ~= '1' then
-    if not scc1 then return {'invalid', fails, 0, 0} end
+    if not scc1 then
+      count_scc2_failure(A[15], A[16], A[17])
+      return {'invalid', fails, 0, 0}
+    end
     fails = redis.call('HINCRBY', K[3], terminal, 1)
     redis.call('EXPIRE', K[3], A[10])
     local window = tonumber(A[14])
@@ -61,7 +86,10 @@ local function guard()
     end
     return {'invalid', fails, delay, quarantine}
   end
-  if A[4] ~= '1' then return {'invalid', fails, 0, 0} end
+  if A[4] ~= '1' then
+    if not scc1 then count_scc2_failure(A[15], A[16], A[17]) end
+    return {'invalid', fails, 0, 0}
+  end
   local last = tonumber(redis.call('GET', K[1]) or '-1')
   if tonumber(A[5]) > last then last = tonumber(A[5]) end
   local scan = A[1] .. '|' .. terminal
@@ -129,6 +157,17 @@ def judge(
             card_number,
             config["CARDAPI_QUARANTINE_AFTER_CARDS"],
             config["CARDAPI_QUARANTINE_WINDOW_SECONDS"] * 1000,
+            *_scc2_failure_args(now),
         ],
     )
     return terminal, Verdict(outcome, int(failures), int(wait_ms), bool(quarantine), bool(held_off))
+
+
+def count_unreadable(key_hash: str, *, now: float) -> TerminalContext:
+    """The terminal (authenticated, rate limit counted) that sent an unreadable SCC2 code, counted, in one call."""
+    terminal, _ = terminals.gate(key_hash, _UNREADABLE, args=_scc2_failure_args(now))
+    return terminal
+
+
+def _scc2_failure_args(now: float) -> list:
+    return [SCC2_FAILURES_PREFIX, int(now // 86400), SCC2_FAILURES_TTL_SECONDS]

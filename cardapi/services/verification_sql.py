@@ -1,7 +1,8 @@
 """The SQL of a verification, built once at import and run as HotStatements (no ORM objects).
 
 On PostgreSQL an acceptance is ONE statement (a data-modifying CTE: step update, visit insert, audit
-insert); other databases (SQLite in development) run the same three writes one by one.
+insert, and the terminal's last use when it is due); other databases (SQLite in development) run the same
+writes one by one.
 """
 
 import json
@@ -75,6 +76,9 @@ WITH step AS (
            json_build_object('terminal_id', CAST(:terminal_id AS INTEGER),
                              'facility_id', CAST(:facility_id AS INTEGER), 'visit_id', visit.id)
     FROM visit
+), touched AS (
+    UPDATE facility_terminals SET last_used_at = :at
+    FROM visit WHERE facility_terminals.id = CAST(:terminal_id AS INTEGER) AND CAST(:touch AS BOOLEAN)
 )
 SELECT visit.id, set_config('synchronous_commit', :synchronous_commit, true) FROM visit
 """)
@@ -82,6 +86,11 @@ SELECT visit.id, set_config('synchronous_commit', :synchronous_commit, true) FRO
 
 _RECORD_STEP = HotStatement(update(Card).where(text(_STEP_GUARD)).values(last_accepted_step=bindparam("step")))
 _INSERT_VISIT = HotStatement(insert(Visit).returning(Visit.id))
+_TOUCH_TERMINAL = HotStatement(
+    update(Terminal)
+    .where(Terminal.id == bindparam("terminal_id"))
+    .values(last_used_at=bindparam("at", type_=UTCDateTime))
+)
 _SCANNED_VISIT = HotStatement(
     select(Visit.id, Visit.member_id, Visit.benefits).where(
         Visit.card_id == bindparam("card_id"),
@@ -101,8 +110,9 @@ def scanned_visit(*, card_id: int, terminal_id: int, step: int):
     return _SCANNED_VISIT.first({"card_id": card_id, "terminal_id": terminal_id, "step": step})
 
 
-def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | None:
-    """Record the accepted step, the visit and its audit event; the visit's id, or None if the step lost.
+def accept(card, *, step: int, visit: dict, touch: bool, synchronous_commit: bool) -> int | None:
+    """Record the accepted step, the visit and its audit event, and the terminal's last use if `touch`; the
+    visit's id, or None if the step lost (then nothing is written: the caller's refusal records the use).
 
     `visit` holds the card_visits columns. Nothing is committed here.
     """
@@ -118,10 +128,13 @@ def accept(card, *, step: int, visit: dict, synchronous_commit: bool) -> int | N
                 "client_address": request.remote_addr if has_request_context() else None,
                 "request_id": g.get("request_id") if has_request_context() else None,
                 "synchronous_commit": "on" if synchronous_commit else "off",
+                "touch": touch,
             }
         )
     if _RECORD_STEP.rowcount(guard) != 1:
         return None
     visit_id = _INSERT_VISIT.scalar({**visit, "step": step})
     audit.record("card_verified", subject=f"card:{card.id}", visit_id=visit_id, **details)
+    if touch:
+        _TOUCH_TERMINAL.rowcount({"terminal_id": visit["terminal_id"], "at": visit["at"]})
     return visit_id

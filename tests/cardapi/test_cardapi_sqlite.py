@@ -35,6 +35,8 @@ def test_a_code_is_accepted_once_and_its_visit_and_audit_event_are_stored(client
     assert [v["id"] for v in mine] == [first["visit_id"]]
     events = client.get("/api/v1/admin/audit-events?limit=1000", headers=admin.headers).get_json()
     assert [e["event"] for e in events].count("card_verified") == 1
+    terminals = f"/api/v1/admin/facilities/{terminal['facility_id']}/terminals"
+    assert client.get(terminals, headers=admin.headers).get_json()[0]["last_used_at"] is not None
 
 
 def test_a_device_code_is_accepted_once_rescanned_here_and_replayed_elsewhere(client, admin, facility, terminal):

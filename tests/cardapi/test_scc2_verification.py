@@ -1,6 +1,7 @@
 """SCC2 codes at POST /verifications: accepted once, never guessable, so their failures lock nothing."""
 
 import base64
+import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -8,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cardapi import scc2
 from config import DEVELOPMENT_SCC2_KEYS, ConfigError
 from core.app import create_app
+from core.redis import get_redis
 from tests.cardapi.helpers import create_terminal, current_step, issue_device_card, settled_step, spki, verify
 from tests.core.test_config_and_health import PRODUCTION
 from tests.helpers import citizen
@@ -76,6 +78,24 @@ def test_scc2_failures_never_back_off_or_lock_the_card(client, terminal, device_
     assert reasons == {"invalid_code"}
     assert _mine(client, device_card)["failed_attempts"] == 0
     assert verify(client, terminal, device_card.scc2(step)).get_json()["accepted"] is True
+
+
+def test_scc2_failures_are_counted_per_terminal_per_day_and_acceptances_are_not(app, client, terminal, device_card):
+    """Operators read these counters in Redis; the verdict's one script call counts them (an unreadable code's too)."""
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    step = settled_step()
+    body = device_card.scc2(step)[5:]
+    data = bytearray(base64.b32hexdecode(body + "=" * (-len(body) % 8)))
+    data[len(data) // 2] ^= 0x01
+    unreadable = "SCC2:" + base64.b32hexencode(bytes(data)).decode().rstrip("=")
+    days = {int(time.time() // 86400)}
+    for payload in (device_card.scc2(step, device=stranger), device_card.scc2(step + 3), unreadable):
+        assert verify(client, terminal, payload).get_json()["reason"] == "invalid_code"
+    assert verify(client, terminal, device_card.scc2(step)).get_json()["accepted"] is True
+    days.add(int(time.time() // 86400))
+    with app.app_context():
+        counts = [get_redis().get(f"cardapi:terminal-scc2-failures:{terminal['id']}:{day}") for day in days]
+    assert sum(int(count or 0) for count in counts) == 3
 
 
 def test_a_card_with_a_device_key_refuses_scc1_unless_the_citizen_turned_it_on(client, terminal):
