@@ -171,9 +171,12 @@ class HotStatement:
     def _compile(self, dialect, params: dict) -> tuple[str, dict]:
         names = frozenset(params)
         if names not in self._compiled:
-            # An INSERT's columns are the parameters given. Literals in the statement become parameters,
-            # and the few SQLAlchemy renders into the text (a separator, never an IN list here) are fixed.
-            compiled = self.statement.compile(dialect=dialect, column_keys=list(params))
+            # An INSERT's columns are the parameters given (only a top-level INSERT's: SQLAlchemy would also
+            # SET a parameter named like a column in an UPDATE, a CTE's included). Literals in the statement
+            # become parameters, and the few SQLAlchemy renders into the text (a separator, never an IN
+            # list here) are fixed.
+            columns = list(params) if self.statement.is_insert else None
+            compiled = self.statement.compile(dialect=dialect, column_keys=columns)
             python_defaults = [column.name for column in (*compiled.insert_prefetch, *compiled.update_prefetch)]
             if python_defaults:  # SQLAlchemy computes these per execution; psycopg would write NULL
                 raise ValueError(f"set {', '.join(python_defaults)} in the statement or the parameters")

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Interval, bindparam, case, literal, or_, select, update
 
 from bikeshare.passes.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
 from bikeshare.passes.models import Charge, ChargeReason, Pass
@@ -54,19 +54,41 @@ def buy_pass(*, user, kind: str, now: datetime | None = None) -> Pass:
 
 _passes = Pass.__table__
 _NOW = bindparam("now", type_=UTCDateTime())
-# Columns only, built once: this runs on every rental.
-_USABLE = HotStatement(
-    select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes, _passes.c.valid_from)
-    .where(
-        _passes.c.user_id == bindparam("user_id"),
-        or_(
-            (_passes.c.valid_from <= _NOW) & (_passes.c.valid_until > _NOW),
-            _passes.c.valid_from.is_(None) & (_passes.c.start_by > _NOW),
-        ),
+
+
+def usable_pass_query(*, user_id, now):
+    """The pass a ride starting `now` uses (id, kind, ride_minutes, valid_from): a running one first,
+    else an unstarted day pass; longest rides first. `user_id` and `now` are SQL expressions or values."""
+    return (
+        select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes, _passes.c.valid_from)
+        .where(
+            _passes.c.user_id == user_id,
+            or_(
+                (_passes.c.valid_from <= now) & (_passes.c.valid_until > now),
+                _passes.c.valid_from.is_(None) & (_passes.c.start_by > now),
+            ),
+        )
+        .order_by(_passes.c.valid_from.is_(None), _passes.c.ride_minutes.desc(), _passes.c.valid_until.desc())
+        .limit(1)
     )
-    .order_by(_passes.c.valid_from.is_(None), _passes.c.ride_minutes.desc(), _passes.c.valid_until.desc())
-    .limit(1)
-)
+
+
+def start_unstarted(*, pass_id, now):
+    """The UPDATE that starts the pass `pass_id` if unstarted: its days run from `now` (PostgreSQL only:
+    the end is interval arithmetic, by the kind's days). Rent's one statement runs it (rentals)."""
+    runs_until = case(
+        {name: now + literal(timedelta(days=kind.days), Interval()) for name, kind in PASS_KINDS.items()},
+        value=_passes.c.kind,
+    )
+    return (
+        update(_passes)
+        .where(_passes.c.id == pass_id, _passes.c.valid_from.is_(None))
+        .values(valid_from=now, valid_until=runs_until)
+    )
+
+
+# Columns only, built once: this runs on every rental.
+_USABLE = HotStatement(usable_pass_query(user_id=bindparam("user_id"), now=_NOW))
 _START = HotStatement(
     update(_passes)
     .where(_passes.c.id == bindparam("pass_id"), _passes.c.valid_from.is_(None))
@@ -75,13 +97,12 @@ _START = HotStatement(
 
 
 def usable_pass(*, user_id: int, now: datetime) -> tuple | None:
-    """The pass a ride starting now uses (id, kind, ride_minutes, valid_from): a running one first,
-    else an unstarted day pass; longest rides first."""
+    """The pass a ride starting now uses (`usable_pass_query`), or None."""
     return _USABLE.first({"user_id": user_id, "now": now})
 
 
 def start_if_unstarted(ride_pass: Pass | tuple, *, now: datetime) -> None:
-    """A day pass's 24 hours start at its first rental."""
+    """A day pass's 24 hours start at its first rental (the steps path; PostgreSQL runs `start_unstarted`)."""
     if ride_pass.valid_from is None:
         until = now + timedelta(days=PASS_KINDS[ride_pass.kind].days)
         _START.rowcount({"pass_id": ride_pass.id, "now": now, "until": until})
