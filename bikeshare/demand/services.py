@@ -12,7 +12,7 @@ since `Station.counted_at` is booked at the station's next change.
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Float, case, cast, func, not_, or_, select, true
+from sqlalchemy import Float, case, cast, func, not_, select, true
 
 from bikeshare.demand.models import StationHourStat
 from bikeshare.stations.models import Station
@@ -105,26 +105,40 @@ def booking(before, *, now, rentals: int = 0, returns: int = 0):
     the clock hours it touched when the station was empty or full, and this hour's count always.
     """
     at = func.greatest(now, before.c.counted_at)
-    start = func.greatest(before.c.counted_at, at - MAX_BOOKED)
-    empty, full = not_(before.c.has_bike), before.c.docks_available == 0
-    this_hour = func.date_trunc("hour", at)
-    first_hour = case((or_(empty, full), func.date_trunc("hour", start)), else_=this_hour)
-    hours = (
-        func.generate_series(first_hour, this_hour, HOUR)
-        .table_valued("hour_start")
-        .render_derived(name="hours")
-        .lateral()
-    )
-    hour = hours.c.hour_start
-    minutes = cast(func.extract("epoch", func.least(hour + HOUR, at) - func.greatest(hour, start)), Float) / 60
-    rows = select(
+    # Each moment is computed once and read by name below.
+    span = select(
         before.c.id,
-        hour,
-        case((hour == this_hour, rentals), else_=0),
-        case((hour == this_hour, returns), else_=0),
-        case((empty, minutes), else_=0.0),
-        case((full, minutes), else_=0.0),
-    ).select_from(before.join(hours, true()))
+        not_(before.c.has_bike).label("empty"),
+        (before.c.docks_available == 0).label("full"),
+        at.label("at"),
+        func.greatest(before.c.counted_at, at - MAX_BOOKED).label("start"),
+    ).subquery("span")
+    this_hour = func.date_trunc("hour", span.c.at)
+    first_hour = case((span.c.empty | span.c.full, func.date_trunc("hour", span.c.start)), else_=this_hour)
+    series = func.generate_series(first_hour, this_hour, HOUR)
+    hours = series.table_valued("hour_start").render_derived(name="hours").lateral()
+    hour = hours.c.hour_start
+    minutes = cast(func.extract("epoch", func.least(hour + HOUR, span.c.at) - func.greatest(hour, span.c.start)), Float)
+    booked = (
+        select(
+            span.c.id,
+            span.c.empty,
+            span.c.full,
+            hour.label("hour_start"),
+            (hour == this_hour).label("current"),
+            (minutes / 60).label("minutes"),
+        )
+        .select_from(span.join(hours, true()))
+        .subquery("booked")
+    )
+    rows = select(
+        booked.c.id,
+        booked.c.hour_start,
+        case((booked.c.current, rentals), else_=0),
+        case((booked.c.current, returns), else_=0),
+        case((booked.c.empty, booked.c.minutes), else_=0.0),
+        case((booked.c.full, booked.c.minutes), else_=0.0),
+    )
     columns = ["station_id", "hour_start", "rentals", "returns", "empty_minutes", "full_minutes"]
     return _adding_up(insert_on_conflict(StationHourStat.__table__, on=Database.POSTGRESQL).from_select(columns, rows))
 

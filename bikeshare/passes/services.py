@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Interval, bindparam, case, literal, or_, select, update
+from sqlalchemy import Interval, bindparam, literal, or_, select, update
 
 from bikeshare.passes.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
 from bikeshare.passes.models import Charge, ChargeReason, Pass
@@ -73,17 +73,17 @@ def usable_pass_query(*, user_id, now):
     )
 
 
+# Only a day pass is ever unstarted (`add_pass`), and every day pass runs the same days.
+(_DAY_PASS_DAYS,) = {kind.days for kind in PASS_KINDS.values() if kind.is_day_pass}
+
+
 def start_unstarted(*, pass_id, now):
-    """The UPDATE that starts the pass `pass_id` if unstarted: its days run from `now` (PostgreSQL only:
-    the end is interval arithmetic, by the kind's days). Rent's one statement runs it (rentals)."""
-    runs_until = case(
-        {name: now + literal(timedelta(days=kind.days), Interval()) for name, kind in PASS_KINDS.items()},
-        value=_passes.c.kind,
-    )
+    """The UPDATE that starts the pass `pass_id` at `now` if it is unstarted (SQL expressions; PostgreSQL's
+    interval arithmetic). Rent's one statement runs it; `start_if_unstarted` is the steps' way."""
     return (
         update(_passes)
         .where(_passes.c.id == pass_id, _passes.c.valid_from.is_(None))
-        .values(valid_from=now, valid_until=runs_until)
+        .values(valid_from=now, valid_until=now + literal(timedelta(days=_DAY_PASS_DAYS), Interval()))
     )
 
 
