@@ -27,16 +27,6 @@ from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import HotStatement
 
 _passes, _charges = passes.Pass.__table__, Charge.__table__
-_OPENED_COLUMNS = (
-    "user_id",
-    "bike_id",
-    "pass_id",
-    "pass_kind",
-    "ride_minutes",
-    "start_station_id",
-    "started_at",
-    "overtime_won",
-)
 
 
 def _exists(cte):
@@ -54,21 +44,19 @@ def _rent(*, scanned: bool, bought: bool) -> HotStatement:
     ride_pass = ride_pass.cte("ride_pass")
     station = move_stock(parked=-1, available=-1, condition=Station.has_bike & _exists(ride_pass)).cte("station")
     bike = take_bike(station_id=select(station.c.id).scalar_subquery(), scanned=scanned).cte("bike")
+    opening = {
+        "user_id": bindparam("user"),
+        "bike_id": bike.c.id,
+        "pass_id": ride_pass.c.id,
+        "pass_kind": ride_pass.c.kind,
+        "ride_minutes": ride_pass.c.ride_minutes,
+        "start_station_id": STATION_ID,
+        "started_at": NOW,
+        "overtime_won": literal(0),
+    }
     opened = (
         rentals.insert()
-        .from_select(
-            [*_OPENED_COLUMNS],
-            select(
-                bindparam("user"),
-                bike.c.id,
-                ride_pass.c.id,
-                ride_pass.c.kind,
-                ride_pass.c.ride_minutes,
-                STATION_ID,
-                NOW,
-                literal(0),
-            ).select_from(bike.join(ride_pass, true())),
-        )
+        .from_select(list(opening), select(*opening.values()).select_from(bike.join(ride_pass, true())))
         .returning(*rentals.c)
         .cte("opened")
     )
@@ -85,7 +73,8 @@ _RENT = {
 
 def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> dict | None:
     """Open the rental: the rider's usable pass (or `bought`), one bike fewer at the station, the bike
-    rented, the pass started, the demand booked. The rental's row, or None (nothing was changed then)."""
+    rented, the pass started, the demand booked. The rental's row, or None (the station's counters may
+    have moved: the caller does not commit, and the rollback undoes them)."""
     params = {"user": user_id, "station": station_id, "now": now}
     if bike_id is not None:
         params["bike"] = bike_id
@@ -111,14 +100,16 @@ def _return() -> HotStatement:
         .returning(rentals.c.id, rentals.c.overtime_won)
         .cte("closed")
     )
+    charging = {
+        "user_id": bindparam("user"),
+        "amount_won": closed.c.overtime_won,
+        "reason": literal(ChargeReason.OVERTIME.value),
+        "rental_id": closed.c.id,
+        "created_at": NOW,
+    }
     charged = (
         _charges.insert()
-        .from_select(
-            ["user_id", "amount_won", "reason", "rental_id", "created_at"],
-            select(
-                bindparam("user"), closed.c.overtime_won, literal(ChargeReason.OVERTIME.value), closed.c.id, NOW
-            ).where(closed.c.overtime_won > 0),
-        )
+        .from_select(list(charging), select(*charging.values()).where(closed.c.overtime_won > 0))
         .cte("charged")
     )
     before = select(station).where(_exists(closed)).subquery("counted")
