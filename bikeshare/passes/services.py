@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Interval, bindparam, literal, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from bikeshare.passes.fares import DAY_PASS_START_WITHIN, PASS_KINDS, best_discount, discounted
 from bikeshare.passes.models import Charge, ChargeReason, Pass
@@ -73,27 +73,29 @@ def usable_pass_query(*, user_id, now):
     )
 
 
-# Only a day pass is ever unstarted (`add_pass`), and every day pass runs the same days.
+# Only a day pass is ever unstarted (`add_pass`), and every day pass runs the same days from its start.
 (_DAY_PASS_DAYS,) = {kind.days for kind in PASS_KINDS.values() if kind.is_day_pass}
+_UNTIL = bindparam("until", type_=UTCDateTime())
 
 
-def start_unstarted(*, pass_id, now):
-    """The UPDATE that starts the pass `pass_id` at `now` if it is unstarted (SQL expressions; PostgreSQL's
-    interval arithmetic). Rent's one statement runs it; `start_if_unstarted` is the steps' way."""
+def start_unstarted(*, pass_id):
+    """The UPDATE that starts the pass `pass_id` (a SQL expression) at `now` if it is unstarted; its
+    parameters are `unstarted_window(now)`. Rent's one statement runs it, as `start_if_unstarted` does."""
     return (
         update(_passes)
         .where(_passes.c.id == pass_id, _passes.c.valid_from.is_(None))
-        .values(valid_from=now, valid_until=now + literal(timedelta(days=_DAY_PASS_DAYS), Interval()))
+        .values(valid_from=_NOW, valid_until=_UNTIL)
     )
+
+
+def unstarted_window(now: datetime) -> dict:
+    """The parameters of `start_unstarted`: a day pass started `now` runs until its days are over."""
+    return {"now": now, "until": now + timedelta(days=_DAY_PASS_DAYS)}
 
 
 # Columns only, built once: this runs on every rental.
 _USABLE = HotStatement(usable_pass_query(user_id=bindparam("user_id"), now=_NOW))
-_START = HotStatement(
-    update(_passes)
-    .where(_passes.c.id == bindparam("pass_id"), _passes.c.valid_from.is_(None))
-    .values(valid_from=_NOW, valid_until=bindparam("until", type_=UTCDateTime()))
-)
+_START = HotStatement(start_unstarted(pass_id=bindparam("pass_id")))
 
 
 def usable_pass(*, user_id: int, now: datetime) -> tuple | None:
@@ -102,10 +104,9 @@ def usable_pass(*, user_id: int, now: datetime) -> tuple | None:
 
 
 def start_if_unstarted(ride_pass: Pass | tuple, *, now: datetime) -> None:
-    """A day pass's 24 hours start at its first rental (the steps path; PostgreSQL runs `start_unstarted`)."""
+    """A day pass's 24 hours start at its first rental."""
     if ride_pass.valid_from is None:
-        until = now + timedelta(days=PASS_KINDS[ride_pass.kind].days)
-        _START.rowcount({"pass_id": ride_pass.id, "now": now, "until": until})
+        _START.rowcount({"pass_id": ride_pass.id, **unstarted_window(now)})
 
 
 def my_passes(*, user_id: int) -> list[Pass]:

@@ -60,7 +60,7 @@ def _rent(*, scanned: bool, bought: bool) -> HotStatement:
         .returning(*rentals.c)
         .cte("opened")
     )
-    started = passes.start_unstarted(pass_id=select(opened.c.pass_id).scalar_subquery(), now=NOW).cte("started")
+    started = passes.start_unstarted(pass_id=select(opened.c.pass_id).scalar_subquery()).cte("started")
     before = select(station).where(_exists(opened)).subquery("counted")
     booked = demand.booking(before, now=NOW, rentals=1).cte("booked")
     return HotStatement(select(opened).add_cte(started, booked))
@@ -75,7 +75,7 @@ def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> 
     """Open the rental: the rider's usable pass (or `bought`), one bike fewer at the station, the bike
     rented, the pass started, the demand booked. The rental's row, or None (the station's counters may
     have moved: the caller does not commit, and the rollback undoes them)."""
-    params = {"user": user_id, "station": station_id, "now": now}
+    params = {"user": user_id, "station": station_id, **passes.unstarted_window(now)}
     if bike_id is not None:
         params["bike"] = bike_id
     if bought is not None:

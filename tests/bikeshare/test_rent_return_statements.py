@@ -6,6 +6,7 @@ would hold them, so the test sees what the statement waits for and what it skips
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -94,3 +95,16 @@ def test_a_station_neither_empty_nor_full_books_only_the_hour_of_its_change(app,
     sql(app, "UPDATE stations SET counted_at = counted_at - interval '5 hours' WHERE id = 101")
     assert rent(client, rider(client), 101, buy_day_pass="day_1h").status_code == 201
     assert _hours_booked(app, 101) == (1, 1, 0, 0.0, 0.0)
+
+
+def test_a_day_pass_bought_earlier_starts_its_24_hours_at_the_first_rental_only(client, network):
+    network({101: (10, 0, 3)})
+    me = rider(client)
+    assert client.post("/api/v1/passes", json={"kind": "day_2h"}, headers=me.headers).status_code == 201
+    first = rent(client, me, 101).get_json()
+    assert give_back(client, me, first["id"], 101).status_code == 200
+    second = rent(client, me, 101).get_json()
+    [day_pass] = client.get("/api/v1/passes/me", headers=me.headers).get_json()
+    start, end = (datetime.fromisoformat(day_pass[k]) for k in ("valid_from", "valid_until"))
+    assert (day_pass["valid_from"], end - start) == (first["started_at"], timedelta(hours=24))
+    assert (first["pass_id"], second["pass_id"], second["ride_minutes"]) == (day_pass["id"], day_pass["id"], 120)
