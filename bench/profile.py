@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import event
+import psycopg
 
 from bench import fixtures as bench_fixtures
 from bench import servers
@@ -104,15 +104,20 @@ def main() -> int:
         finally:
             gunicorn.stop()
         statements, first = Counter(), []
+        # Counted at the driver: the hot paths' prebuilt statements go to psycopg past SQLAlchemy's events.
+        execute, commit = psycopg.Cursor.execute, psycopg.Connection.commit
 
-        def count(conn, cursor, statement, *args):
+        def counted_execute(cursor, query, *args, **kwargs):
             statements["sql"] += 1
             if len(first) < 30:
-                first.append(" ".join(statement.split())[:150])
+                first.append(" ".join(str(query).split())[:150])
+            return execute(cursor, query, *args, **kwargs)
 
-        with app.app_context():
-            engine = bench_fixtures.db.engine
-        event.listen(engine, "before_cursor_execute", count)
+        def counted_commit(connection):
+            statements["commit"] += 1
+            return commit(connection)
+
+        psycopg.Cursor.execute, psycopg.Connection.commit = counted_execute, counted_commit
         # First unprofiled: wall and CPU time of this process (the app's Python; not PostgreSQL's or Redis's).
         client = InProcessClient(app, requests)
         wall, cpu = time.perf_counter(), time.process_time()
@@ -123,7 +128,8 @@ def main() -> int:
         quiet = chunks[len(chunks) // 4] / CHUNK * 1000 if chunks else float("nan")
         per_request = f"{wall / requests * 1000:.2f} ms wall, {cpu / requests * 1000:.2f} ms app CPU"
         print(f"{name}: unprofiled {per_request} per request ({quiet:.2f} ms in the quietest quarter of chunks)")
-        statements["sql"], first[:] = 0, []
+        statements.clear()
+        first[:] = []
         client = InProcessClient(app, requests)
         # CPU time, not wall time: waiting for PostgreSQL or Redis costs this process nothing.
         profiler = cProfile.Profile(time.process_time)
@@ -136,7 +142,8 @@ def main() -> int:
             profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         elapsed = time.perf_counter() - started
         print(f"{name}: {requests} requests in {elapsed:.2f} s = {elapsed / requests * 1000:.2f} ms each (profiled)")
-        print(f"SQL statements per request: {statements['sql'] / requests:.1f}; statuses {dict(client.statuses)}")
+        per = {kind: round(statements[kind] / requests, 2) for kind in ("sql", "commit")}
+        print(f"SQL statements per request: {per['sql']}, commits {per['commit']}; statuses {dict(client.statuses)}")
         print(f"errors: {dict(client.errors.most_common(5))}")
         print("first statements:\n  " + "\n  ".join(first))
         for order, restriction in (("tottime", 30), ("cumulative", "/(core|cardapi|bikeshare)/")):

@@ -12,7 +12,7 @@ since `Station.counted_at` is booked at the station's next change.
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Float, case, cast, func, not_, select, true
 
 from bikeshare.demand.models import StationHourStat
 from bikeshare.stations.models import Station
@@ -68,8 +68,12 @@ def _rows(station: StationState, now: datetime, rentals: int, returns: int) -> l
 
 def _upsert(on: Database):
     """One row's upsert, built once per database: a change books one or a few rows as its parameters."""
+    return _adding_up(insert_on_conflict(StationHourStat.__table__, on=on))
+
+
+def _adding_up(statement):
+    """An hour already booked adds the new counts and minutes to its own."""
     table = StationHourStat.__table__
-    statement = insert_on_conflict(table, on=on)
     return statement.on_conflict_do_update(
         index_elements=["station_id", "hour_start"],
         set_={
@@ -91,6 +95,52 @@ def record_change(station: StationState, *, now: datetime, rentals: int = 0, ret
     upsert = _UPSERTS[database()]
     for row in _rows(station, max(now, station.counted_at), rentals, returns):
         upsert.rowcount(row)
+
+
+def booking(before, *, now, rentals: int = 0, returns: int = 0):
+    """`record_change` as one INSERT ... SELECT (PostgreSQL), for a hot statement that moves the station.
+
+    `before` is a selectable with StationState's columns (a data-modifying CTE's RETURNING), `now` a SQL
+    expression. The same rows as `_rows`: the interval since `counted_at` (at most MAX_BOOKED) split over
+    the clock hours it touched when the station was empty or full, and this hour's count always.
+    """
+    at = func.greatest(now, before.c.counted_at)
+    # Each moment is computed once and read by name below.
+    span = select(
+        before.c.id,
+        not_(before.c.has_bike).label("empty"),
+        (before.c.docks_available == 0).label("full"),
+        at.label("at"),
+        func.greatest(before.c.counted_at, at - MAX_BOOKED).label("start"),
+    ).subquery("span")
+    this_hour = func.date_trunc("hour", span.c.at)
+    first_hour = case((span.c.empty | span.c.full, func.date_trunc("hour", span.c.start)), else_=this_hour)
+    series = func.generate_series(first_hour, this_hour, HOUR)
+    hours = series.table_valued("hour_start").render_derived(name="hours").lateral()
+    hour = hours.c.hour_start
+    minutes = cast(func.extract("epoch", func.least(hour + HOUR, span.c.at) - func.greatest(hour, span.c.start)), Float)
+    booked = (
+        select(
+            span.c.id,
+            span.c.empty,
+            span.c.full,
+            hour.label("hour_start"),
+            (hour == this_hour).label("current"),
+            (minutes / 60).label("minutes"),
+        )
+        .select_from(span.join(hours, true()))
+        .subquery("booked")
+    )
+    rows = select(
+        booked.c.id,
+        booked.c.hour_start,
+        case((booked.c.current, rentals), else_=0),
+        case((booked.c.current, returns), else_=0),
+        case((booked.c.empty, booked.c.minutes), else_=0.0),
+        case((booked.c.full, booked.c.minutes), else_=0.0),
+    )
+    columns = ["station_id", "hour_start", "rentals", "returns", "empty_minutes", "full_minutes"]
+    return _adding_up(insert_on_conflict(StationHourStat.__table__, on=Database.POSTGRESQL).from_select(columns, rows))
 
 
 def record_station_change(station: Station, *, now: datetime, rentals: int = 0, returns: int = 0) -> None:

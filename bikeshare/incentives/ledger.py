@@ -1,14 +1,15 @@
 """The mileage ledger: points earned at a qualifying return, under the caps and the anti-gaming rules.
 
 `earn_at_return` runs inside the return's transaction (the return commits), so a failed return
-leaves no points. A return without an offer at either end costs one indexed look-up.
+leaves no points. The offers live at either end come with the return's own statement (`live_offers`),
+so a return without one costs nothing here.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from bikeshare.incentives.models import (
     REASON_OF_KIND,
@@ -22,7 +23,7 @@ from bikeshare.incentives.models import (
 from bikeshare.rentals.models import Rental
 from bikeshare.stations.geo import distance_m
 from bikeshare.stations.models import Station
-from core.db import HotStatement, UTCDateTime, db, insert_on_conflict
+from core.db import db, insert_on_conflict
 from core.timezones import SEOUL
 
 
@@ -43,12 +44,23 @@ class Award:
     offered: int
 
 
-def earn_at_return(*, user_id: int, rental, end_station_id: int, now: datetime, limits=GamingLimits()) -> dict:
+def earn_at_return(
+    *, user_id: int, rental, end_station_id: int, now: datetime, offered: tuple, limits=GamingLimits()
+) -> dict:
     """Credit what this return earned (points per reason, after caps), or flag why it earned nothing.
 
-    `rental` is the locked rental row (id, bike_id, start_station_id, started_at) before closing.
+    `rental` is the locked rental row (id, bike_id, start_station_id, started_at) before closing;
+    `offered` the points of the rent and return offers `live_offers` found (None where there was none).
     """
-    awards = _offered(rental=rental, end_station_id=end_station_id, now=now)
+    rent_points, return_points = offered
+    awards = [
+        award
+        for award in (
+            Award(OfferKind.RENT, rental.start_station_id, rent_points),
+            Award(OfferKind.RETURN, end_station_id, return_points),
+        )
+        if award.offered
+    ]
     if not awards:
         return {"points": 0, "reasons": [], "withheld_because": []}
     broken = _gaming(user_id=user_id, rental=rental, end_station_id=end_station_id, now=now, limits=limits)
@@ -70,44 +82,28 @@ def earn_at_return(*, user_id: int, rental, end_station_id: int, now: datetime, 
     return {"points": sum(entry["points"] for entry in credited), "reasons": credited, "withheld_because": []}
 
 
-def _live_offer(kind: OfferKind, station: str, moment: str):
+def _live_offer(kind: OfferKind, station, moment):
     offer = IncentiveOffer.__table__.c
     return (
         select(offer.points)
         .where(
             offer.kind == kind,
-            offer.station_id == bindparam(station),
-            offer.slot_starts_at <= bindparam(moment, type_=UTCDateTime()),
-            offer.slot_ends_at > bindparam(moment, type_=UTCDateTime()),
+            offer.station_id == station,
+            offer.slot_starts_at <= moment,
+            offer.slot_ends_at > moment,
         )
         .scalar_subquery()
     )
 
 
-# Every return asks this, so it is one prepared round trip: the rent offer live at the start station
-# when the ride began, and the return offer live at the end station now (NULL where there is none).
-LIVE_OFFERS = HotStatement(
-    select(
-        _live_offer(OfferKind.RENT, "start_station", "started_at"),
-        _live_offer(OfferKind.RETURN, "end_station", "now"),
-    )
-)
-
-
-def _offered(*, rental, end_station_id: int, now: datetime) -> list[Award]:
-    rent_points, return_points = LIVE_OFFERS.first(
-        {
-            "start_station": rental.start_station_id,
-            "started_at": rental.started_at,
-            "end_station": end_station_id,
-            "now": now,
-        }
-    )
-    offered = [
-        Award(OfferKind.RENT, rental.start_station_id, rent_points),
-        Award(OfferKind.RETURN, end_station_id, return_points),
+def live_offers(*, start_station, started_at, end_station, now) -> list:
+    """The points of the rent offer live at the start station when the ride began and of the return offer
+    live at the end station now, as two labelled SQL columns (NULL where there is none): a return's
+    statement selects them, so asking costs no round trip of its own."""
+    return [
+        _live_offer(OfferKind.RENT, start_station, started_at).label("rent_points"),
+        _live_offer(OfferKind.RETURN, end_station, now).label("return_points"),
     ]
-    return [award for award in offered if award.offered]
 
 
 def _gaming(*, user_id: int, rental, end_station_id: int, now: datetime, limits: GamingLimits) -> list[tuple[str, str]]:

@@ -54,37 +54,59 @@ def buy_pass(*, user, kind: str, now: datetime | None = None) -> Pass:
 
 _passes = Pass.__table__
 _NOW = bindparam("now", type_=UTCDateTime())
-# Columns only, built once: this runs on every rental.
-_USABLE = HotStatement(
-    select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes, _passes.c.valid_from)
-    .where(
-        _passes.c.user_id == bindparam("user_id"),
-        or_(
-            (_passes.c.valid_from <= _NOW) & (_passes.c.valid_until > _NOW),
-            _passes.c.valid_from.is_(None) & (_passes.c.start_by > _NOW),
-        ),
+
+
+def usable_pass_query(*, user_id, now):
+    """The pass a ride starting `now` uses (id, kind, ride_minutes, valid_from): a running one first,
+    else an unstarted day pass; longest rides first. `user_id` and `now` are SQL expressions or values."""
+    return (
+        select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes, _passes.c.valid_from)
+        .where(
+            _passes.c.user_id == user_id,
+            or_(
+                (_passes.c.valid_from <= now) & (_passes.c.valid_until > now),
+                _passes.c.valid_from.is_(None) & (_passes.c.start_by > now),
+            ),
+        )
+        .order_by(_passes.c.valid_from.is_(None), _passes.c.ride_minutes.desc(), _passes.c.valid_until.desc())
+        .limit(1)
     )
-    .order_by(_passes.c.valid_from.is_(None), _passes.c.ride_minutes.desc(), _passes.c.valid_until.desc())
-    .limit(1)
-)
-_START = HotStatement(
-    update(_passes)
-    .where(_passes.c.id == bindparam("pass_id"), _passes.c.valid_from.is_(None))
-    .values(valid_from=_NOW, valid_until=bindparam("until", type_=UTCDateTime()))
-)
+
+
+# Only a day pass is ever unstarted (`add_pass`), and every day pass runs the same days from its start.
+(_DAY_PASS_DAYS,) = {kind.days for kind in PASS_KINDS.values() if kind.is_day_pass}
+_UNTIL = bindparam("until", type_=UTCDateTime())
+
+
+def start_unstarted(*, pass_id):
+    """The UPDATE that starts the pass `pass_id` (a SQL expression) at `now` if it is unstarted; its
+    parameters are `unstarted_window(now)`. Rent's one statement runs it, as `start_if_unstarted` does."""
+    return (
+        update(_passes)
+        .where(_passes.c.id == pass_id, _passes.c.valid_from.is_(None))
+        .values(valid_from=_NOW, valid_until=_UNTIL)
+    )
+
+
+def unstarted_window(now: datetime) -> dict:
+    """The parameters of `start_unstarted`: a day pass started `now` runs until its days are over."""
+    return {"now": now, "until": now + timedelta(days=_DAY_PASS_DAYS)}
+
+
+# Columns only, built once: this runs on every rental.
+_USABLE = HotStatement(usable_pass_query(user_id=bindparam("user_id"), now=_NOW))
+_START = HotStatement(start_unstarted(pass_id=bindparam("pass_id")))
 
 
 def usable_pass(*, user_id: int, now: datetime) -> tuple | None:
-    """The pass a ride starting now uses (id, kind, ride_minutes, valid_from): a running one first,
-    else an unstarted day pass; longest rides first."""
+    """The pass a ride starting now uses (`usable_pass_query`), or None."""
     return _USABLE.first({"user_id": user_id, "now": now})
 
 
 def start_if_unstarted(ride_pass: Pass | tuple, *, now: datetime) -> None:
     """A day pass's 24 hours start at its first rental."""
     if ride_pass.valid_from is None:
-        until = now + timedelta(days=PASS_KINDS[ride_pass.kind].days)
-        _START.rowcount({"pass_id": ride_pass.id, "now": now, "until": until})
+        _START.rowcount({"pass_id": ride_pass.id, **unstarted_window(now)})
 
 
 def my_passes(*, user_id: int) -> list[Pass]:

@@ -1,8 +1,9 @@
 """Rent and return: row locks (station, then bike) for correctness under races, partial unique
 indexes as the last line of defence, station counters and demand records in the same transaction.
 
-The hot path runs prebuilt statements (statements.py) in the session's transaction and answers
-plain dicts: no ORM objects to load, track and flush for one rental.
+On PostgreSQL each is one prepared statement (`in_one`); SQLite (`make run`) runs the same parts in
+steps (`in_steps`). Either answers plain rows, no ORM objects to load, track and flush; when it
+refuses, the reason is looked for afterwards, on the rare path only.
 """
 
 from datetime import datetime
@@ -10,21 +11,24 @@ from datetime import datetime
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bikeshare.demand import services as demand
 from bikeshare.incentives import ledger
 from bikeshare.passes import services as passes
 from bikeshare.passes.fares import Fare, fare
-from bikeshare.passes.models import Charge, ChargeReason
-from bikeshare.rentals import statements
+from bikeshare.rentals import in_one, in_steps, statements
 from bikeshare.rentals.models import Rental
 from bikeshare.stations.models import Bike, BikeStatus
 from bikeshare.stations.services import nearest_stations
-from core.db import db, utcnow
+from core.db import Database, database, db, utcnow
 from core.errors import Conflict, NotFound
 from core.problems import Message
 
 # How far a rider facing a full station is pointed to stations with room.
 NEARBY_RADIUS_M = 3000
+
+
+def _way():
+    """How rent and return run on the session's database: one statement each, or steps."""
+    return in_one if database() == Database.POSTGRESQL else in_steps
 
 
 def _refusal(station_id: int, *, returning: bool, bike_id: str | None = None) -> Exception:
@@ -40,10 +44,6 @@ def _refusal(station_id: int, *, returning: bool, bike_id: str | None = None) ->
                 lat=station.lat, lon=station.lon, radius_m=NEARBY_RADIUS_M, limit=5, with_room=True
             ),
         )
-    return _no_bike(station_id, bike_id)
-
-
-def _no_bike(station_id: int, bike_id: str | None) -> Conflict:
     if bike_id is not None:
         return Conflict(
             Message("rentals.bike_not_available", bike=bike_id, station=station_id), slug="bike-not-available"
@@ -54,39 +54,21 @@ def _no_bike(station_id: int, bike_id: str | None) -> Conflict:
 def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str | None = None, now=None) -> dict:
     """Rent a bike at a station (the system picks one, or the scanned `bike_id`)."""
     now = now or utcnow()
-    ride_pass = passes.add_pass(user=user, kind=buy_day_pass, now=now) if buy_day_pass else None
-    ride_pass = ride_pass or passes.usable_pass(user_id=user.id, now=now)
-    if ride_pass is None:
-        raise Conflict(Message("rentals.pass_required"), slug="pass-required")
-    station = statements.TAKE_FROM_STATION.first({"station": station_id, "now": now})
-    if station is None:
-        raise _refusal(station_id, returning=False, bike_id=bike_id)
-    take = statements.TAKE_ANY_BIKE if bike_id is None else statements.TAKE_SCANNED_BIKE
-    taken = take.scalar({"station": station_id, "bike": bike_id, "now": now})
-    if taken is None:
-        raise _no_bike(station_id, bike_id)
-    rental = {
-        "user_id": user.id,
-        "bike_id": taken,
-        "pass_id": ride_pass.id,
-        "pass_kind": ride_pass.kind,
-        "ride_minutes": ride_pass.ride_minutes,
-        "start_station_id": station_id,
-        "started_at": now,
-        "overtime_won": 0,
-    }
+    bought = passes.add_pass(user=user, kind=buy_day_pass, now=now) if buy_day_pass else None
     try:
-        rental["id"] = statements.OPEN_RENTAL.scalar(rental)
-    except IntegrityError as error:  # the open-rental indexes decide; the rollback undoes the moves above
+        rental = _way().rent(user_id=user.id, station_id=station_id, bike_id=bike_id, bought=bought, now=now)
+    except IntegrityError as error:  # the open-rental indexes decide; the rollback undoes the moves
         db.session.rollback()
         message = str(error.orig)
         if "open_per_user" in message or "bike_rentals.user_id" in message:
             raise Conflict(Message("rentals.already_riding"), slug="already-riding") from None
         raise Conflict(Message("rentals.bike_taken"), slug="bike-not-available") from None
-    passes.start_if_unstarted(ride_pass, now=now)
-    demand.record_change(demand.StationState(*station), now=now, rentals=1)
+    if rental is None:  # nothing moved that the rollback on the way out does not undo
+        if bought is None and passes.usable_pass(user_id=user.id, now=now) is None:
+            raise Conflict(Message("rentals.pass_required"), slug="pass-required")
+        raise _refusal(station_id, returning=False, bike_id=bike_id)
     db.session.commit()
-    return {**rental, "end_station_id": None, "returned_at": None, "duration_seconds": None, "missing_since": None}
+    return rental
 
 
 def _owned_rental(user_id: int, rental_id: int) -> Rental:
@@ -99,26 +81,17 @@ def _owned_rental(user_id: int, rental_id: int) -> Rental:
 def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dict, Fare]:
     """Return a rented bike at a station with room; returns the closed rental and its fare."""
     now = now or utcnow()
+    # Locked first, as overdue flagging locks it; its start is what the fare (a Python rule) needs.
     rental = statements.LOCKED_RENTAL.first({"rental": rental_id, "user": user.id})
     if rental is None:  # someone else's rental is as invisible as one that does not exist
         raise NotFound(Message("rentals.not_found", rental=rental_id), slug="rental-not-found")
     if rental.returned_at is not None:
         raise Conflict(Message("rentals.already_returned", rental=rental_id), slug="already-returned")
-    station = statements.PARK_AT_STATION.first({"station": station_id, "now": now})
-    if station is None:
-        raise _refusal(station_id, returning=True)
-    parked = {"bike": rental.bike_id, "station": station_id, "now": now}
-    if statements.PARK_BIKE.scalar(parked) != BikeStatus.AVAILABLE:
-        statements.NOT_AVAILABLE_AFTER_ALL.rowcount({"station": station_id, "now": now})
     ride = fare(duration=now - rental.started_at, ride_minutes=rental.ride_minutes)
-    closed = {"rental": rental.id, "station": station_id, "now": now}
-    statements.CLOSE_RENTAL.rowcount({**closed, "duration": ride.duration_seconds, "overtime": ride.overtime_won})
-    if ride.overtime_won:
-        db.session.add(
-            Charge(user_id=user.id, amount_won=ride.overtime_won, reason=ChargeReason.OVERTIME, rental_id=rental.id)
-        )
-    demand.record_change(demand.StationState(*station), now=now, returns=1)
-    mileage = ledger.earn_at_return(user_id=user.id, rental=rental, end_station_id=station_id, now=now)
+    offered = _way().park(user_id=user.id, rental=rental, station_id=station_id, ride=ride, now=now)
+    if offered is None:
+        raise _refusal(station_id, returning=True)
+    mileage = ledger.earn_at_return(user_id=user.id, rental=rental, end_station_id=station_id, now=now, offered=offered)
     db.session.commit()
     returned = {
         **rental._asdict(),

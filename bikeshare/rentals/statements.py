@@ -1,4 +1,5 @@
-"""The SQL of rent and return, built once: each call is one round trip that locks, checks and writes.
+"""The SQL parts of rent and return, built once from the models' rules: both ways of running them
+(`in_one` on PostgreSQL, `in_steps` on SQLite) assemble these, so a rule changes in one place.
 
 Lock order stays station, then bike. A station's counters move in one UPDATE that locks the row
 first (the FOR UPDATE subquery) and returns the row as it was before, which the demand records
@@ -10,119 +11,87 @@ from sqlalchemy import bindparam, case, select, update
 from bikeshare.demand.services import StationState
 from bikeshare.rentals.models import Rental
 from bikeshare.stations.models import Bike, BikeStatus, Station
-from core.db import Database, HotStatement, UTCDateTime, database
+from core.db import HotStatement, UTCDateTime
 
-_stations, _bikes, _rentals = Station.__table__, Bike.__table__, Rental.__table__
+stations, bikes, rentals = Station.__table__, Bike.__table__, Rental.__table__
 NOW = bindparam("now", type_=UTCDateTime())
+STATION_ID = bindparam("station")
 
 
-def _move_stock(*, parked: int, available: int, condition):
-    """Add to the station's counters if `condition` holds; RETURNING the station's state from before."""
-    before = (
-        select(*StationState.columns())
-        .where(_stations.c.id == bindparam("station"))
-        .with_for_update()
-        .subquery("before")
-    )
+def move_stock(*, parked: int, available, condition):
+    """Add to the station's counters if `condition` holds; RETURNING the station's state from before.
+
+    The subquery locks the row before the counters are computed, so an expression in `available` that
+    locks another row (a bike) locks it after the station.
+    """
+    before = select(*StationState.columns()).where(stations.c.id == STATION_ID).with_for_update().subquery("before")
     return (
-        _add_to_counters(parked=parked, available=available)
-        .where(_stations.c.id == before.c.id, _stations.c.active.is_(True), condition)
+        add_to_counters(parked=parked, available=available)
+        .where(stations.c.id == before.c.id, stations.c.active.is_(True), condition)
         .returning(*(before.c[name] for name in StationState._fields))
     )
 
 
-def _add_to_counters(*, parked: int, available: int):
-    return update(_stations).values(
-        bikes_parked=_stations.c.bikes_parked + parked,
-        bikes_available=_stations.c.bikes_available + available,
+def add_to_counters(*, parked: int, available):
+    return update(stations).values(
+        bikes_parked=stations.c.bikes_parked + parked,
+        bikes_available=stations.c.bikes_available + available,
         updated_at=NOW,
         # Clocks of two instances may disagree slightly: demand time never runs backwards.
-        counted_at=case((_stations.c.counted_at > NOW, _stations.c.counted_at), else_=NOW),
+        counted_at=case((stations.c.counted_at > NOW, stations.c.counted_at), else_=NOW),
     )
 
 
-class StockMove:
-    """Move a station's counters if `condition` holds: `first()` gives its state from before, or None.
-
-    PostgreSQL does it in one statement. SQLite (development) cannot RETURN from the subquery that
-    read the row before the change, so there the state is read first and the counters moved after.
-    """
-
-    def __init__(self, *, parked: int, available: int, condition):
-        self._in_one = HotStatement(_move_stock(parked=parked, available=available, condition=condition))
-        self._read = HotStatement(select(*StationState.columns()).where(_stations.c.id == bindparam("station")))
-        self._move = HotStatement(
-            _add_to_counters(parked=parked, available=available).where(
-                _stations.c.id == bindparam("station"), _stations.c.active.is_(True), condition
-            )
-        )
-
-    def first(self, params: dict):
-        if database() == Database.POSTGRESQL:
-            return self._in_one.first(params)
-        before = self._read.first(params)
-        return before if before is not None and self._move.rowcount(params) == 1 else None
-
-
-# Rent: one bike fewer, if the station has one.
-TAKE_FROM_STATION = StockMove(parked=-1, available=-1, condition=Station.has_bike)
-# Return: one more bike, counted available; a bike that goes to maintenance is taken back off below.
-PARK_AT_STATION = StockMove(parked=1, available=1, condition=Station.has_room)
-NOT_AVAILABLE_AFTER_ALL = HotStatement(
-    update(_stations)
-    .where(_stations.c.id == bindparam("station"))
-    .values(bikes_available=_stations.c.bikes_available - 1, updated_at=NOW)
-)
-# Why a station refused (the rare path): missing, closed, empty or full.
-STATION = HotStatement(
-    select(_stations.c.active, _stations.c.lat, _stations.c.lon).where(_stations.c.id == bindparam("station"))
-)
-
-
-def _take_bike(*, scanned: bool):
-    candidate = _bikes.alias("candidate")
+def bike_to_take(*, station_id, scanned: bool):
+    """The bike a rental at `station_id` takes: an available one there (the scanned `bike` if `scanned`)."""
+    candidate = bikes.alias("candidate")
     pick = select(candidate.c.id).where(
-        candidate.c.station_id == bindparam("station"), candidate.c.status == BikeStatus.AVAILABLE
+        candidate.c.station_id == station_id, candidate.c.status == BikeStatus.AVAILABLE
     )
     if scanned:
         pick = pick.where(candidate.c.id == bindparam("bike"))
     # Skip bikes another transaction holds (an operator's maintenance call) instead of queueing behind it.
-    pick = pick.limit(1).with_for_update(skip_locked=True).scalar_subquery()
-    return HotStatement(
-        update(_bikes)
-        .where(_bikes.c.id == pick)
+    return pick.limit(1).with_for_update(of=candidate, skip_locked=True).scalar_subquery()
+
+
+def take_bike(*, station_id, scanned: bool):
+    """Rent the bike `bike_to_take` picks; RETURNING its id."""
+    return (
+        update(bikes)
+        .where(bikes.c.id == bike_to_take(station_id=station_id, scanned=scanned))
         .values(status=BikeStatus.RENTED, station_id=None, last_moved_at=NOW)
-        .returning(_bikes.c.id)
+        .returning(bikes.c.id)
     )
 
 
-TAKE_ANY_BIKE = _take_bike(scanned=False)
-TAKE_SCANNED_BIKE = _take_bike(scanned=True)
-# A bike enough riders reported as faulty stays parked, out of service, until an operator clears it.
-PARK_BIKE = HotStatement(
-    update(_bikes)
-    .where(_bikes.c.id == bindparam("bike"))
-    .values(
-        status=Bike.status_when_parked,
-        station_id=bindparam("station"),
-        last_moved_at=NOW,
+def park_bike(*, bike_id):
+    """Park the returned bike at the station: a bike enough riders reported as faulty stays parked, out
+    of service, until an operator clears it (`Bike.status_when_parked`). RETURNING its status."""
+    return (
+        update(bikes)
+        .where(bikes.c.id == bike_id)
+        .values(status=Bike.status_when_parked, station_id=STATION_ID, last_moved_at=NOW)
+        .returning(bikes.c.status)
     )
-    .returning(_bikes.c.status)
-)
 
-OPEN_RENTAL = HotStatement(_rentals.insert().returning(_rentals.c.id))
+
+def close_rental(*, rental_id):
+    """Close the rental at the station with its duration and overtime (parameters: the fare)."""
+    return (
+        update(rentals)
+        .where(rentals.c.id == rental_id)
+        .values(
+            returned_at=NOW,
+            end_station_id=STATION_ID,
+            duration_seconds=bindparam("duration"),
+            overtime_won=bindparam("overtime"),
+        )
+    )
+
+
+# The rental being returned, locked first (before its station and bike), as `_flag_overdue` locks it.
 LOCKED_RENTAL = HotStatement(
-    select(_rentals)
-    .where(_rentals.c.id == bindparam("rental"), _rentals.c.user_id == bindparam("user"))
-    .with_for_update()
+    select(rentals).where(rentals.c.id == bindparam("rental"), rentals.c.user_id == bindparam("user")).with_for_update()
 )
-CLOSE_RENTAL = HotStatement(
-    update(_rentals)
-    .where(_rentals.c.id == bindparam("rental"))
-    .values(
-        returned_at=NOW,
-        end_station_id=bindparam("station"),
-        duration_seconds=bindparam("duration"),
-        overtime_won=bindparam("overtime"),
-    )
-)
+# Why a station refused (the rare path): missing, closed, empty or full.
+STATION = HotStatement(select(stations.c.active, stations.c.lat, stations.c.lon).where(stations.c.id == STATION_ID))

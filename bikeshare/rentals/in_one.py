@@ -1,0 +1,143 @@
+"""Rent and return in one PostgreSQL statement each: data-modifying CTEs chained by RETURNING.
+
+Every part of a statement sees the same snapshot, so a part that needs an earlier part's result
+reads that part's RETURNING; reading it also orders the parts, which keeps the lock order: the
+station (the counters' UPDATE locks it first), then the bike. A part that finds nothing passes
+nothing on, so the statement answers no row and the service looks for the reason (the rare path);
+the open-rental unique indexes still have the last word (an IntegrityError for the whole statement).
+"""
+
+from sqlalchemy import bindparam, case, literal, select, true
+
+from bikeshare.demand import services as demand
+from bikeshare.incentives.ledger import live_offers
+from bikeshare.passes import services as passes
+from bikeshare.passes.models import Charge, ChargeReason
+from bikeshare.rentals.statements import (
+    NOW,
+    STATION_ID,
+    bikes,
+    close_rental,
+    move_stock,
+    park_bike,
+    rentals,
+    take_bike,
+)
+from bikeshare.stations.models import Bike, BikeStatus, Station
+from core.db import HotStatement
+
+_passes, _charges = passes.Pass.__table__, Charge.__table__
+
+
+def _exists(cte):
+    return select(cte.c.id).exists()
+
+
+def _rent(*, scanned: bool, bought: bool) -> HotStatement:
+    """RETURNING the new rental's row; no row if there is no pass, station, or bike to take."""
+    if bought:  # the day pass bought with this rental, added to the transaction just before
+        ride_pass = select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes).where(
+            _passes.c.id == bindparam("pass")
+        )
+    else:
+        ride_pass = passes.usable_pass_query(user_id=bindparam("user"), now=NOW)
+    ride_pass = ride_pass.cte("ride_pass")
+    station = move_stock(parked=-1, available=-1, condition=Station.has_bike & _exists(ride_pass)).cte("station")
+    bike = take_bike(station_id=select(station.c.id).scalar_subquery(), scanned=scanned).cte("bike")
+    opening = {
+        "user_id": bindparam("user"),
+        "bike_id": bike.c.id,
+        "pass_id": ride_pass.c.id,
+        "pass_kind": ride_pass.c.kind,
+        "ride_minutes": ride_pass.c.ride_minutes,
+        "start_station_id": STATION_ID,
+        "started_at": NOW,
+        "overtime_won": literal(0),
+    }
+    opened = (
+        rentals.insert()
+        .from_select(list(opening), select(*opening.values()).select_from(bike.join(ride_pass, true())))
+        .returning(*rentals.c)
+        .cte("opened")
+    )
+    started = passes.start_unstarted(pass_id=select(opened.c.pass_id).scalar_subquery()).cte("started")
+    before = select(station).where(_exists(opened)).subquery("counted")
+    booked = demand.booking(before, now=NOW, rentals=1).cte("booked")
+    return HotStatement(select(opened).add_cte(started, booked))
+
+
+_RENT = {
+    (scanned, bought): _rent(scanned=scanned, bought=bought) for scanned in (True, False) for bought in (True, False)
+}
+
+
+def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> dict | None:
+    """Open the rental: the rider's usable pass (or `bought`), one bike fewer at the station, the bike
+    rented, the pass started, the demand booked. The rental's row, or None (the station's counters may
+    have moved: the caller does not commit, and the rollback undoes them)."""
+    params = {"user": user_id, "station": station_id, **passes.unstarted_window(now)}
+    if bike_id is not None:
+        params["bike"] = bike_id
+    if bought is not None:
+        params["pass"] = bought.id
+    row = _RENT[bike_id is not None, bought is not None].first(params)
+    return None if row is None else row._asdict()
+
+
+def _return() -> HotStatement:
+    """RETURNING the closed rental's id and the offers live at either end; no row if the station refused.
+
+    The station's available count depends on the bike's parking status, read under the bike's lock taken
+    after the station's (a fault report cannot slip between the count and the bike's new status).
+    """
+    parked_as = select(Bike.status_when_parked).where(Bike.id == bindparam("bike")).with_for_update().scalar_subquery()
+    available = case((parked_as == BikeStatus.AVAILABLE, 1), else_=0)
+    station = move_stock(parked=1, available=available, condition=Station.has_room).cte("station")
+    parked = park_bike(bike_id=bindparam("bike")).where(_exists(station)).returning(bikes.c.id).cte("parked")
+    closed = (
+        close_rental(rental_id=bindparam("rental"))
+        .where(_exists(parked))
+        .returning(rentals.c.id, rentals.c.overtime_won)
+        .cte("closed")
+    )
+    charging = {
+        "user_id": bindparam("user"),
+        "amount_won": closed.c.overtime_won,
+        "reason": literal(ChargeReason.OVERTIME.value),
+        "rental_id": closed.c.id,
+        "created_at": NOW,
+    }
+    charged = (
+        _charges.insert()
+        .from_select(list(charging), select(*charging.values()).where(closed.c.overtime_won > 0))
+        .cte("charged")
+    )
+    before = select(station).where(_exists(closed)).subquery("counted")
+    booked = demand.booking(before, now=NOW, returns=1).cte("booked")
+    offers = live_offers(
+        start_station=bindparam("start_station"), started_at=bindparam("started_at"), end_station=STATION_ID, now=NOW
+    )
+    return HotStatement(select(closed.c.id, *offers).add_cte(charged, booked))
+
+
+_RETURN = _return()
+
+
+def park(*, user_id: int, rental, station_id: int, ride, now):
+    """Close the locked `rental` at the station: one bike more there, the bike parked, the rental closed
+    with `ride`'s fare, its overtime charged, the demand booked. The offers live at either end
+    (rent_points, return_points), or None if the station refused (nothing was changed then)."""
+    row = _RETURN.first(
+        {
+            "user": user_id,
+            "rental": rental.id,
+            "bike": rental.bike_id,
+            "station": station_id,
+            "now": now,
+            "duration": ride.duration_seconds,
+            "overtime": ride.overtime_won,
+            "start_station": rental.start_station_id,
+            "started_at": rental.started_at,
+        }
+    )
+    return None if row is None else (row.rent_points, row.return_points)

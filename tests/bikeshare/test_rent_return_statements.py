@@ -1,0 +1,110 @@
+"""Rent and return as one statement each (PostgreSQL) keep their locks and their demand booking.
+
+The locks are held from a second connection, as another transaction (a fault report, an operator)
+would hold them, so the test sees what the statement waits for and what it skips.
+"""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from core.db import db
+from tests.bikeshare.conftest import sql
+from tests.bikeshare.helpers import give_back, rent, rider
+
+
+def _other_transaction(app):
+    with app.app_context():
+        return db.engine.connect()
+
+
+def _wait_until_someone_waits_for_a_lock(app):
+    for _ in range(100):
+        if sql(app, "SELECT count(*) FROM pg_locks WHERE NOT granted")[0][0]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("nothing waited for a lock")
+
+
+def test_a_bike_another_transaction_holds_is_skipped_not_waited_for(app, client, network):
+    bikes = network({101: (10, 0, 2)})
+    me = rider(client)
+    holder = _other_transaction(app)
+    try:
+        holder.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE"), {"id": bikes[101][0]})
+        with ThreadPoolExecutor(1) as pool:
+            response = pool.submit(rent, client, me, 101, buy_day_pass="day_1h").result(timeout=20)
+        assert response.status_code == 201 and response.get_json()["bike_id"] == bikes[101][1]
+    finally:
+        holder.close()
+
+
+def test_a_return_locks_the_station_before_the_bike_and_counts_a_fault_reported_while_it_waited(app, client, network):
+    network({101: (10, 0, 1), 102: (10, 0, 0)})
+    me = rider(client)
+    rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
+    reporter, prober = _other_transaction(app), _other_transaction(app)
+    try:
+        reporter.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE"), {"id": rental["bike_id"]})
+        with ThreadPoolExecutor(1) as pool:
+            returning = pool.submit(give_back, app.test_client(), me, rental["id"], 102)
+            _wait_until_someone_waits_for_a_lock(app)
+            # The return waits for the bike while holding the station: station first, then bike.
+            with pytest.raises(OperationalError, match="could not obtain lock"):
+                prober.execute(text("SELECT 1 FROM stations WHERE id = 102 FOR UPDATE NOWAIT"))
+            # The report lands while the return waits: the bike is parked held, and counted as held.
+            reporter.execute(text("UPDATE bikes SET needs_repair = true WHERE id = :id"), {"id": rental["bike_id"]})
+            reporter.commit()
+            assert returning.result(timeout=20).status_code == 200
+    finally:
+        reporter.close()
+        prober.close()
+    assert sql(app, "SELECT status, station_id FROM bikes WHERE id = :id", id=rental["bike_id"]) == [
+        ("maintenance", 102)
+    ]
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = 102") == [(1, 0)]
+
+
+def _hours_booked(app, station_id):
+    return sql(
+        app,
+        "SELECT count(*), sum(rentals), sum(returns), sum(empty_minutes), sum(full_minutes)"
+        " FROM station_hour_stats WHERE station_id = :id",
+        id=station_id,
+    )[0]
+
+
+def test_a_station_empty_for_ten_days_books_only_its_last_week(app, client, network):
+    network({101: (10, 0, 1)})
+    me = rider(client)
+    rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()  # 101 is empty from now on
+    sql(app, "UPDATE stations SET counted_at = counted_at - interval '10 days' WHERE id = 101")
+    assert give_back(client, me, rental["id"], 101).status_code == 200
+    hours, rentals, returns, empty, full = _hours_booked(app, 101)
+    assert (rentals, returns, full) == (1, 1, 0)
+    assert empty == pytest.approx(7 * 24 * 60, abs=0.1)
+    assert hours == 7 * 24 + 1  # the clock hours a week touches; the rental's is among them
+
+
+def test_a_station_neither_empty_nor_full_books_only_the_hour_of_its_change(app, client, network):
+    network({101: (10, 0, 3)})
+    sql(app, "UPDATE stations SET counted_at = counted_at - interval '5 hours' WHERE id = 101")
+    assert rent(client, rider(client), 101, buy_day_pass="day_1h").status_code == 201
+    assert _hours_booked(app, 101) == (1, 1, 0, 0.0, 0.0)
+
+
+def test_a_day_pass_bought_earlier_starts_its_24_hours_at_the_first_rental_only(client, network):
+    network({101: (10, 0, 3)})
+    me = rider(client)
+    assert client.post("/api/v1/passes", json={"kind": "day_2h"}, headers=me.headers).status_code == 201
+    first = rent(client, me, 101).get_json()
+    assert give_back(client, me, first["id"], 101).status_code == 200
+    second = rent(client, me, 101).get_json()
+    [day_pass] = client.get("/api/v1/passes/me", headers=me.headers).get_json()
+    start, end = (datetime.fromisoformat(day_pass[k]) for k in ("valid_from", "valid_until"))
+    assert (day_pass["valid_from"], end - start) == (first["started_at"], timedelta(hours=24))
+    assert (first["pass_id"], second["pass_id"], second["ride_minutes"]) == (day_pass["id"], day_pass["id"], 120)
