@@ -12,7 +12,7 @@ import json
 import logging
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import redis
 from flask import current_app
@@ -171,7 +171,7 @@ def revoke_families(family_ids, *, now: datetime) -> None:
         _mark_revoked_in_redis(get_redis(), family_ids)
     except redis.exceptions.RedisError:
         log.warning("redis unavailable: revocation kept in the database; Redis is refilled when it returns")
-        db.session.add(RedisWriteFailure())
+        _note_redis_write_failure()
 
 
 def _mark_revoked_in_redis(client: redis.Redis, family_ids) -> None:
@@ -190,7 +190,14 @@ def forget_cached_roles(user_id: int) -> None:
         get_redis().delete(_roles_cache_key(user_id))
     except redis.exceptions.RedisError:
         log.warning("redis unavailable: role change kept in the database; Redis is refilled when it returns")
-        db.session.add(RedisWriteFailure())
+        _note_redis_write_failure()
+
+
+def _note_redis_write_failure() -> None:
+    """Record (in the caller's unit of work) that Redis missed a write. Only the newest record is ever
+    compared with the mirror's age, so the older ones go: the table holds one row, not one per outage."""
+    db.session.execute(delete(RedisWriteFailure))
+    db.session.add(RedisWriteFailure())
 
 
 def check_session(payload: dict) -> frozenset[str]:
@@ -259,17 +266,7 @@ def refill_mirror() -> None:
         client.unlink(*keys)
     client.set(MIRRORED_AT_KEY, repr(started))
     client.delete(MIRRORING_LOCK_KEY)
-    _forget_mirrored_failures(before=started)
     log.info("revocations mirrored into redis: %d families", len(families))
-
-
-def _forget_mirrored_failures(*, before: float) -> None:
-    """Drop write failures this refill made good; only the newest one is ever compared, so the table stays
-    small. An hour's margin keeps any failure that a skewed clock on another instance dated too early."""
-    cutoff = datetime.fromtimestamp(before, UTC) - timedelta(hours=1)
-    # Its own short transaction: the request's session may be in the middle of its own work.
-    with db.engine.begin() as connection:
-        connection.execute(delete(RedisWriteFailure).where(RedisWriteFailure.at < cutoff))
 
 
 def _batches(keys):
