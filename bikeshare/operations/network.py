@@ -8,6 +8,7 @@ room) is therefore observed minutes minus the station's empty / full minutes.
 """
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -180,6 +181,7 @@ class PlanningDemand:
 # Estimates by (network, window, history fingerprint): the last few, in this process. See `planning_demand`.
 _ESTIMATES: OrderedDict[tuple, PlanningDemand] = OrderedDict()
 _ESTIMATES_KEPT = 4
+_ESTIMATING = threading.Lock()
 
 
 def planning_demand(*, network: StationNetwork) -> PlanningDemand:
@@ -202,14 +204,17 @@ def planning_demand(*, network: StationNetwork) -> PlanningDemand:
         ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
     ).one()
     key = (_network_key(network), since, until, tuple(fingerprint))
-    if key in _ESTIMATES:
-        _ESTIMATES.move_to_end(key)
-        return replace(_ESTIMATES[key], cached=True)
-    rates, history, window = load_rates(network=network, since=since, until=until)
-    _ESTIMATES[key] = PlanningDemand(rates=rates, window=window, trips=int(history.rentals.sum()), cached=False)
-    while len(_ESTIMATES) > _ESTIMATES_KEPT:
-        _ESTIMATES.popitem(last=False)
-    return _ESTIMATES[key]
+    # One estimate at a time: a request arriving while the worker's warm-up estimates waits for that
+    # estimate instead of computing the same one beside it.
+    with _ESTIMATING:
+        if key in _ESTIMATES:
+            _ESTIMATES.move_to_end(key)
+            return replace(_ESTIMATES[key], cached=True)
+        rates, history, window = load_rates(network=network, since=since, until=until)
+        _ESTIMATES[key] = PlanningDemand(rates=rates, window=window, trips=int(history.rentals.sum()), cached=False)
+        while len(_ESTIMATES) > _ESTIMATES_KEPT:
+            _ESTIMATES.popitem(last=False)
+        return _ESTIMATES[key]
 
 
 def _network_key(network: StationNetwork) -> str:

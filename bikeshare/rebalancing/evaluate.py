@@ -9,13 +9,11 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from scipy.cluster.vq import kmeans2
-
 from bikeshare.rebalancing import data
 from bikeshare.rebalancing.demand import WEEKDAY, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree
-from bikeshare.rebalancing.model import Truck, TruckModel
-from bikeshare.rebalancing.planner import PlanSettings, build_plan, zone_labels
+from bikeshare.rebalancing.model import TruckModel
+from bikeshare.rebalancing.planner import PlanSettings, build_plan
 from bikeshare.rebalancing.policies import (
     DawnPlanPolicy,
     DoNothing,
@@ -27,6 +25,7 @@ from bikeshare.rebalancing.report import write_report
 from bikeshare.rebalancing.routing import TruckSettings
 from bikeshare.rebalancing.simulate import replay
 from bikeshare.rebalancing.tripgen import TripModelSettings, calibrate_trip_model, generate_trips
+from bikeshare.rebalancing.zones import place_trucks, zone_labels
 
 RUSH_START_MIN, RUSH_END_MIN = 5 * 60 + 30, 10 * 60 + 30
 SYNTHETIC_NOTICE = (
@@ -35,14 +34,6 @@ SYNTHETIC_NOTICE = (
     "hourly profile from the UCI Seoul Bike data, a city day of ~120,000 rides). The starting "
     "stock is the real 05:29 snapshot of 2026-06-12."
 )
-
-
-def place_trucks(*, network, count: int, capacity: int, seed: int = 0) -> list[Truck]:
-    """Empty trucks spread over the city: one at the station nearest each k-means centre."""
-    points = local_plane_km(lat=network.lat, lon=network.lon)
-    centres, _ = kmeans2(points, count, seed=seed, minit="++")
-    _, stations = neighbour_tree(lat=network.lat, lon=network.lon).query(centres)
-    return [Truck(i, int(s), 0, capacity) for i, s in enumerate(stations)]
 
 
 def run_evaluation(
@@ -270,4 +261,4 @@ def _time_full_city_plan(
     }
 
 
-__all__ = ["run_evaluation", "write_report"]
+__all__ = ["place_trucks", "run_evaluation", "write_report"]
