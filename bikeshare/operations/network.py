@@ -131,11 +131,13 @@ def load_history(*, network: StationNetwork, since: datetime, until: datetime) -
     ).all()
     shape = (network.size, 2, 24)
     rentals, returns, empty, full = (np.zeros(shape) for _ in range(4))
-    observed = np.zeros((2, 24))
+    observed_min = np.zeros((2, 24))
     hours = np.array([int(row[1].timestamp()) // 3600 for row in rows], dtype=np.int64)
     unique_hours = np.unique(hours)
     day_type, hour = _slot(unique_hours)
-    np.add.at(observed, (day_type, hour), 1)
+    # The hour under way has been observed only up to now: counting all of it would bias its rates low.
+    elapsed_min = np.clip(utcnow().timestamp() / 60 - unique_hours * 60, 0.0, 60.0)
+    np.add.at(observed_min, (day_type, hour), elapsed_min)
     position = {int(station_id): i for i, station_id in enumerate(network.station_ids)}
     known = np.array([row[0] in position for row in rows], dtype=bool)
     if known.any():
@@ -144,7 +146,7 @@ def load_history(*, network: StationNetwork, since: datetime, until: datetime) -
         values = np.array([row[2:] for row in rows], dtype=float)[known]
         for target, column in zip((rentals, returns, empty, full), values.T, strict=True):
             np.add.at(target, (stations, day_type, hour), column)
-    minutes = observed[None, :, :] * 60.0
+    minutes = observed_min[None, :, :]
     history = DemandHistory(
         rentals=rentals,
         returns=returns,

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
 from bikeshare.rebalancing.model import HorizonRates
 
 POISSON_TAIL = 1e-10

@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+
 from bikeshare.rebalancing import data
 from bikeshare.rebalancing.demand import WEEKDAY, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree
