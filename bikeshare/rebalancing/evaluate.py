@@ -23,7 +23,7 @@ from bikeshare.rebalancing.policies import (
     seoul_thresholds,
 )
 from bikeshare.rebalancing.report import write_report
-from bikeshare.rebalancing.routing import TruckSettings
+from bikeshare.rebalancing.routing import TruckSettings, route_until_next_round
 from bikeshare.rebalancing.simulate import replay
 from bikeshare.rebalancing.tripgen import TripModelSettings, calibrate_trip_model, generate_trips
 from bikeshare.rebalancing.zones import place_trucks, zone_labels
@@ -49,7 +49,7 @@ def run_evaluation(
     truck_count: int = 30,
     truck_capacity: int = 20,
     replan_every_min: float = 30.0,
-    policy_time_limit_s: float = 4.0,
+    policy_time_limit_s: float = 6.0,
     plan_time_limit_s: float = 20.0,
     daily_rides: float = TripModelSettings.daily_rides,
     trucks: TruckModel,
@@ -93,6 +93,7 @@ def run_evaluation(
             trucks=TruckSettings(model=trucks, max_end_load=max_end_load),
             policy_time_limit_s=policy_time_limit_s,
             plan_time_limit_s=plan_time_limit_s,
+            replan_every_min=replan_every_min,
         ):
             started = time.perf_counter()
             metrics, _ = replay(
@@ -140,8 +141,15 @@ def run_evaluation(
 SENSITIVITY_HANDLING_MIN = 0.5
 
 
-def _policies(*, network, rates, zones, trucks: TruckSettings, policy_time_limit_s, plan_time_limit_s):
-    """Fresh policies for one morning (the dawn plan remembers that it has planned)."""
+def _policies(
+    *, network, rates, zones, trucks: TruckSettings, policy_time_limit_s, plan_time_limit_s, replan_every_min
+):
+    """Fresh policies for one morning (the dawn plan remembers that it has planned).
+
+    A re-planning policy's routes last until the next round (`route_until_next_round`).
+    """
+    dawn_trucks = trucks
+    trucks = route_until_next_round(trucks, every_min=replan_every_min)
     believed = replace(trucks, model=replace(trucks.model, handling_min_per_bike=SENSITIVITY_HANDLING_MIN))
     # Every truck policy works a shift that ends with the window, so trucks are empty at 10:30.
     options = {
@@ -163,7 +171,7 @@ def _policies(*, network, rates, zones, trucks: TruckSettings, policy_time_limit
                 shift_end_min=RUSH_END_MIN,
                 settings=PlanSettings(
                     truckloads_per_route=10.0,
-                    trucks=replace(trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
+                    trucks=replace(dawn_trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
                 ),
             )
         ),
