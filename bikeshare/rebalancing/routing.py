@@ -90,7 +90,7 @@ def route_trucks(
     """
     if not trucks:
         return []
-    pairs = truckload_pairs(moves=moves, truck_capacity=max(t.capacity for t in trucks))
+    pairs = truckload_pairs(moves=moves, truck_capacity=pair_bikes(settings=settings, trucks=trucks))
     pairs = pairs[: settings.pairs_per_truck * len(trucks)]
     if not pairs and not load_drops:
         return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
@@ -177,6 +177,13 @@ def route_trucks(
             index = solution.Value(routing.NextVar(index))
         routes.append(TruckRoute(truck_id=truck.truck_id, stops=tuple(stops)))
     return routes
+
+
+def pair_bikes(*, settings: TruckSettings, trucks: list[Truck]) -> int:
+    """The most bikes in one pickup-and-delivery pair: a truckload, or what a route has time to handle at
+    both ends in half its minutes (the rest for driving), so a short route can still carry part of a big move."""
+    handled_in_half_route = settings.max_route_min / 2 / (2 * max(settings.model.handling_min_per_bike, 1e-9))
+    return max(1, min(max((t.capacity for t in trucks), default=1), int(handled_in_half_route)))
 
 
 def truckload_pairs(*, moves: list[Move], truck_capacity: int) -> list[Move]:
