@@ -12,10 +12,9 @@ import numpy as np
 from bikeshare.rebalancing.chain import expected_outcomes
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandRates, horizon_rates
 from bikeshare.rebalancing.model import StationNetwork
+from bikeshare.rebalancing.planner import PlanSettings
 
 SLOT_MIN = 30
-# F's prices of a chained and a refused return against a lost rental, as the points were tuned.
-TUNED_OVERFLOW_WEIGHT, TUNED_REFUSED_WEIGHT = 0.2, 1.0
 
 
 @dataclass(frozen=True)
@@ -87,9 +86,10 @@ def station_dissatisfaction(
         capacity=network.capacity,
         rates=horizon_rates(rates=rates, day_type=day_type, start_hour=start_hour, horizon_h=rules.horizon_h),
     )
-    # The weights the points were tuned with (150 points per unit of F). The trucks' planner prices bad
-    # returns lower (PlanSettings), so that its routes chase lost rentals; riders are paid for both.
-    return outcomes.dissatisfaction(overflow_weight=TUNED_OVERFLOW_WEIGHT, refused_weight=TUNED_REFUSED_WEIGHT)
+    # The planner's own weights (its class defaults), so points and trucks chase the same F.
+    return outcomes.dissatisfaction(
+        overflow_weight=PlanSettings.overflow_weight, refused_weight=PlanSettings.refused_weight
+    )
 
 
 def planner_offers(*, dissatisfaction, stock, no_rent, no_return, rules: PlannerRules) -> Offers:

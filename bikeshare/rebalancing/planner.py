@@ -16,19 +16,14 @@ from bikeshare.rebalancing.zones import ZoneReport, apply_routes, plan_zones, zo
 class PlanSettings:
     """Weights and limits of the planner.
 
-    `overflow_weight` / `refused_weight` price a chained / refused return against a lost rental: a refused
-    rider rides on to the nearest station with room and a chained bike is parked anyway, while a lost rental
-    is a trip not made. (At 1.0 / 0.2 the router traded lost rentals for refused returns: given more
-    time it moved more bikes and lost more rentals. Re-planning every 30 minutes on two mornings that are
-    not the evaluation's, 30-minute routes, 4 s rounds: 31.4 % fewer lost rentals at 1.0 / 0.2, 32.6 % at
-    0.3 / 0.05; 8 s rounds: 31.1 % against 34.4 % on one morning.)
+    `overflow_weight` / `refused_weight` price a chained / refused return against a lost rental;
     `target_tolerance` is how far above its minimum F may be inside the target interval;
     `truckloads_per_route` sizes the flow's bike budget (the router then keeps what fits).
     """
 
     trucks: TruckSettings
-    overflow_weight: float = 0.05
-    refused_weight: float = 0.3
+    overflow_weight: float = 0.2
+    refused_weight: float = 1.0
     target_tolerance: float = 0.1
     radius_km: float = 3.0
     cost_per_km: float = 0.02
