@@ -191,7 +191,7 @@ def replan(every_s, once):
     every_s = every_s or current_app.config["BIKESHARE_REPLAN_EVERY_MIN"] * 60
     next_round = time.monotonic()
     while True:
-        round_ = worker.replan_round()
+        round_ = worker.replan_round(every_min=every_s / 60)
         if round_ is None:
             click.echo("another worker is re-planning: round skipped")
         else:

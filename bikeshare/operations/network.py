@@ -8,6 +8,7 @@ room) is therefore observed minutes minus the station's empty / full minutes.
 """
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -130,11 +131,13 @@ def load_history(*, network: StationNetwork, since: datetime, until: datetime) -
     ).all()
     shape = (network.size, 2, 24)
     rentals, returns, empty, full = (np.zeros(shape) for _ in range(4))
-    observed = np.zeros((2, 24))
+    observed_min = np.zeros((2, 24))
     hours = np.array([int(row[1].timestamp()) // 3600 for row in rows], dtype=np.int64)
     unique_hours = np.unique(hours)
     day_type, hour = _slot(unique_hours)
-    np.add.at(observed, (day_type, hour), 1)
+    # The hour under way has been observed only up to now: counting all of it would bias its rates low.
+    elapsed_min = np.clip(utcnow().timestamp() / 60 - unique_hours * 60, 0.0, 60.0)
+    np.add.at(observed_min, (day_type, hour), elapsed_min)
     position = {int(station_id): i for i, station_id in enumerate(network.station_ids)}
     known = np.array([row[0] in position for row in rows], dtype=bool)
     if known.any():
@@ -143,7 +146,7 @@ def load_history(*, network: StationNetwork, since: datetime, until: datetime) -
         values = np.array([row[2:] for row in rows], dtype=float)[known]
         for target, column in zip((rentals, returns, empty, full), values.T, strict=True):
             np.add.at(target, (stations, day_type, hour), column)
-    minutes = observed[None, :, :] * 60.0
+    minutes = observed_min[None, :, :]
     history = DemandHistory(
         rentals=rentals,
         returns=returns,
@@ -180,6 +183,7 @@ class PlanningDemand:
 # Estimates by (network, window, history fingerprint): the last few, in this process. See `planning_demand`.
 _ESTIMATES: OrderedDict[tuple, PlanningDemand] = OrderedDict()
 _ESTIMATES_KEPT = 4
+_ESTIMATING = threading.Lock()
 
 
 def planning_demand(*, network: StationNetwork) -> PlanningDemand:
@@ -202,14 +206,17 @@ def planning_demand(*, network: StationNetwork) -> PlanningDemand:
         ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
     ).one()
     key = (_network_key(network), since, until, tuple(fingerprint))
-    if key in _ESTIMATES:
-        _ESTIMATES.move_to_end(key)
-        return replace(_ESTIMATES[key], cached=True)
-    rates, history, window = load_rates(network=network, since=since, until=until)
-    _ESTIMATES[key] = PlanningDemand(rates=rates, window=window, trips=int(history.rentals.sum()), cached=False)
-    while len(_ESTIMATES) > _ESTIMATES_KEPT:
-        _ESTIMATES.popitem(last=False)
-    return _ESTIMATES[key]
+    # One estimate at a time: a request arriving while the worker's warm-up estimates waits for that
+    # estimate instead of computing the same one beside it.
+    with _ESTIMATING:
+        if key in _ESTIMATES:
+            _ESTIMATES.move_to_end(key)
+            return replace(_ESTIMATES[key], cached=True)
+        rates, history, window = load_rates(network=network, since=since, until=until)
+        _ESTIMATES[key] = PlanningDemand(rates=rates, window=window, trips=int(history.rentals.sum()), cached=False)
+        while len(_ESTIMATES) > _ESTIMATES_KEPT:
+            _ESTIMATES.popitem(last=False)
+        return _ESTIMATES[key]
 
 
 def _network_key(network: StationNetwork) -> str:

@@ -12,9 +12,10 @@ from bikeshare.operations.models import Plan, Task, Truck
 from bikeshare.operations.network import PlanningDemand, load_network, planning_demand, truck_settings
 from bikeshare.operations.zones import zone_districts
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandRates
-from bikeshare.rebalancing.evaluate import place_trucks
 from bikeshare.rebalancing.model import Truck as PlanTruck
 from bikeshare.rebalancing.planner import PlanSettings, build_plan
+from bikeshare.rebalancing.routing import route_until_next_round
+from bikeshare.rebalancing.zones import place_trucks
 from bikeshare.stations.models import Bike
 from core import audit
 from core.db import db, utcnow
@@ -90,22 +91,27 @@ def create_plan(
     zone: str | None = None,
     start_at: datetime | None = None,
     keep: dict[int, int] | None = None,
+    next_round_min: float | None = None,
+    started: float | None = None,
 ) -> Plan:
     """Plan routes for the trucks over the zone from the current stock; store the plan and its tasks.
 
-    The time limit bounds the whole call, measured from its start: demand, planning and writing.
-    `keep` maps a truck to a task it is working on, which stays its first stop (the re-planning worker).
+    The time limit bounds the whole call, measured from `started` (`time.perf_counter()` when the request
+    began; the call's start by default): demand, planning and writing.
+    `keep` maps a truck to a task it is working on, which stays its first stop, and `next_round_min` is the
+    time to the next round, which routes last (the re-planning worker).
     """
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     time_limit_s = time_limit_s or current_app.config["BIKESHARE_PLAN_TIME_LIMIT_S"]
     start_at = (start_at or utcnow()).astimezone(UTC)
+    loading_began = time.perf_counter()
     network, stock = load_network(districts=zone_districts(zone))
     if network.size < 2:
         raise InvalidInput(Message("operations.area_too_small"), slug="area-too-small")
     fleet = _trucks(network=network, trucks=trucks, truck_count=truck_count, truck_capacity=truck_capacity)
     # Storing and answering take about WRITING_VS_LOADING times as long as loading did: the same database
     # on the same machine, however busy it is right now.
-    loading_s = time.perf_counter() - started
+    loading_s = time.perf_counter() - loading_began
     writing_s = max(WRITING_SHARE * time_limit_s, WRITING_VS_LOADING * loading_s)
     result, demand = plan_network(
         network=network,
@@ -114,6 +120,7 @@ def create_plan(
         start_at=start_at,
         horizon_h=horizon_h,
         deadline=started + time_limit_s - writing_s,
+        next_round_min=next_round_min,
     )
     ids = network.station_ids
     plan = Plan(
@@ -171,9 +178,19 @@ def create_plan(
     return plan
 
 
-def plan_network(*, network, stock, fleet: list[PlanTruck], start_at: datetime, horizon_h: float, deadline: float):
+def plan_network(
+    *,
+    network,
+    stock,
+    fleet: list[PlanTruck],
+    start_at: datetime,
+    horizon_h: float,
+    deadline: float,
+    next_round_min: float | None = None,
+):
     """Plan over `network` with the stored demand model and the configured trucks, done by `deadline`
-    (`time.perf_counter()`); the plan and the demand it used. Writes nothing."""
+    (`time.perf_counter()`), routes lasting until the next round when one is due in `next_round_min`;
+    the plan and the demand it used. Writes nothing."""
     # Rates come from the whole city, so stations near the zone's edge borrow from all their neighbours.
     city, _ = load_network()
     demand = planning_demand(network=city)
@@ -181,6 +198,9 @@ def plan_network(*, network, stock, fleet: list[PlanTruck], start_at: datetime, 
     rates = DemandRates(demand.rates.rent_per_h[rows], demand.rates.return_per_h[rows])
     local = start_at.astimezone(SEOUL)
     zone_count = PlanSettings.zone_count if len(fleet) >= MIN_TRUCKS_FOR_ZONES else 1
+    trucks = truck_settings()
+    if next_round_min is not None:
+        trucks = route_until_next_round(trucks, every_min=next_round_min)
     result = build_plan(
         stations=network,
         stock=stock,
@@ -190,7 +210,7 @@ def plan_network(*, network, stock, fleet: list[PlanTruck], start_at: datetime, 
         day_type=_day_type(start_at),
         horizon_h=horizon_h,
         deadline=deadline,
-        settings=PlanSettings(trucks=truck_settings(), zone_count=zone_count),
+        settings=PlanSettings(trucks=trucks, zone_count=zone_count),
     )
     return result, demand
 

@@ -28,8 +28,9 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 LOCK_MARGIN_S = 60  # a round's lock outlives its time limit by this much (loading, storing, a slow database)
 
 
-def replan_round() -> ReplanRound | None:
-    """Run one round under the lock; the recorded round, or None when another worker is re-planning."""
+def replan_round(*, every_min: float | None = None) -> ReplanRound | None:
+    """Run one round under the lock, its routes lasting until the next round in `every_min` minutes
+    (BIKESHARE_REPLAN_EVERY_MIN by default); the recorded round, or None when another worker is re-planning."""
     redis = get_redis()
     token = secrets.token_hex(16)
     expiry_s = current_app.config["BIKESHARE_REPLAN_TIME_LIMIT_S"] + LOCK_MARGIN_S
@@ -37,12 +38,12 @@ def replan_round() -> ReplanRound | None:
         log.info("replan round skipped: another worker holds the lock")
         return None
     try:
-        return _round()
+        return _round(every_min=every_min or current_app.config["BIKESHARE_REPLAN_EVERY_MIN"])
     finally:
         redis.eval(_RELEASE, 1, LOCK_KEY, token)
 
 
-def _round() -> ReplanRound:
+def _round(*, every_min: float) -> ReplanRound:
     started = utcnow()
     trucks, kept, unplaced = _fleet()
     if not trucks:
@@ -56,6 +57,7 @@ def _round() -> ReplanRound:
             trucks=trucks,
             start_at=started,
             keep=kept,
+            next_round_min=every_min,
         )
     except DomainError as error:
         db.session.rollback()

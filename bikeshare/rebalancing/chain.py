@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import poisson
 
 from bikeshare.rebalancing.model import HorizonRates
 
@@ -93,11 +92,27 @@ def _outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None) -
     return np.where(valid[None, :, :], values, np.nan)
 
 
+def _poisson_pmf_sf(mean):
+    """P(N = k) and P(N > k) for N ~ Poisson(mean), rows k = 0, 1, ... until every tail is below
+    POISSON_TAIL (in NumPy: scipy.stats alone takes seconds to import, on a plan request's clock)."""
+    mean = np.asarray(mean, dtype=float)
+    # Mean + 8 sd + 30 reaches past a 1e-10 tail for every mean (8 sd is ~1e-15 for large means).
+    rows = int(np.ceil(mean.max(initial=0.0) + 8 * np.sqrt(mean.max(initial=0.0)) + 30))
+    k = np.arange(rows)[:, None]
+    log_factorial = np.concatenate(([0.0], np.cumsum(np.log(np.arange(1, rows)))))[:, None]
+    pmf = np.exp(k * np.log(mean)[None, :] - mean[None, :] - log_factorial)
+    # Summed from the far end, so the small tails keep their precision.
+    sf = np.concatenate((np.cumsum(pmf[::-1], axis=0)[::-1][1:], np.zeros((1, len(mean)))))
+    return pmf, sf
+
+
 def _uniformised_step(*, values_end, cost_rates, down, up, duration_h, deadline):
     """Propagate expected future outcomes back over one constant-rate segment."""
     uniform_rate = np.maximum((down + up).max(axis=1), 1e-12)
     mean_jumps = uniform_rate * duration_h
-    jumps_needed = poisson.isf(POISSON_TAIL, mean_jumps).astype(int) + 1
+    weights_end, weights_cost = _poisson_pmf_sf(mean_jumps)
+    # The jumps whose tail P(N > k) is still above POISSON_TAIL, and one more.
+    jumps_needed = np.argmax(weights_cost <= POISSON_TAIL, axis=0) + 1
     # Busy stations need more jumps; ordering them first lets step k touch only a prefix: the stations
     # needing more than k jumps ("right": a station with no rate needs one step, to carry V_end back).
     order = np.argsort(-jumps_needed, kind="stable")
@@ -108,10 +123,7 @@ def _uniformised_step(*, values_end, cost_rates, down, up, duration_h, deadline)
     jump_power_cost = cost_rates[:, order] / uniform_rate[order][None, :, None]
     jump_power_end = values_end[:, order].copy()
     result = np.zeros_like(values_end)
-    jumps = np.arange(jumps_needed.max())[:, None]
-    # All Poisson weights in one call: per-jump calls into SciPy cost more than the arithmetic.
-    weights_cost = poisson.sf(jumps, mean_jumps[order][None, :])
-    weights_end = poisson.pmf(jumps, mean_jumps[order][None, :])
+    weights_cost, weights_end = weights_cost[:, order], weights_end[:, order]
     for k in range(jumps_needed.max()):
         active = active_count[k + 1]
         if active == 0:

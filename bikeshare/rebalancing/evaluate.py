@@ -9,13 +9,12 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from scipy.cluster.vq import kmeans2
 
 from bikeshare.rebalancing import data
 from bikeshare.rebalancing.demand import WEEKDAY, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.geo import local_plane_km, neighbour_tree
-from bikeshare.rebalancing.model import Truck, TruckModel
-from bikeshare.rebalancing.planner import PlanSettings, build_plan, zone_labels
+from bikeshare.rebalancing.model import TruckModel
+from bikeshare.rebalancing.planner import PlanSettings, build_plan
 from bikeshare.rebalancing.policies import (
     DawnPlanPolicy,
     DoNothing,
@@ -24,9 +23,10 @@ from bikeshare.rebalancing.policies import (
     seoul_thresholds,
 )
 from bikeshare.rebalancing.report import write_report
-from bikeshare.rebalancing.routing import TruckSettings
+from bikeshare.rebalancing.routing import TruckSettings, route_until_next_round
 from bikeshare.rebalancing.simulate import replay
 from bikeshare.rebalancing.tripgen import TripModelSettings, calibrate_trip_model, generate_trips
+from bikeshare.rebalancing.zones import place_trucks, zone_labels
 
 RUSH_START_MIN, RUSH_END_MIN = 5 * 60 + 30, 10 * 60 + 30
 SYNTHETIC_NOTICE = (
@@ -35,14 +35,6 @@ SYNTHETIC_NOTICE = (
     "hourly profile from the UCI Seoul Bike data, a city day of ~120,000 rides). The starting "
     "stock is the real 05:29 snapshot of 2026-06-12."
 )
-
-
-def place_trucks(*, network, count: int, capacity: int, seed: int = 0) -> list[Truck]:
-    """Empty trucks spread over the city: one at the station nearest each k-means centre."""
-    points = local_plane_km(lat=network.lat, lon=network.lon)
-    centres, _ = kmeans2(points, count, seed=seed, minit="++")
-    _, stations = neighbour_tree(lat=network.lat, lon=network.lon).query(centres)
-    return [Truck(i, int(s), 0, capacity) for i, s in enumerate(stations)]
 
 
 def run_evaluation(
@@ -57,7 +49,7 @@ def run_evaluation(
     truck_count: int = 30,
     truck_capacity: int = 20,
     replan_every_min: float = 30.0,
-    policy_time_limit_s: float = 4.0,
+    policy_time_limit_s: float = 6.0,
     plan_time_limit_s: float = 20.0,
     daily_rides: float = TripModelSettings.daily_rides,
     trucks: TruckModel,
@@ -101,6 +93,7 @@ def run_evaluation(
             trucks=TruckSettings(model=trucks, max_end_load=max_end_load),
             policy_time_limit_s=policy_time_limit_s,
             plan_time_limit_s=plan_time_limit_s,
+            replan_every_min=replan_every_min,
         ):
             started = time.perf_counter()
             metrics, _ = replay(
@@ -148,8 +141,15 @@ def run_evaluation(
 SENSITIVITY_HANDLING_MIN = 0.5
 
 
-def _policies(*, network, rates, zones, trucks: TruckSettings, policy_time_limit_s, plan_time_limit_s):
-    """Fresh policies for one morning (the dawn plan remembers that it has planned)."""
+def _policies(
+    *, network, rates, zones, trucks: TruckSettings, policy_time_limit_s, plan_time_limit_s, replan_every_min
+):
+    """Fresh policies for one morning (the dawn plan remembers that it has planned).
+
+    A re-planning policy's routes last until the next round (`route_until_next_round`).
+    """
+    dawn_trucks = trucks
+    trucks = route_until_next_round(trucks, every_min=replan_every_min)
     believed = replace(trucks, model=replace(trucks.model, handling_min_per_bike=SENSITIVITY_HANDLING_MIN))
     # Every truck policy works a shift that ends with the window, so trucks are empty at 10:30.
     options = {
@@ -171,7 +171,7 @@ def _policies(*, network, rates, zones, trucks: TruckSettings, policy_time_limit
                 shift_end_min=RUSH_END_MIN,
                 settings=PlanSettings(
                     truckloads_per_route=10.0,
-                    trucks=replace(trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
+                    trucks=replace(dawn_trucks, max_route_min=RUSH_END_MIN - RUSH_START_MIN, pairs_per_truck=40),
                 ),
             )
         ),
@@ -270,4 +270,4 @@ def _time_full_city_plan(
     }
 
 
-__all__ = ["run_evaluation", "write_report"]
+__all__ = ["place_trucks", "run_evaluation", "write_report"]

@@ -12,7 +12,7 @@ import numpy as np
 
 from bikeshare.rebalancing.geo import distance_matrix_km
 from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, TruckRoute
-from bikeshare.rebalancing.routing import LoadDrop, TruckSettings, truckload_pairs
+from bikeshare.rebalancing.routing import LoadDrop, TruckSettings, pair_bikes, truckload_pairs
 
 
 class _Route:
@@ -55,7 +55,7 @@ def greedy_routes(
 ) -> list[TruckRoute]:
     """One route per truck: its load drops, then the most valuable truckloads per minute that fit."""
     model = settings.model
-    pairs = truckload_pairs(moves=moves, truck_capacity=max((t.capacity for t in trucks), default=1))
+    pairs = truckload_pairs(moves=moves, truck_capacity=pair_bikes(settings=settings, trucks=trucks))
     sources = np.array([p.source for p in pairs], dtype=int)
     targets = np.array([p.target for p in pairs], dtype=int)
     visited = {t.station for t in trucks} | {d.station for d in load_drops} | set(sources) | set(targets)

@@ -18,7 +18,7 @@ Routes are open: they end wherever the last visit is.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -43,6 +43,19 @@ class TruckSettings:
     # should only break ties (at 2 km the full-city planner left trucks idle, moving 644 bikes to the rules' 2,180).
     metres_per_dissatisfaction: float = 20000.0
     pairs_per_truck: int = 10
+
+
+def route_until_next_round(settings: TruckSettings, *, every_min: float) -> TruckSettings:
+    """Routes for a fleet re-planned every `every_min` minutes: each as long as the time to the next round.
+
+    A longer route is cut by the next plan halfway through: its pick-ups are made for drops that the new
+    plan replaces with the nearest stations short of bikes (the load must go somewhere), and its first
+    stops were chosen for a second half that never comes. Measured on the replay of the city (30 trucks of
+    20, the conservative trucks, re-planning every 30 minutes, two mornings that are not the evaluation's):
+    routes of 60 minutes 28.6 % fewer lost rentals than doing nothing, 30 minutes 31.4 %, 35 minutes 32.2 %,
+    20 minutes 22.5 % (trucks idle until the next round), 90 minutes 27.1 %.
+    """
+    return replace(settings, max_route_min=every_min)
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,7 @@ def route_trucks(
     """
     if not trucks:
         return []
-    pairs = truckload_pairs(moves=moves, truck_capacity=max(t.capacity for t in trucks))
+    pairs = truckload_pairs(moves=moves, truck_capacity=pair_bikes(settings=settings, trucks=trucks))
     pairs = pairs[: settings.pairs_per_truck * len(trucks)]
     if not pairs and not load_drops:
         return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
@@ -164,6 +177,13 @@ def route_trucks(
             index = solution.Value(routing.NextVar(index))
         routes.append(TruckRoute(truck_id=truck.truck_id, stops=tuple(stops)))
     return routes
+
+
+def pair_bikes(*, settings: TruckSettings, trucks: list[Truck]) -> int:
+    """The most bikes in one pickup-and-delivery pair: a truckload, or what a route has time to handle at
+    both ends in half its minutes (the rest for driving), so a short route can still carry part of a big move."""
+    handled_in_half_route = settings.max_route_min / 2 / (2 * max(settings.model.handling_min_per_bike, 1e-9))
+    return max(1, min(max((t.capacity for t in trucks), default=1), int(handled_in_half_route)))
 
 
 def truckload_pairs(*, moves: list[Move], truck_capacity: int) -> list[Move]:

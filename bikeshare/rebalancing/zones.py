@@ -15,7 +15,7 @@ import numpy as np
 from scipy.cluster.vq import kmeans2
 
 from bikeshare.rebalancing.flow import plan_moves
-from bikeshare.rebalancing.geo import haversine_km, local_plane_km
+from bikeshare.rebalancing.geo import haversine_km, local_plane_km, neighbour_tree
 from bikeshare.rebalancing.greedy import greedy_routes
 from bikeshare.rebalancing.model import Move, StationNetwork, Truck, TruckRoute
 from bikeshare.rebalancing.routing import MIN_SOLVER_MS, LoadDrop, check_routes, route_trucks
@@ -268,3 +268,11 @@ def zone_labels(*, stations: StationNetwork, count: int, seed: int = 0) -> np.nd
     points = local_plane_km(lat=stations.lat, lon=stations.lon)
     _, labels = kmeans2(points, count, seed=seed, minit="++")
     return labels
+
+
+def place_trucks(*, network: StationNetwork, count: int, capacity: int, seed: int = 0) -> list[Truck]:
+    """Empty trucks spread over the city: one at the station nearest each k-means centre."""
+    points = local_plane_km(lat=network.lat, lon=network.lon)
+    centres, _ = kmeans2(points, count, seed=seed, minit="++")
+    _, stations = neighbour_tree(lat=network.lat, lon=network.lon).query(centres)
+    return [Truck(i, int(s), 0, capacity) for i, s in enumerate(stations)]

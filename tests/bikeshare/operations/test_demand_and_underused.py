@@ -1,5 +1,10 @@
 """Demand rates per hour (censoring-corrected) and underused bikes and stations, through HTTP."""
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.timezones import SEOUL
 from tests.bikeshare.conftest import sql
 
 
@@ -62,3 +67,19 @@ def test_stations_with_low_turnover_for_their_size_come_first(app, client, netwo
     assert stations[0]["turnover_per_dock_day"] < stations[1]["turnover_per_dock_day"]
     quiet = client.get("/api/v1/ops/underused/stations?max_turnover=0.15", headers=operator.headers).get_json()
     assert [s["station_id"] for s in quiet["stations"]] == [3]
+
+
+def test_the_hour_under_way_counts_only_its_minutes_so_far(app, client, network, operator):
+    network({1: (10, 0, 5), 2: (10, 0, 5)})
+    hour_start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    record(app, 1, hour_start.isoformat(), rentals=3)
+    response = client.get("/api/v1/ops/demand?station_id=1", headers=operator.headers)
+    answered = datetime.now(UTC)
+    if answered - hour_start >= timedelta(hours=1):
+        pytest.skip("the hour ended while the test ran")
+
+    local = hour_start.astimezone(SEOUL)
+    day_type = "weekend" if local.weekday() >= 5 else "weekday"
+    now_hour = next(h for h in response.get_json()["hours"] if (h["day_type"], h["hour"]) == (day_type, local.hour))
+    assert now_hour["rentals"] == 3
+    assert 0 < now_hour["minutes_with_bike"] <= (answered - hour_start).total_seconds() / 60

@@ -1,10 +1,12 @@
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from bikeshare.rebalancing.demand import WEEKDAY, DemandRates
 from bikeshare.rebalancing.model import Truck
 from bikeshare.rebalancing.planner import build_plan, zone_labels
+from bikeshare.rebalancing.routing import route_until_next_round
 from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS
 
 
@@ -104,3 +106,32 @@ def test_planned_routes_end_empty(make_line_network):
     )
     assert plan.bikes_moved > 3
     assert all(route.stops[-1].load_after == 0 for route in plan.routes if route.stops)
+
+
+def test_a_re_planned_fleets_routes_end_by_the_next_round(make_line_network):
+    network = make_line_network(km_positions=[0, 1, 2, 3], docks=[15] * 4, allowance=[3] * 4)
+    rates = _rates(4, rent=[8.0, 0.5, 8.0, 0.5], ret=[0.5, 8.0, 0.5, 8.0])
+    stock = np.array([0, 15, 0, 15])
+
+    def plan(settings):
+        return build_plan(
+            stations=network,
+            stock=stock,
+            rates=rates,
+            trucks=[Truck(truck_id=1, station=1, load=0, capacity=20)],
+            start_hour=7.0,
+            day_type=WEEKDAY,
+            horizon_h=2.0,
+            deadline=time.perf_counter() + 2.0,
+            settings=settings,
+        )
+
+    hour = plan(replace(PLAN_SETTINGS, trucks=replace(PLAN_SETTINGS.trucks, max_route_min=60.0)))
+    half = plan(replace(PLAN_SETTINGS, trucks=route_until_next_round(PLAN_SETTINGS.trucks, every_min=30.0)))
+
+    handling = PLAN_SETTINGS.trucks.model.handling_min_per_bike
+    (route,) = half.routes
+    last = route.stops[-1]
+    assert last.arrival_min + abs(last.load_change) * handling <= 30.0
+    assert last.load_after == 0
+    assert 0 < half.bikes_moved < hour.bikes_moved
