@@ -34,7 +34,7 @@ run: $(VENV)/.runtime
 	$(BIN)/flask bikeshare import-trips data/seoul_trips_sample.csv
 	$(BIN)/flask bikeshare import-trips data/seoul_trips_sample_2017.csv
 	@echo "==> serving on http://$(HOST):$(PORT) (Ctrl-C stops it, and the embedded Redis with it)"
-	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" exec $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" BIKESHARE_WARM_PLANNER=1 exec $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -n 2

@@ -39,12 +39,3 @@ max_requests_jitter = 10000
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
-
-
-def post_worker_init(worker):
-    """Warm the planner (imports, demand estimate) in the background, so a worker's first plan request
-    meets its time limit (bikeshare/operations/warmup.py)."""
-    from bikeshare.operations.warmup import warm_in_background
-    from wsgi import app
-
-    warm_in_background(app)

@@ -166,7 +166,10 @@ class BaseConfig:
 
     # --- bikeshare operations: demand history window, rebalancing plan time limit ---
     BIKESHARE_DEMAND_WINDOW_DAYS = 28  # days WITH records (imported or live), newest first; see operations/network.py
-    BIKESHARE_PLAN_TIME_LIMIT_S = 10.0  # the default keeps a plan request well inside HTTP timeouts
+    BIKESHARE_PLAN_TIME_LIMIT_S = 10.0
+    # A serving process warms the planner (imports, demand estimate) in the background as it starts, so its
+    # first plan request meets its time limit: `make run` and docker/'s app service set it.
+    BIKESHARE_WARM_PLANNER = False  # the default keeps a plan request well inside HTTP timeouts
     # The one truck model of the planner, the re-planning worker and `flask bikeshare evaluate`. Conservative:
     # streets are 1.3-1.4 x the straight line and a bike takes about a minute at each end (DESIGN.md); a
     # planner that believes faster trucks than the streets allow loses much of its effect on the road.
@@ -219,8 +222,9 @@ class BaseConfig:
         for name in NUMERIC_BIKESHARE_SETTINGS:
             if os.environ.get(name):
                 settings[name] = type(settings[name])(os.environ[name])
-        if os.environ.get("SMTP_STARTTLS"):
-            settings["SMTP_STARTTLS"] = os.environ["SMTP_STARTTLS"].lower() not in ("0", "false", "no")
+        for name in ("SMTP_STARTTLS", "BIKESHARE_WARM_PLANNER"):
+            if os.environ.get(name):
+                settings[name] = os.environ[name].lower() not in ("0", "false", "no")
         return settings
 
     @classmethod

@@ -2,13 +2,12 @@
 bikes and stations, and the policy evaluation. DB and Flask live here; the numbers come from the
 pure core in `bikeshare.rebalancing`."""
 
-import click
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the operations tables, the ops blueprint and the commands in `flask bikeshare`; under
-    `flask run`, start warming the planner."""
+    """Register the operations tables, the ops blueprint and the commands in `flask bikeshare`; in a
+    serving process (`BIKESHARE_WARM_PLANNER`), start warming the planner."""
     from bikeshare import commands
     from bikeshare.operations import models  # noqa: F401  (tables in the metadata)
     from bikeshare.operations.cli import register_commands
@@ -17,16 +16,9 @@ def init_app(app: Flask) -> None:
 
     api.register_blueprint(blp)
     register_commands(commands)
-    if _served_by_flask_run():
+    # Only where plans are served (`make run`, the app service in docker/): other commands, the tests and
+    # `import wsgi` leave the planner cold, as they may never plan.
+    if app.config["BIKESHARE_WARM_PLANNER"]:
         from bikeshare.operations.warmup import warm_in_background
 
-        warm_in_background(app)
-
-
-def _served_by_flask_run() -> bool:
-    """Whether `flask run` is building the app to serve it (gunicorn warms in its post_worker_init hook).
-
-    Other commands and plain imports (tests, `import wsgi`) leave the planner cold: they may never plan.
-    """
-    context = click.get_current_context(silent=True)
-    return context is not None and context.info_name == "run"
+        app.extensions["planner_warm_up"] = warm_in_background(app)

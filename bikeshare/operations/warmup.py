@@ -2,7 +2,7 @@
 
 A cold process first imports NumPy, SciPy and OR-Tools and estimates demand from the history: seconds
 of CPU, more than a short plan request's whole limit on a busy machine. A server starts the warm-up
-when a worker starts (gunicorn's `post_worker_init`; `flask run` through `init_app`); a plan request
+when the app is built in a serving process (`BIKESHARE_WARM_PLANNER`, see `init_app`); a plan request
 arriving meanwhile waits for the same imports and the same estimate (`planning_demand` estimates one
 at a time) and counts that wait in its own time limit.
 """
