@@ -67,12 +67,11 @@ def synthetic_rates(network, seed: int = 7):
 def time_full_city_plan() -> dict:
     """Seconds to build a plan for every station with 30 trucks of 20, from data loading excluded."""
     try:
+        from bikeshare.operations.network import truck_settings
         from bikeshare.rebalancing import data
         from bikeshare.rebalancing.demand import WEEKDAY
-        from bikeshare.rebalancing.evaluate import place_trucks
-        from bikeshare.rebalancing.model import TruckModel
         from bikeshare.rebalancing.planner import PlanSettings, build_plan
-        from bikeshare.rebalancing.routing import TruckSettings
+        from bikeshare.rebalancing.zones import place_trucks
         from config import BaseConfig
     except ImportError as error:
         return {"status": "not available", "reason": str(error)}
@@ -82,12 +81,7 @@ def time_full_city_plan() -> dict:
     rates = synthetic_rates(network)
     trucks = place_trucks(network=network, count=TRUCKS, capacity=TRUCK_CAPACITY)
     # The configured (conservative) trucks, as the product plans with them.
-    model = TruckModel(
-        speed_kmh=BaseConfig.BIKESHARE_TRUCK_SPEED_KMH,
-        road_factor=BaseConfig.BIKESHARE_TRUCK_ROAD_FACTOR,
-        handling_min_per_bike=BaseConfig.BIKESHARE_TRUCK_HANDLING_MIN_PER_BIKE,
-    )
-    settings = PlanSettings(trucks=TruckSettings(model=model, max_end_load=BaseConfig.BIKESHARE_TRUCK_MAX_END_LOAD))
+    settings = PlanSettings(trucks=truck_settings(BaseConfig.from_environment()))
     started = time.perf_counter()
     plan = build_plan(
         stations=network,

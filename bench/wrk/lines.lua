@@ -14,13 +14,8 @@
 local summary = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "summary.lua")
 local now_ms = summary.now_ms
 
-local threads, counter = {}, 0
-
-function setup(thread)
-  thread:set("index", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
+local threads = {}
+setup = summary.numbering(threads)
 
 local requests, position, reuse, expected, pattern, interval, due, next_due, stopped, stamp, epoch_offset
 -- Globals: done() reads them from each thread's Lua state with thread:get.

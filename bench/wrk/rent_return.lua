@@ -6,21 +6,16 @@
 -- Arguments (after `--`): riders file (one bearer token a line), stations file (one id a line),
 -- the number of threads (= connections).
 
-local threads, counter = {}, 0
+-- The shared clock and summary (bench/wrk/summary.lua), found beside this script.
+local summary = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "summary.lua")
+local now_ms = summary.now_ms
 
-function setup(thread)
-  thread:set("index", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
+local threads = {}
+setup = summary.numbering(threads)
 
 local riders, stations, turn, rental, rider, tries, started_at
 -- Globals: done() reads them from each thread's Lua state with thread:get.
 latencies, statuses, pairs_done, unexpected = {}, {}, 0, 0
-
--- The shared clock and summary (bench/wrk/summary.lua), found beside this script.
-local summary = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "summary.lua")
-local now_ms = summary.now_ms
 
 function init(args)
   local count, number = tonumber(args[3]), 0

@@ -20,6 +20,17 @@ function summary.now_ms() return clock_ms(1) end
 -- Wall-clock milliseconds since the epoch, for the load balancer's arrival stamp.
 function summary.epoch_ms() return clock_ms(0) end
 
+-- wrk's setup(): numbers the threads 0, 1, 2 ... (each thread's global `index`) and keeps them in
+-- `threads`, where done() reads their tallies.
+function summary.numbering(threads)
+  local counter = 0
+  return function(thread)
+    thread:set("index", counter)
+    counter = counter + 1
+    table.insert(threads, thread)
+  end
+end
+
 -- The value at percentile p of a sorted list (0 when empty).
 function summary.percentile(sorted, p)
   if #sorted == 0 then return 0 end

@@ -10,6 +10,7 @@ room) is therefore observed minutes minus the station's empty / full minutes.
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -227,9 +228,10 @@ def _network_key(network: StationNetwork) -> str:
     return digest.hexdigest()
 
 
-def truck_settings() -> TruckSettings:
-    """The configured trucks (one place for the planner, the re-planning worker and the evaluation)."""
-    config = current_app.config
+def truck_settings(config: Mapping | None = None) -> TruckSettings:
+    """The configured trucks (one place for the planner, the re-planning worker, the evaluation and the
+    bench); `config` is the app's unless given (the bench times the planner without an app)."""
+    config = current_app.config if config is None else config
     return TruckSettings(
         model=TruckModel(
             speed_kmh=config["BIKESHARE_TRUCK_SPEED_KMH"],
