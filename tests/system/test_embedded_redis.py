@@ -59,6 +59,12 @@ def test_a_second_process_joins_the_running_server_and_leaves_it_running(develop
     owner.extensions["embedded_redis"].stop()
 
 
+def _ctrl_c_as_in_a_terminal():
+    # A suite started in the background (`nohup make test &`) hands its children SIGINT ignored, and
+    # Python then keeps it ignored: the server would never see this test's Ctrl-C. A terminal's is not.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_the_embedded_redis_stops_when_the_development_server_stops(development, stop_signal):
     port = free_port()
@@ -68,6 +74,7 @@ def test_the_embedded_redis_stops_when_the_development_server_stops(development,
         env={**os.environ, "FLASK_APP": "wsgi"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     redis_servers = []
     try:
