@@ -80,7 +80,9 @@ def history_window(*, since: datetime | None = None, until: datetime | None = No
     """
     if until is None:
         latest = db.session.scalar(select(func.max(StationHourStat.hour_start)))
-        until = latest + timedelta(hours=1) if latest else utcnow()
+        # Without records the window holds nothing wherever it ends: ending it on the hour (the records' grain)
+        # keeps it, and so the cached estimate of `planning_demand`, for the hour instead of one request.
+        until = latest + timedelta(hours=1) if latest else utcnow().replace(minute=0, second=0, microsecond=0)
     if since is None:
         since = _start_of_recorded_days(until=until, days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
     if since >= until:
