@@ -125,6 +125,12 @@ class TerminalSchema(ma.Schema):
     quarantined_at = Timestamp(
         allow_none=True, metadata={"description": "Set when it sent wrong codes for many cards; refused until released"}
     )
+    scc2_failures_today = ma.fields.Integer(
+        metadata={
+            "description": "SCC2 codes it sent since 00:00 UTC that failed (many: a misconfigured terminal or a "
+            "forged app); in a facility's terminal list only"
+        }
+    )
 
 
 class NewTerminalSchema(TerminalSchema):

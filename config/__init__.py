@@ -47,6 +47,13 @@ NUMERIC_BIKESHARE_SETTINGS = (
     "BIKESHARE_REPLAN_TIME_LIMIT_S",
 )
 
+# PostgreSQL time limits (ms) a deployment tunes from the environment; see BaseConfig.
+DATABASE_TIME_LIMITS = (
+    "DATABASE_STATEMENT_TIMEOUT_MS",
+    "DATABASE_LOCK_TIMEOUT_MS",
+    "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+)
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe for the chosen environment."""
@@ -208,6 +215,11 @@ class BaseConfig:
     # No ping on every checkout (a round trip per request): after a database restart the first query
     # on a dead connection fails as 503, SQLAlchemy then discards the whole pool, and service recovers.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": False, "pool_recycle": 1800}
+    # PostgreSQL time limits per session of a serving process, in ms (0: none; None: the server's own); see
+    # core/db_limits.py. `flask` commands run without them. Production sets them (ProductionConfig).
+    DATABASE_STATEMENT_TIMEOUT_MS: int | None = None
+    DATABASE_LOCK_TIMEOUT_MS: int | None = None
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int | None = None
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -216,7 +228,7 @@ class BaseConfig:
         for name in (*SECRETS_AND_URLS, *MAIL_SETTINGS, *WEB_MAP_SETTINGS, "LOG_LEVEL", "GBFS_FEED_CONTACT_EMAIL"):
             if os.environ.get(name):
                 settings[name] = os.environ[name]
-        for name in ("PROXY_COUNT", "SMTP_PORT"):
+        for name in ("PROXY_COUNT", "SMTP_PORT", *DATABASE_TIME_LIMITS):
             if os.environ.get(name):
                 settings[name] = int(os.environ[name])
         for name in NUMERIC_BIKESHARE_SETTINGS:
@@ -250,6 +262,14 @@ class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     JSON_LOGS = True
     STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+    # A request's statements take milliseconds. nginx gives up on an answer after 15 s (docker/nginx.conf), so a
+    # statement still running then works for a client that has gone: cut it there. A lock waited on for 5 s
+    # is held by something stuck (a long transaction, a migration): answer 503 rather than queue behind it.
+    # A transaction may stay open between statements while a plan searches (time_limit_s up to 60 s, nginx
+    # waits 120 s for that route); longer, it is forgotten and its locks and connection are freed.
+    DATABASE_STATEMENT_TIMEOUT_MS = 15_000
+    DATABASE_LOCK_TIMEOUT_MS = 5_000
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = 120_000
     REQUIRED = (*SECRETS_AND_URLS, "SMTP_HOST")
     UNSAFE_VALUES = {
         DEVELOPMENT_SECRET,

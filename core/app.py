@@ -7,7 +7,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_settings
-from core import auth, headers, migrations, observability
+from core import auth, db_limits, headers, migrations, observability
 from core import redis as redis_ext
 from core.converters import POSTGRES_INTEGER_MAX, DatabaseIdConverter
 from core.db import sqlalchemy_url
@@ -61,6 +61,7 @@ def _register_database(app: Flask) -> None:
         app.config["DATABASE_URL"] = url
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
     db.init_app(app)
+    db_limits.init_app(app)
     _import_models()
     migrations.init_app(app, directory=MIGRATIONS_DIR)
 

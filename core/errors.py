@@ -13,10 +13,12 @@ import redis
 from flask import Flask, current_app, g, json, request
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as DBInterfaceError
+from sqlalchemy.exc import InternalError as DBInternalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.db import db, lost_a_race
+from core.db_limits import cut_by_a_limit
 from core.problems import Message, localise, localise_errors
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -153,6 +155,8 @@ def register_error_handlers(app: Flask) -> None:
                 slug="concurrent-update",
                 headers={"Retry-After": "1"},
             )
+        if cut_by_a_limit(error):
+            return _out_of_time(error)
         log.error("database unavailable: %s", error.__class__.__name__)
         # The connection is gone; the pool discards it, and rolling back may fail as well.
         with contextlib.suppress(Exception):
@@ -161,6 +165,23 @@ def register_error_handlers(app: Flask) -> None:
             503,
             Message("service.database_unavailable"),
             slug="database-unavailable",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.errorhandler(DBInternalError)
+    def _database_internal(error):
+        # PostgreSQL ends a session idle in a transaction past its limit with this class; the rest are bugs.
+        return _out_of_time(error) if cut_by_a_limit(error) else _unexpected(error)
+
+    def _out_of_time(error):
+        log.warning("database time limit reached: %s", type(error.orig).__name__)
+        # The connection may be gone with the session (idle in transaction); the pool then discards it.
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return problem(
+            503,
+            Message("service.database_timeout"),
+            slug="database-timeout",
             headers={"Retry-After": "5"},
         )
 

@@ -1,5 +1,4 @@
 import logging
-from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
@@ -8,9 +7,9 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Logging stays the app's (core/observability.py): migrations run inside it (`flask db upgrade`, the tests),
+# and Alembic's usual fileConfig here would replace the root handler and level and disable every logger
+# that existed before, silencing the app for the rest of the process.
 logger = logging.getLogger("alembic.env")
 
 

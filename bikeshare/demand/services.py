@@ -149,6 +149,23 @@ def record_station_change(station: Station, *, now: datetime, rentals: int = 0, 
     station.counted_at = max(now, station.counted_at)
 
 
+def unbooked_minutes(*, since: datetime, until: datetime, hours: set[datetime]) -> list[tuple]:
+    """How long each station empty or full now has been so since its last change, up to `until` (at most now),
+    as records `(station_id, hour_start, rentals, returns, empty_minutes, full_minutes)` in the given observed
+    `hours` within [since, until). That time is booked only at the station's next change; until then exposure
+    would count it as minutes with a bike and with room."""
+    stuck = select(*StationState.columns()).where(
+        not_(Station.has_bike) | (Station.docks_available == 0), Station.counted_at < until
+    )
+    rows = (row for station in db.session.execute(stuck) for row in _rows(StationState(*station), until, 0, 0))
+    columns = ("station_id", "hour_start", "rentals", "returns", "empty_minutes", "full_minutes")
+    return [
+        tuple(row[name] for name in columns)
+        for row in rows
+        if since <= row["hour_start"] < until and row["hour_start"] in hours
+    ]
+
+
 def hourly(*, station_id: int, since: datetime, until: datetime) -> list[StationHourStat]:
     """A station's hourly records with `since <= hour_start < until`, oldest first."""
     return list(

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from bikeshare.demand.models import StationHourStat
+from bikeshare.demand.services import unbooked_minutes
 from bikeshare.rebalancing.data import read_hourly_profile
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandHistory, DemandRates, estimate_rates
 from bikeshare.rebalancing.model import StationNetwork, TruckModel
@@ -80,7 +81,9 @@ def history_window(*, since: datetime | None = None, until: datetime | None = No
     """
     if until is None:
         latest = db.session.scalar(select(func.max(StationHourStat.hour_start)))
-        until = latest + timedelta(hours=1) if latest else utcnow()
+        # Without records the window holds nothing wherever it ends: ending it on the hour (the records' grain)
+        # keeps it, and so the cached estimate of `planning_demand`, for the hour instead of one request.
+        until = latest + timedelta(hours=1) if latest else utcnow().replace(minute=0, second=0, microsecond=0)
     if since is None:
         since = _start_of_recorded_days(until=until, days=current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"])
     if since >= until:
@@ -130,6 +133,9 @@ def load_history(*, network: StationNetwork, since: datetime, until: datetime) -
             StationHourStat.full_minutes,
         ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
     ).all()
+    now = utcnow()
+    # Stations empty or full now have been so since their last change, which is booked only at their next one.
+    rows += unbooked_minutes(since=since, until=min(until, now), hours={row[1] for row in rows})
     shape = (network.size, 2, 24)
     rentals, returns, empty, full = (np.zeros(shape) for _ in range(4))
     observed_min = np.zeros((2, 24))
@@ -137,7 +143,7 @@ def load_history(*, network: StationNetwork, since: datetime, until: datetime) -
     unique_hours = np.unique(hours)
     day_type, hour = _slot(unique_hours)
     # The hour under way has been observed only up to now: counting all of it would bias its rates low.
-    elapsed_min = np.clip(utcnow().timestamp() / 60 - unique_hours * 60, 0.0, 60.0)
+    elapsed_min = np.clip(now.timestamp() / 60 - unique_hours * 60, 0.0, 60.0)
     np.add.at(observed_min, (day_type, hour), elapsed_min)
     position = {int(station_id): i for i, station_id in enumerate(network.station_ids)}
     known = np.array([row[0] in position for row in rows], dtype=bool)

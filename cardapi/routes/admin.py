@@ -15,7 +15,7 @@ from cardapi.schemas import (
     TerminalCreateSchema,
     TerminalSchema,
 )
-from cardapi.services import cards, eligibility, terminals
+from cardapi.services import cards, eligibility, terminals, verification_guard
 from core.auth import auth_required, current_user
 
 blp = Blueprint("card_admin", __name__, url_prefix="/api/v1/admin", description="Citizen card administration")
@@ -72,8 +72,8 @@ def create_terminal(data, facility_id):
 @blp.response(200, TerminalSchema(many=True))
 @blp.alt_response(404, response="NOT_FOUND")
 def list_terminals(facility_id):
-    """A facility's terminals (without keys)."""
-    return terminals.list_terminals(facility_id=facility_id)
+    """A facility's terminals (without keys), with the SCC2 codes each sent today that failed."""
+    return verification_guard.terminals_with_scc2_failures(facility_id=facility_id)
 
 
 @blp.delete("/facilities/<int:facility_id>/terminals/<int:terminal_id>")

@@ -14,12 +14,15 @@ Counters are keyed by card NUMBER, not by card row, so an unknown number behaves
 card with a wrong code: a terminal cannot tell them apart.
 """
 
+import time
 from dataclasses import dataclass
 
 from flask import current_app
 
+from cardapi.models import Terminal
 from cardapi.services import terminals
 from cardapi.services.terminals import GATE, TerminalContext
+from core.redis import get_redis
 
 LAST_STEP_TTL_STEPS = 4  # past ±1 step the guard is moot, and the database still holds the step
 FAILURES_TTL_SECONDS = 400 * 86400  # a pair's lock outlives a year: the README's bound assumes it
@@ -167,6 +170,16 @@ def count_unreadable(key_hash: str, *, now: float) -> TerminalContext:
     """The terminal (authenticated, rate limit counted) that sent an unreadable SCC2 code, counted, in one call."""
     terminal, _ = terminals.gate(key_hash, _UNREADABLE, args=_scc2_failure_args(now))
     return terminal
+
+
+def terminals_with_scc2_failures(*, facility_id: int) -> list[Terminal]:
+    """A facility's terminals, each with the SCC2 failures it sent today (UTC day), read in one Redis call."""
+    listed = terminals.list_terminals(facility_id=facility_id)
+    day = int(time.time() // 86400)
+    keys = [f"{SCC2_FAILURES_PREFIX}{terminal.id}:{day}" for terminal in listed]
+    for terminal, count in zip(listed, get_redis().mget(keys) if keys else [], strict=True):
+        terminal.scc2_failures_today = int(count or 0)  # a plain attribute, not a column
+    return listed
 
 
 def _scc2_failure_args(now: float) -> list:

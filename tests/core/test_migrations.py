@@ -5,6 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from core.db import db
+from tests.helpers import citizen
 
 
 def _schema_drift(engine) -> list:
@@ -26,3 +27,15 @@ def test_flask_db_upgrade_builds_every_table_on_sqlite(make_app, tmp_path):
         tables = set(sa.inspect(db.engine).get_table_names())
         assert set(db.metadata.tables) <= tables
         assert _schema_drift(db.engine) == []
+
+
+def test_the_apps_loggers_still_log_after_an_in_process_migration(make_app, tmp_path, caplog):
+    app = make_app(MAIL_OUTBOX=str(tmp_path / "outbox.jsonl"))
+    client = app.test_client()
+    rider = citizen(client)
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    caplog.clear()
+
+    # Without SMTP a reset mail is written to the log (core.mail, at INFO: the app's level).
+    assert client.post("/api/v1/auth/password-reset", json={"email": rider.email}).status_code == 202
+    assert [record.levelname for record in caplog.records if record.name == "core.mail"] == ["INFO"]
