@@ -95,18 +95,19 @@ def _return() -> HotStatement:
     read under the bike's lock taken after the station's (a fault report cannot slip between the count
     and the bike's new status).
     """
+    # Found by its key alone (an "open" condition here made the planner scan the open-rentals index);
+    # whether it is still open is read from the locked row, as a concurrent return may have closed it.
     ride = (
-        select(rentals.c.id, rentals.c.bike_id)
-        .where(
-            rentals.c.id == bindparam("rental"), rentals.c.user_id == bindparam("user"), rentals.c.returned_at.is_(None)
-        )
+        select(rentals.c.id, rentals.c.bike_id, rentals.c.returned_at)
+        .where(rentals.c.id == bindparam("rental"), rentals.c.user_id == bindparam("user"))
         .with_for_update()
         .cte("ride")
     )
+    still_open = select(ride.c.id).where(ride.c.returned_at.is_(None)).exists()
     bike_id = select(ride.c.bike_id).scalar_subquery()
     parked_as = select(Bike.status_when_parked).where(Bike.id == bike_id).with_for_update().scalar_subquery()
     available = case((parked_as == BikeStatus.AVAILABLE, 1), else_=0)
-    station = move_stock(parked=1, available=available, condition=Station.has_room & _exists(ride)).cte("station")
+    station = move_stock(parked=1, available=available, condition=Station.has_room & still_open).cte("station")
     parked = park_bike(bike_id=bike_id).where(_exists(station)).returning(bikes.c.id).cte("parked")
     duration_seconds, overtime_won = closing_fare(started_at=rentals.c.started_at, ride_minutes=rentals.c.ride_minutes)
     closed = (
