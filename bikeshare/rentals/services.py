@@ -1,7 +1,8 @@
-"""Rent and return: row locks (station, then bike) for correctness under races, partial unique
+"""Rent and return: row locks (a return's rental, station, then bike) for correctness under races, partial unique
 indexes as the last line of defence, station counters and demand records in the same transaction.
 
-On PostgreSQL each is one prepared statement (`in_one`); SQLite (`make run`) runs the same parts in
+On PostgreSQL each is one prepared statement (`in_one`), the return's fare computed in it by the
+fare rules themselves (`statements.closing_fare`); SQLite (`make run`) runs the same parts in
 steps (`in_steps`). Either answers plain rows, no ORM objects to load, track and flush; when it
 refuses, the reason is looked for afterwards, on the rare path only.
 """
