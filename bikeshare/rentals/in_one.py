@@ -1,10 +1,11 @@
 """Rent and return in one PostgreSQL statement each: data-modifying CTEs chained by RETURNING.
 
 Every part of a statement sees the same snapshot, so a part that needs an earlier part's result
-reads that part's RETURNING; reading it also orders the parts, which keeps the lock order: a return's
-rental first, then the station (the counters' UPDATE locks it first), then the bike. A part that finds nothing passes
-nothing on, so the statement answers no row and the service looks for the reason (the rare path);
-the open-rental unique indexes still have the last word (an IntegrityError for the whole statement).
+reads that part's RETURNING; reading it also orders the parts, which keeps the lock order: a
+return's rental first, then the station (the counters' UPDATE locks it first), then the bike. A part
+that finds nothing passes nothing on, so the statement answers no row and the service looks for the
+reason (the rare path); the open-rental unique indexes still have the last word (an IntegrityError
+for the whole statement).
 """
 
 from sqlalchemy import bindparam, case, literal, select, true

@@ -1,5 +1,6 @@
-"""Rent and return: row locks (a return's rental, station, then bike) for correctness under races, partial unique
-indexes as the last line of defence, station counters and demand records in the same transaction.
+"""Rent and return: row locks (a return's rental, station, then bike) for correctness under races,
+partial unique indexes as the last line of defence, station counters and demand records in the same
+transaction.
 
 On PostgreSQL each is one prepared statement (`in_one`), the return's fare computed in it by the
 fare rules themselves (`statements.closing_fare`); SQLite (`make run`) runs the same parts in
