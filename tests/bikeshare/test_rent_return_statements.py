@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bikeshare.rentals import statements
 from core.db import db
 from tests.bikeshare.conftest import sql
 from tests.bikeshare.helpers import give_back, rent, rider
@@ -147,3 +148,17 @@ def test_a_day_pass_bought_earlier_starts_its_24_hours_at_the_first_rental_only(
     start, end = (datetime.fromisoformat(day_pass[k]) for k in ("valid_from", "valid_until"))
     assert (day_pass["valid_from"], end - start) == (first["started_at"], timedelta(hours=24))
     assert (first["pass_id"], second["pass_id"], second["ride_minutes"]) == (day_pass["id"], day_pass["id"], 120)
+
+
+def test_a_refused_request_keeps_the_hot_statements_prepared_on_its_connection(app):
+    # psycopg on its own forgets (and drops) every prepared statement at a rollback, so each 409 cost the
+    # next rent and return on that connection a new parse and custom plans.
+    with app.app_context():
+        statements.STATION.first({"station": 101})
+        prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%stations.lat%'"
+        assert db.session.execute(text(prepared)).scalar() == 1
+        db.session.rollback()
+        assert db.session.execute(text(prepared)).scalar() == 1
+        # psycopg and the server still agree on what is prepared: running it again clashes with nothing.
+        assert statements.STATION.first({"station": 101}) is None
+        assert db.session.execute(text(prepared)).scalar() == 1
