@@ -8,6 +8,7 @@ pass's per-ride limit, counted on whole seconds (60:00 is free, 60:01 costs ₩2
 ₩30,000 per ride like the real system.
 """
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -83,15 +84,31 @@ class Fare:
     overtime_won: int
 
 
+def ride_seconds(elapsed_seconds, *, greatest=max, floor=math.floor):
+    """Whole seconds of a ride (a fraction never starts a step), never below zero.
+
+    Written once over Python numbers; the return's SQL statement passes SQL expressions and functions
+    (`rentals.statements.closing_fare`), so it charges by this very rule.
+    """
+    return greatest(0, floor(elapsed_seconds))
+
+
+def overtime(seconds, ride_minutes, *, greatest=max, least=min) -> tuple:
+    """(seconds over the limit, started steps, won) for a ride of whole `seconds`, over Python or SQL
+    numbers as `ride_seconds`. Integer division of non-negative numbers rounds down in both."""
+    over = greatest(0, seconds - ride_minutes * 60)
+    steps = (over + OVERTIME_STEP_SECONDS - 1) // OVERTIME_STEP_SECONDS
+    return over, steps, least(OVERTIME_CAP_WON, steps * OVERTIME_STEP_WON)
+
+
 def fare(*, duration: timedelta, ride_minutes: int) -> Fare:
     """The fare of a ride of `duration` on a pass allowing `ride_minutes` per ride."""
-    seconds = max(0, int(duration.total_seconds()))  # whole seconds: a fraction never starts a step
-    over = max(0, seconds - ride_minutes * 60)
-    steps = -(-over // OVERTIME_STEP_SECONDS)
+    seconds = ride_seconds(duration.total_seconds())
+    over, steps, won = overtime(seconds, ride_minutes)
     return Fare(
         duration_seconds=seconds,
         ride_limit_minutes=ride_minutes,
         overtime_seconds=over,
         overtime_steps=steps,
-        overtime_won=min(OVERTIME_CAP_WON, steps * OVERTIME_STEP_WON),
+        overtime_won=won,
     )

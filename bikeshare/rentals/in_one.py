@@ -1,10 +1,11 @@
 """Rent and return in one PostgreSQL statement each: data-modifying CTEs chained by RETURNING.
 
 Every part of a statement sees the same snapshot, so a part that needs an earlier part's result
-reads that part's RETURNING; reading it also orders the parts, which keeps the lock order: the
-station (the counters' UPDATE locks it first), then the bike. A part that finds nothing passes
-nothing on, so the statement answers no row and the service looks for the reason (the rare path);
-the open-rental unique indexes still have the last word (an IntegrityError for the whole statement).
+reads that part's RETURNING; reading it also orders the parts, which keeps the lock order: a
+return's rental first, then the station (the counters' UPDATE locks it first), then the bike. A part
+that finds nothing passes nothing on, so the statement answers no row and the service looks for the
+reason (the rare path); the open-rental unique indexes still have the last word (an IntegrityError
+for the whole statement).
 """
 
 from sqlalchemy import bindparam, case, literal, select, true
@@ -18,6 +19,7 @@ from bikeshare.rentals.statements import (
     STATION_ID,
     bikes,
     close_rental,
+    closing_fare,
     move_stock,
     park_bike,
     rentals,
@@ -85,19 +87,36 @@ def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> 
 
 
 def _return() -> HotStatement:
-    """RETURNING the closed rental's id and the offers live at either end; no row if the station refused.
+    """RETURNING the closed rental's row and the offers live at either end; no row if the rental is not the
+    rider's open one or the station refused.
 
-    The station's available count depends on the bike's parking status, read under the bike's lock taken
-    after the station's (a fault report cannot slip between the count and the bike's new status).
+    The rental is locked first, as overdue flagging locks it before the bike: the station's update reads
+    it in a one-time condition, evaluated before the station's row is fetched. The fare is computed from
+    the locked row (`closing_fare`). The station's available count depends on the bike's parking status,
+    read under the bike's lock taken after the station's (a fault report cannot slip between the count
+    and the bike's new status).
     """
-    parked_as = select(Bike.status_when_parked).where(Bike.id == bindparam("bike")).with_for_update().scalar_subquery()
+    # Found by its key alone (an "open" condition here made the planner scan the open-rentals index);
+    # whether it is still open is read from the locked row, as a concurrent return may have closed it.
+    ride = (
+        select(rentals.c.id, rentals.c.bike_id, rentals.c.returned_at)
+        .where(rentals.c.id == bindparam("rental"), rentals.c.user_id == bindparam("user"))
+        .with_for_update()
+        .cte("ride")
+    )
+    still_open = select(ride.c.id).where(ride.c.returned_at.is_(None)).exists()
+    bike_id = select(ride.c.bike_id).scalar_subquery()
+    parked_as = select(Bike.status_when_parked).where(Bike.id == bike_id).with_for_update().scalar_subquery()
     available = case((parked_as == BikeStatus.AVAILABLE, 1), else_=0)
-    station = move_stock(parked=1, available=available, condition=Station.has_room).cte("station")
-    parked = park_bike(bike_id=bindparam("bike")).where(_exists(station)).returning(bikes.c.id).cte("parked")
+    station = move_stock(parked=1, available=available, condition=Station.has_room & still_open).cte("station")
+    parked = park_bike(bike_id=bike_id).where(_exists(station)).returning(bikes.c.id).cte("parked")
+    duration_seconds, overtime_won = closing_fare(started_at=rentals.c.started_at, ride_minutes=rentals.c.ride_minutes)
     closed = (
-        close_rental(rental_id=bindparam("rental"))
+        close_rental(
+            rental_id=select(ride.c.id).scalar_subquery(), duration_seconds=duration_seconds, overtime_won=overtime_won
+        )
         .where(_exists(parked))
-        .returning(rentals.c.id, rentals.c.overtime_won)
+        .returning(*rentals.c)
         .cte("closed")
     )
     charging = {
@@ -115,29 +134,21 @@ def _return() -> HotStatement:
     before = select(station).where(_exists(closed)).subquery("counted")
     booked = demand.booking(before, now=NOW, returns=1).cte("booked")
     offers = live_offers(
-        start_station=bindparam("start_station"), started_at=bindparam("started_at"), end_station=STATION_ID, now=NOW
+        start_station=closed.c.start_station_id, started_at=closed.c.started_at, end_station=STATION_ID, now=NOW
     )
-    return HotStatement(select(closed.c.id, *offers).add_cte(charged, booked))
+    return HotStatement(select(closed, *offers).add_cte(charged, booked))
 
 
 _RETURN = _return()
 
 
-def park(*, user_id: int, rental, station_id: int, ride, now):
-    """Close the locked `rental` at the station: one bike more there, the bike parked, the rental closed
-    with `ride`'s fare, its overtime charged, the demand booked. The offers live at either end
-    (rent_points, return_points), or None if the station refused (nothing was changed then)."""
-    row = _RETURN.first(
-        {
-            "user": user_id,
-            "rental": rental.id,
-            "bike": rental.bike_id,
-            "station": station_id,
-            "now": now,
-            "duration": ride.duration_seconds,
-            "overtime": ride.overtime_won,
-            "start_station": rental.start_station_id,
-            "started_at": rental.started_at,
-        }
-    )
-    return None if row is None else (row.rent_points, row.return_points)
+def park(*, user_id: int, rental_id: int, station_id: int, now) -> tuple[dict, tuple] | None:
+    """Close the rider's open rental at the station: one bike more there, the bike parked, the rental
+    closed with its fare, its overtime charged, the demand booked. The closed rental's row and the offers
+    live at either end (rent_points, return_points), or None if the rental is not the rider's open one or
+    the station refused (nothing was changed then)."""
+    row = _RETURN.first({"user": user_id, "rental": rental_id, "station": station_id, "now": now})
+    if row is None:
+        return None
+    closed = row._asdict()
+    return closed, (closed.pop("rent_points"), closed.pop("return_points"))

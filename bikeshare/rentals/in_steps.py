@@ -8,8 +8,10 @@ from sqlalchemy import bindparam, select, update
 from bikeshare.demand import services as demand
 from bikeshare.incentives.ledger import live_offers
 from bikeshare.passes import services as passes
+from bikeshare.passes.fares import fare
 from bikeshare.passes.models import Charge, ChargeReason
 from bikeshare.rentals.statements import (
+    LOCKED_RENTAL,
     NOW,
     STATION_ID,
     add_to_counters,
@@ -43,7 +45,11 @@ _NOT_AVAILABLE_AFTER_ALL = HotStatement(
 _TAKE_BIKE = {scanned: HotStatement(take_bike(station_id=STATION_ID, scanned=scanned)) for scanned in (False, True)}
 _OPEN_RENTAL = HotStatement(rentals.insert().returning(*rentals.c))
 _PARK_BIKE = HotStatement(park_bike(bike_id=bindparam("bike")))
-_CLOSE_RENTAL = HotStatement(close_rental(rental_id=bindparam("rental")))
+_CLOSE_RENTAL = HotStatement(
+    close_rental(
+        rental_id=bindparam("rental"), duration_seconds=bindparam("duration"), overtime_won=bindparam("overtime")
+    )
+)
 _LIVE_OFFERS = HotStatement(
     select(
         *live_offers(
@@ -90,8 +96,12 @@ def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> 
     return rental._asdict()
 
 
-def park(*, user_id: int, rental, station_id: int, ride, now):
-    """`in_one.park` in steps."""
+def park(*, user_id: int, rental_id: int, station_id: int, now):
+    """`in_one.park` in steps: the rental is read (and locked) first for its fare."""
+    rental = LOCKED_RENTAL.first({"rental": rental_id, "user": user_id})
+    if rental is None or rental.returned_at is not None:
+        return None
+    ride = fare(duration=now - rental.started_at, ride_minutes=rental.ride_minutes)
     params = {"station": station_id, "now": now}
     station = _station_before(_PARK_AT_STATION, params)
     if station is None:
@@ -107,4 +117,11 @@ def park(*, user_id: int, rental, station_id: int, ride, now):
         )
     demand.record_change(demand.StationState(*station), now=now, returns=1)
     offers = _LIVE_OFFERS.first({**params, "start_station": rental.start_station_id, "started_at": rental.started_at})
-    return tuple(offers)
+    closed = {
+        **rental._asdict(),
+        "returned_at": now,
+        "end_station_id": station_id,
+        "duration_seconds": ride.duration_seconds,
+        "overtime_won": ride.overtime_won,
+    }
+    return closed, tuple(offers)

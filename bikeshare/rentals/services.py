@@ -1,12 +1,15 @@
-"""Rent and return: row locks (station, then bike) for correctness under races, partial unique
-indexes as the last line of defence, station counters and demand records in the same transaction.
+"""Rent and return: row locks (a return's rental, station, then bike) for correctness under races,
+partial unique indexes as the last line of defence, station counters and demand records in the same
+transaction.
 
-On PostgreSQL each is one prepared statement (`in_one`); SQLite (`make run`) runs the same parts in
+On PostgreSQL each is one prepared statement (`in_one`), the return's fare computed in it by the
+fare rules themselves (`statements.closing_fare`); SQLite (`make run`) runs the same parts in
 steps (`in_steps`). Either answers plain rows, no ORM objects to load, track and flush; when it
 refuses, the reason is looked for afterwards, on the rare path only.
 """
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -81,27 +84,22 @@ def _owned_rental(user_id: int, rental_id: int) -> Rental:
 def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dict, Fare]:
     """Return a rented bike at a station with room; returns the closed rental and its fare."""
     now = now or utcnow()
-    # Locked first, as overdue flagging locks it; its start is what the fare (a Python rule) needs.
-    rental = statements.LOCKED_RENTAL.first({"rental": rental_id, "user": user.id})
-    if rental is None:  # someone else's rental is as invisible as one that does not exist
-        raise NotFound(Message("rentals.not_found", rental=rental_id), slug="rental-not-found")
-    if rental.returned_at is not None:
-        raise Conflict(Message("rentals.already_returned", rental=rental_id), slug="already-returned")
-    ride = fare(duration=now - rental.started_at, ride_minutes=rental.ride_minutes)
-    offered = _way().park(user_id=user.id, rental=rental, station_id=station_id, ride=ride, now=now)
-    if offered is None:
+    returned = _way().park(user_id=user.id, rental_id=rental_id, station_id=station_id, now=now)
+    if returned is None:  # nothing moved; why is looked for on this rare path only
+        rental = statements.OWN_RENTAL.first({"rental": rental_id, "user": user.id})
+        if rental is None:  # someone else's rental is as invisible as one that does not exist
+            raise NotFound(Message("rentals.not_found", rental=rental_id), slug="rental-not-found")
+        if rental.returned_at is not None:
+            raise Conflict(Message("rentals.already_returned", rental=rental_id), slug="already-returned")
         raise _refusal(station_id, returning=True)
-    mileage = ledger.earn_at_return(user_id=user.id, rental=rental, end_station_id=station_id, now=now, offered=offered)
+    rental, offered = returned
+    # The statement stored the fare by the same rule (`fares.overtime`), from the same start and `now`.
+    ride = fare(duration=now - rental["started_at"], ride_minutes=rental["ride_minutes"])
+    rental["mileage"] = ledger.earn_at_return(
+        user_id=user.id, rental=SimpleNamespace(**rental), end_station_id=station_id, now=now, offered=offered
+    )
     db.session.commit()
-    returned = {
-        **rental._asdict(),
-        "returned_at": now,
-        "end_station_id": station_id,
-        "duration_seconds": ride.duration_seconds,
-        "overtime_won": ride.overtime_won,
-        "mileage": mileage,
-    }
-    return returned, ride
+    return rental, ride
 
 
 def get_rental(*, user, rental_id: int, now=None) -> Rental:

@@ -1,14 +1,15 @@
 """The SQL parts of rent and return, built once from the models' rules: both ways of running them
 (`in_one` on PostgreSQL, `in_steps` on SQLite) assemble these, so a rule changes in one place.
 
-Lock order stays station, then bike. A station's counters move in one UPDATE that locks the row
-first (the FOR UPDATE subquery) and returns the row as it was before, which the demand records
-need; a bike is taken by an UPDATE whose subquery skips bikes another transaction holds.
+Lock order stays (a return's rental), station, then bike. A station's counters move in one UPDATE
+that locks the row first (the FOR UPDATE subquery) and returns the row as it was before, which the
+demand records need; a bike is taken by an UPDATE whose subquery skips bikes another transaction holds.
 """
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import Integer, bindparam, case, cast, func, select, update
 
 from bikeshare.demand.services import StationState
+from bikeshare.passes import fares
 from bikeshare.rentals.models import Rental
 from bikeshare.stations.models import Bike, BikeStatus, Station
 from core.db import HotStatement, UTCDateTime
@@ -75,23 +76,37 @@ def park_bike(*, bike_id):
     )
 
 
-def close_rental(*, rental_id):
-    """Close the rental at the station with its duration and overtime (parameters: the fare)."""
+def close_rental(*, rental_id, duration_seconds, overtime_won):
+    """Close the rental at the station with its duration and overtime (SQL expressions: `closing_fare`'s
+    or parameters)."""
     return (
         update(rentals)
         .where(rentals.c.id == rental_id)
         .values(
             returned_at=NOW,
             end_station_id=STATION_ID,
-            duration_seconds=bindparam("duration"),
-            overtime_won=bindparam("overtime"),
+            duration_seconds=duration_seconds,
+            overtime_won=overtime_won,
         )
     )
 
 
-# The rental being returned, locked first (before its station and bike), as `_flag_overdue` locks it.
-LOCKED_RENTAL = HotStatement(
-    select(rentals).where(rentals.c.id == bindparam("rental"), rentals.c.user_id == bindparam("user")).with_for_update()
-)
+def closing_fare(*, started_at, ride_minutes) -> tuple:
+    """(duration_seconds, overtime_won) of a ride from `started_at` to `now`, as SQL expressions built by
+    the fare rules themselves (`fares.ride_seconds`, `fares.overtime`): a return computes its fare in its
+    own statement, with no read of the rental before it."""
+    seconds = fares.ride_seconds(
+        func.extract("epoch", NOW - started_at),
+        greatest=func.greatest,
+        floor=lambda elapsed: cast(func.floor(elapsed), Integer),
+    )
+    _over, _steps, won = fares.overtime(seconds, ride_minutes, greatest=func.greatest, least=func.least)
+    return seconds, won
+
+
+# The rider's rental (404 for anyone else's); locked, it is the first lock of a return in steps, as
+# `_flag_overdue` locks it before the bike.
+RENTAL = select(rentals).where(rentals.c.id == bindparam("rental"), rentals.c.user_id == bindparam("user"))
+OWN_RENTAL, LOCKED_RENTAL = HotStatement(RENTAL), HotStatement(RENTAL.with_for_update())
 # Why a station refused (the rare path): missing, closed, empty or full.
 STATION = HotStatement(select(stations.c.active, stations.c.lat, stations.c.lon).where(stations.c.id == STATION_ID))

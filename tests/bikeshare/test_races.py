@@ -84,3 +84,29 @@ def test_one_rider_racing_themselves_from_two_phones_gets_one_bike(race_app, net
     assert sorted(s for s, _ in results) == [201] + [409] * 7
     assert {b["type"] for s, b in results if s == 409} == {"/problems/already-riding"}
     assert sql(race_app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = 101") == [(9, 9)]
+
+
+def test_one_ride_returned_from_two_phones_at_once_is_returned_and_charged_once(race_app, network):
+    network({101: (10, 0, 1), 102: (10, 0, 0), 103: (10, 0, 0)})
+    client = race_app.test_client()
+    me = rider(client)
+    rental = client.post("/api/v1/rentals", json={"station_id": 101, "buy_day_pass": "day_1h"}, headers=me.headers)
+    rental_id = rental.get_json()["id"]
+    sql(race_app, "UPDATE bike_rentals SET started_at = now() - interval '2 hours' WHERE id = :id", id=rental_id)
+    results = _race(
+        race_app,
+        [
+            lambda c, station=station: c.post(
+                f"/api/v1/rentals/{rental_id}/return", json={"station_id": station}, headers=me.headers
+            )
+            for station in (102, 103) * 3
+        ],
+    )
+    assert sorted(s for s, _ in results) == [200] + [409] * 5
+    assert {b["type"] for s, b in results if s == 409} == {"/problems/already-returned"}
+    [(end_station,)] = sql(race_app, "SELECT end_station_id FROM bike_rentals WHERE id = :id", id=rental_id)
+    assert sql(race_app, "SELECT id, bikes_parked FROM stations WHERE id IN (102, 103) ORDER BY id") == [
+        (102, int(end_station == 102)),
+        (103, int(end_station == 103)),
+    ]
+    assert sql(race_app, "SELECT count(*) FROM bike_charges WHERE reason = 'overtime'") == [(1,)]

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bikeshare.rentals import statements
 from core.db import db
 from tests.bikeshare.conftest import sql
 from tests.bikeshare.helpers import give_back, rent, rider
@@ -69,6 +70,45 @@ def test_a_return_locks_the_station_before_the_bike_and_counts_a_fault_reported_
     assert sql(app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = 102") == [(1, 0)]
 
 
+def test_a_return_waits_for_its_rental_before_locking_the_station(app, client, network):
+    network({101: (10, 0, 1), 102: (10, 0, 0)})
+    me = rider(client)
+    rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
+    flagger, prober = _other_transaction(app), _other_transaction(app)
+    try:
+        # Overdue flagging locks the rental, then the bike: a return holding the station or the bike while
+        # it waits for the rental would deadlock with it.
+        flagger.execute(text("SELECT 1 FROM bike_rentals WHERE id = :id FOR UPDATE"), {"id": rental["id"]})
+        with ThreadPoolExecutor(1) as pool:
+            returning = pool.submit(give_back, app.test_client(), me, rental["id"], 102)
+            _wait_until_someone_waits_for_a_lock(app)
+            prober.execute(text("SELECT 1 FROM stations WHERE id = 102 FOR UPDATE NOWAIT"))
+            prober.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE NOWAIT"), {"id": rental["bike_id"]})
+            prober.rollback()
+            flagger.rollback()
+            assert returning.result(timeout=20).status_code == 200
+    finally:
+        flagger.close()
+        prober.close()
+
+
+@pytest.mark.parametrize("seconds", [0, 3599.5, 3600.9, 3601, 3899.999, 3900, 3901, 7200, 12 * 3600])
+def test_the_stored_fare_is_the_one_the_rider_is_shown(app, client, network, seconds):
+    network({101: (10, 0, 1)})
+    me = rider(client)
+    rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
+    sql(
+        app,
+        "UPDATE bike_rentals SET started_at = now() - make_interval(secs => :s) WHERE id = :id",
+        s=seconds,
+        id=rental["id"],
+    )
+    shown = give_back(client, me, rental["id"], 101).get_json()
+    stored = sql(app, "SELECT duration_seconds, overtime_won FROM bike_rentals WHERE id = :id", id=rental["id"])
+    assert stored == [(shown["fare"]["duration_seconds"], shown["fare"]["overtime_won"])]
+    assert shown["rental"]["overtime_won"] == shown["fare"]["overtime_won"]
+
+
 def _hours_booked(app, station_id):
     return sql(
         app,
@@ -108,3 +148,17 @@ def test_a_day_pass_bought_earlier_starts_its_24_hours_at_the_first_rental_only(
     start, end = (datetime.fromisoformat(day_pass[k]) for k in ("valid_from", "valid_until"))
     assert (day_pass["valid_from"], end - start) == (first["started_at"], timedelta(hours=24))
     assert (first["pass_id"], second["pass_id"], second["ride_minutes"]) == (day_pass["id"], day_pass["id"], 120)
+
+
+def test_a_refused_request_keeps_the_hot_statements_prepared_on_its_connection(app):
+    # psycopg on its own forgets (and drops) every prepared statement at a rollback, so each 409 cost the
+    # next rent and return on that connection a new parse and custom plans.
+    with app.app_context():
+        statements.STATION.first({"station": 101})
+        prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%stations.lat%'"
+        assert db.session.execute(text(prepared)).scalar() == 1
+        db.session.rollback()
+        assert db.session.execute(text(prepared)).scalar() == 1
+        # psycopg and the server still agree on what is prepared: running it again clashes with nothing.
+        assert statements.STATION.first({"station": 101}) is None
+        assert db.session.execute(text(prepared)).scalar() == 1
