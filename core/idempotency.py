@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import current_app, json, request
-from flask_jwt_extended import get_jwt_identity
 from sqlalchemy import JSON, ForeignKey, Integer, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.auth import current_user
 from core.db import UTCDateTime, db, utcnow
 from core.errors import Conflict, InvalidInput
 from core.problems import Message
@@ -56,7 +56,7 @@ def idempotent(view=None, *, answer_holds_secret: bool = False):
             return view(*args, **kwargs)
         if not _WELL_FORMED_KEY.match(key):
             raise InvalidInput(Message("idempotency.bad_key", header=HEADER), slug="bad-idempotency-key")
-        user_id = int(get_jwt_identity())
+        user_id = current_user.id
         fingerprint = _fingerprint()
 
         stored = _replay(user_id, key, fingerprint)
