@@ -12,6 +12,12 @@ RECORD = HotStatement(
 )
 
 
+@pytest.fixture
+def one_connection_app(make_app):
+    """An app whose pool keeps one connection, so the next unit of work gets the one a statement ran on."""
+    return make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 1})
+
+
 def _committed(app, event: str) -> int:
     """Rows of `event` that another connection sees: only what has been committed."""
     with db.engine.connect() as elsewhere:
@@ -27,7 +33,8 @@ def test_a_statement_that_is_the_whole_unit_of_work_is_committed_by_itself(app):
         assert seen_before_the_commit == 1
 
 
-def test_the_connection_is_back_to_transactions_after_a_statement_on_its_own(app):
+def test_the_connection_is_back_to_transactions_after_a_statement_on_its_own(one_connection_app):
+    app = one_connection_app
     with app.app_context():
         RECORD.scalar({"event": "hot.alone"}, own_transaction=True)
         db.session.commit()
@@ -52,7 +59,8 @@ def test_a_statement_joins_work_under_way_and_is_rolled_back_with_it(app, work_u
         assert (seen_before_the_commit, _committed(app, "hot.joined"), _committed(app, "hot.pending")) == (0, 0, 0)
 
 
-def test_a_failed_statement_on_its_own_leaves_the_connection_in_transactions(app):
+def test_a_failed_statement_on_its_own_leaves_the_connection_in_transactions(one_connection_app):
+    app = one_connection_app
     with app.app_context():
         with pytest.raises(Exception, match="actor_id"):
             RECORD.scalar({"event": "hot.orphan", "actor_id": 999_999}, own_transaction=True)
