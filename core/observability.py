@@ -51,6 +51,8 @@ class AccessLog:
         def remember_status(status_line, headers, exc_info=None):
             nonlocal status
             status = status_line
+            # Echoed here, on the server's plain list: through werkzeug's Headers it was validated and copied.
+            headers.append((REQUEST_ID_HEADER, environ.get(_ENVIRON_REQUEST_ID) or uuid.uuid4().hex))
             return start_response(status_line, headers, exc_info)
 
         body = self.app(environ, remember_status)
@@ -82,11 +84,6 @@ def init_app(app: Flask) -> None:
         incoming = request.environ.get(_ENVIRON_INCOMING_ID, "")  # not via `headers`: a miss there raises inside
         g.request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
         request.environ[_ENVIRON_REQUEST_ID] = g.request_id
-
-    @app.after_request
-    def _echo_request_id(response):
-        response.headers[REQUEST_ID_HEADER] = g.get("request_id") or uuid.uuid4().hex
-        return response
 
 
 def _configure_logging(app: Flask) -> None:
