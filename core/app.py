@@ -1,6 +1,7 @@
 """The application factory: a short list of register steps."""
 
 import os
+from types import FunctionType
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
@@ -20,7 +21,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; `test_config` overrides settings so tests never touch the environment."""
-    app = Flask("seoul", instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app = _SeoulFlask("seoul", instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.config.from_mapping(load_settings(test_config))
     app.json.ensure_ascii = False  # Korean names read as Korean
     app.session_interface = _NoCookieSessions()
@@ -41,6 +42,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_domains(app)
     _register_pages(app)
     return app
+
+
+class _SeoulFlask(Flask):
+    """Flask, asking once per function whether it is a coroutine function.
+
+    Flask asks `inspect.iscoroutinefunction` of every hook and of the view on every request (eight to
+    ten times); a function's kind never changes, so the answer is kept. Only plain functions are kept:
+    a class-based view's bound methods are new on every request.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_functions: dict = {}
+
+    def ensure_sync(self, func):
+        if type(func) is not FunctionType:
+            return super().ensure_sync(func)
+        sync = self._sync_functions.get(func)
+        if sync is None:
+            sync = self._sync_functions[func] = super().ensure_sync(func)
+        return sync
 
 
 class _NoCookieSessions(SecureCookieSessionInterface):
@@ -94,13 +116,19 @@ def _register_json_only(app: Flask) -> None:
 
     @app.before_request
     def _require_json_body():
-        if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
-            not_json = Message("request.not_json", mimetype=request.mimetype) if request.mimetype else None
-            return problem(415, not_json or Message("request.untyped_body"))
-        if request.method in ("POST", "PUT", "PATCH") and request.is_json and request.get_data(cache=True):
-            reason = unreadable_json(request.get_data(cache=True))
+        body_request = request._get_current_object()  # one context lookup instead of one per attribute
+        if body_request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        if body_request.content_length and not body_request.is_json:
+            mimetype = body_request.mimetype
+            return problem(
+                415, Message("request.not_json", mimetype=mimetype) if mimetype else Message("request.untyped_body")
+            )
+        if body_request.is_json and body_request.get_data(cache=True):
+            reason = unreadable_json(body_request.get_data(cache=True))
             if reason:
                 return problem(400, reason, slug="unreadable-json")
+        return None
 
 
 def _register_blueprints(app: Flask) -> None:

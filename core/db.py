@@ -144,53 +144,77 @@ class HotStatement:
     lost connection is invalidated, as SQLAlchemy does. Elsewhere (SQLite in development) SQLAlchemy
     runs it. Rows are named tuples either way. Parameters skip their column type's processing, so pass
     what psycopg takes as it is (aware datetimes, not naive ones).
+
+    `own_transaction=True` says the statement is its service's whole unit of work. On PostgreSQL, when the
+    session has no transaction open and holds no unflushed changes, it then runs on a pooled connection of
+    its own in autocommit (one statement is atomic by itself), past the session's bookkeeping and without
+    the BEGIN and COMMIT round trips psycopg would make: ~110 µs of the app's CPU and ~30 µs of PostgreSQL's
+    per unit of work. Otherwise it joins the session's transaction, so nothing is ever committed apart from
+    what the service meant to commit with it. Either way the service ends with its one `db.session.commit()`
+    (with nothing to do after a statement on its own).
     """
 
     def __init__(self, statement):
         self.statement = statement
         self._compiled: dict[frozenset, tuple[str, tuple, dict]] = {}
 
-    def first(self, params: dict):
+    def first(self, params: dict, *, own_transaction: bool = False):
         """The first row, or None."""
-        return self._run(params, lambda cursor: cursor.fetchone(), lambda result: result.first())
+        return self._run(params, own_transaction, lambda cursor: cursor.fetchone(), lambda result: result.first())
 
-    def scalar(self, params: dict):
+    def scalar(self, params: dict, *, own_transaction: bool = False):
         """The first column of the first row, or None."""
-        return self._run(params, self._first_value, lambda result: result.scalar())
+        return self._run(params, own_transaction, self._first_value, lambda result: result.scalar())
 
-    def rowcount(self, params: dict) -> int:
+    def rowcount(self, params: dict, *, own_transaction: bool = False) -> int:
         """Run it for its effect; the number of rows it touched."""
-        return self._run(params, lambda cursor: cursor.rowcount, lambda result: result.rowcount)
+        return self._run(params, own_transaction, lambda cursor: cursor.rowcount, lambda result: result.rowcount)
 
     @staticmethod
     def _first_value(cursor):
         row = cursor.fetchone()
         return None if row is None else row[0]
 
-    def _run(self, params: dict, read_cursor, read_result):
-        connection = db.session.connection()
-        if database(connection) != Database.POSTGRESQL:
-            return read_result(connection.execute(self.statement, params))
+    def _run(self, params: dict, own_transaction: bool, read_cursor, read_result):
+        session = db.session()
+        engine = session.get_bind()
+        if engine.dialect.name != Database.POSTGRESQL:
+            return read_result(session.connection().execute(self.statement, params))
+        if own_transaction and not session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            pooled = engine.raw_connection()
+            try:
+                return self._send(pooled, pooled, engine.dialect, params, read_cursor, alone=True)
+            finally:
+                pooled.close()
+        connection = session.connection()
+        return self._send(connection.connection, connection, engine.dialect, params, read_cursor, alone=False)
+
+    def _send(self, pooled, owner, dialect, params: dict, read_cursor, *, alone: bool):
+        """Run on `pooled`, a pool's connection; `owner` (it or the session's Connection) is invalidated if it broke."""
         import psycopg  # loaded already by the PostgreSQL engine; development on SQLite never needs it
         from psycopg.rows import namedtuple_row
 
-        sql, names, defaults = self._compile(connection.dialect, params)
-        driver = connection.connection.driver_connection
+        sql, names, defaults = self._compile(dialect, params)
+        driver = pooled.driver_connection
         # A raw cursor takes the $n placeholders as they are: psycopg parses a named-parameter query on
         # every execution once it is longer than 4 kB (rent's and return's are), ~3 ms of CPU each.
         cursor = psycopg.RawCursor(driver, row_factory=namedtuple_row)
         try:
+            if alone:
+                driver.autocommit = True
             cursor.execute(sql, [params[name] if name in params else defaults[name] for name in names], prepare=True)
             return read_cursor(cursor)
         except psycopg.Error as error:
-            lost = connection.dialect.is_disconnect(error, driver, cursor)
+            lost = dialect.is_disconnect(error, driver, cursor)
             if lost:
-                connection.invalidate(error)
+                owner.invalidate(error)
             raise DBAPIError.instance(
-                sql, params, error, psycopg.Error, connection_invalidated=lost, dialect=connection.dialect
+                sql, params, error, psycopg.Error, connection_invalidated=lost, dialect=dialect
             ) from error
         finally:
             cursor.close()
+            if alone:
+                _leave_autocommit(pooled, driver)
 
     def _compile(self, dialect, params: dict) -> tuple[str, tuple, dict]:
         """The SQL with $n placeholders, the parameter name of each, and the values of its literals."""
@@ -211,6 +235,16 @@ class HotStatement:
             defaults = {k: v for k, v in expanded.parameters.items() if k not in names}
             self._compiled[names] = (expanded.statement, tuple(expanded.positiontup), defaults)
         return self._compiled[names]
+
+
+def _leave_autocommit(pooled, driver) -> None:
+    """Back to transactions; a connection that cannot be (it broke) is discarded, never pooled in autocommit."""
+    import psycopg
+
+    try:
+        driver.autocommit = False
+    except psycopg.Error as error:
+        pooled.invalidate(error)
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may be retried.

@@ -16,22 +16,47 @@ _ALWAYS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     # Views meant for other origins (GBFS) set "cross-origin" themselves.
     "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "no-store",
 }
+# Where the request's Content-Security-Policy waits for the middleware (answers that never reached a view
+# get the default one).
+_ENVIRON_POLICY = "seoul.content_security_policy"
+
+
+class DefaultHeaders:
+    """WSGI middleware adding each default header the answer does not carry already.
+
+    Added to the server's plain list of headers: through werkzeug's `Headers` each one was validated
+    and then copied and validated again when the answer was sent (~15 us of CPU per answer).
+    """
+
+    def __init__(self, wsgi_app, flask_app: Flask):
+        self.wsgi_app, self.flask_app = wsgi_app, flask_app
+        hsts = flask_app.config["STRICT_TRANSPORT_SECURITY"]
+        always = {**_ALWAYS, **({"Strict-Transport-Security": hsts} if hsts else {})}
+        self.always = tuple((name.lower(), name, value) for name, value in always.items())
+
+    def __call__(self, environ, start_response):
+        def with_defaults(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend((name, value) for lower, name, value in self.always if lower not in present)
+            if "content-security-policy" not in present:
+                policy = environ.get(_ENVIRON_POLICY) or self.flask_app.config["CONTENT_SECURITY_POLICY"]["default"]
+                headers.append(("Content-Security-Policy", policy))
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, with_defaults)
 
 
 def init_app(app: Flask) -> None:
+    app.wsgi_app = DefaultHeaders(app.wsgi_app, app)
+
     @app.after_request
-    def _add_headers(response):
-        headers = response.headers
-        for name, value in _ALWAYS.items():
-            headers.setdefault(name, value)
-        if "Cache-Control" not in headers:
-            headers["Cache-Control"] = "no-store"
+    def _choose_content_security_policy(response):
         policies = app.config["CONTENT_SECURITY_POLICY"]
-        policy = policies.get(request.endpoint) or policies.get(request.blueprint) or policies["default"]
-        headers.setdefault("Content-Security-Policy", policy)
-        if app.config["STRICT_TRANSPORT_SECURITY"]:
-            headers.setdefault("Strict-Transport-Security", app.config["STRICT_TRANSPORT_SECURITY"])
+        policy = policies.get(request.endpoint) or policies.get(request.blueprint)
+        if policy:
+            request.environ[_ENVIRON_POLICY] = policy
         return response
 
 

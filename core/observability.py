@@ -21,6 +21,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 # Where the access log finds the request's id after Flask has popped its context.
 _ENVIRON_REQUEST_ID = "seoul.request_id"
+_ENVIRON_INCOMING_ID = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 ACCESS_SAMPLE_EVERY = 100
 SLOW_REQUEST_S = 0.5  # twenty times the p99 target of the hot paths: worth a line whatever its status
 
@@ -50,6 +51,8 @@ class AccessLog:
         def remember_status(status_line, headers, exc_info=None):
             nonlocal status
             status = status_line
+            # Echoed here, on the server's plain list: through werkzeug's Headers it was validated and copied.
+            headers.append((REQUEST_ID_HEADER, environ.get(_ENVIRON_REQUEST_ID) or uuid.uuid4().hex))
             return start_response(status_line, headers, exc_info)
 
         body = self.app(environ, remember_status)
@@ -78,14 +81,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _assign_request_id():
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        incoming = request.environ.get(_ENVIRON_INCOMING_ID, "")  # not via `headers`: a miss there raises inside
         g.request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
         request.environ[_ENVIRON_REQUEST_ID] = g.request_id
-
-    @app.after_request
-    def _echo_request_id(response):
-        response.headers[REQUEST_ID_HEADER] = g.get("request_id") or uuid.uuid4().hex
-        return response
 
 
 def _configure_logging(app: Flask) -> None:
