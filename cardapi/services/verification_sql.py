@@ -4,8 +4,7 @@ On PostgreSQL an acceptance is ONE statement (a data-modifying CTE: step update,
 insert, and the terminal's last use when it is due); other databases (SQLite in development) run the same
 writes one by one. On PostgreSQL the card's read and that statement each commit themselves (autocommit):
 the read needs no transaction and the statement is atomic on its own, so neither pays a BEGIN and a
-COMMIT round trip: 2 round trips to PostgreSQL per accepted verification instead of 4 (measured savings
-in the commit that made it so).
+COMMIT round trip: 2 round trips to PostgreSQL per accepted verification instead of 4.
 """
 
 import json
