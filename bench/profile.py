@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench import cpu as bench_cpu
 from bench import fixtures as bench_fixtures
 from bench import servers
 from bench.scenarios import Stop, build
@@ -83,7 +84,7 @@ def main() -> int:
     settings = {"citizens": int(os.environ.get("BENCH_CITIZENS", 20_000)), "only": [name]}
     workdir = Path(tempfile.mkdtemp(prefix="seoul-profile-"))
     notes: list[str] = []
-    with servers.database_and_redis(workdir) as (database_url, redis_url, _roots):
+    with servers.database_and_redis(workdir) as (database_url, redis_url, roots):
         env = servers.production_environment(database_url, redis_url, PROXY_COUNT="1")
         os.environ.update(env)
         servers.migrate(env)
@@ -106,6 +107,7 @@ def main() -> int:
         statements, first = Counter(), []
         # Counted at the driver: the hot paths' prebuilt statements go to psycopg past SQLAlchemy's events.
         execute, commit = psycopg.Cursor.execute, psycopg.Connection.commit
+        command = psycopg.Connection._exec_command
 
         def counted_execute(cursor, query, *args, **kwargs):
             statements["sql"] += 1
@@ -117,13 +119,20 @@ def main() -> int:
             statements["commit"] += 1
             return commit(connection)
 
+        def counted_command(connection, query, *args, **kwargs):  # BEGIN, COMMIT, ROLLBACK: a round trip each
+            statements[bytes(query).split()[0].decode().lower() + " sent"] += 1
+            return command(connection, query, *args, **kwargs)
+
         psycopg.Cursor.execute, psycopg.Connection.commit = counted_execute, counted_commit
+        psycopg.Connection._exec_command = counted_command
         # First unprofiled: wall and CPU time of this process (the app's Python; not PostgreSQL's or Redis's).
         client = InProcessClient(app, requests)
+        servers_before = bench_cpu.snapshot(roots)
         wall, cpu = time.perf_counter(), time.process_time()
         with contextlib.suppress(Stop):
             scenario.drive(client, 0, 2)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"{name}: unprofiled, other processes' CPU per request: {_servers_cpu(servers_before, roots, requests)}")
         chunks = sorted(b - a for a, b in zip(client.cpu_marks, client.cpu_marks[1:], strict=False))
         quiet = chunks[len(chunks) // 4] / CHUNK * 1000 if chunks else float("nan")
         per_request = f"{wall / requests * 1000:.2f} ms wall, {cpu / requests * 1000:.2f} ms app CPU"
@@ -142,8 +151,8 @@ def main() -> int:
             profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         elapsed = time.perf_counter() - started
         print(f"{name}: {requests} requests in {elapsed:.2f} s = {elapsed / requests * 1000:.2f} ms each (profiled)")
-        per = {kind: round(statements[kind] / requests, 2) for kind in ("sql", "commit")}
-        print(f"SQL statements per request: {per['sql']}, commits {per['commit']}; statuses {dict(client.statuses)}")
+        per = {kind: round(count / requests, 2) for kind, count in statements.items()}
+        print(f"SQL statements per request: {per.pop('sql', 0)}, commands {per}; statuses {dict(client.statuses)}")
         print(f"errors: {dict(client.errors.most_common(5))}")
         print("first statements:\n  " + "\n  ".join(first))
         for order, restriction in (("tottime", 30), ("cumulative", "/(core|cardapi|bikeshare)/")):
@@ -151,6 +160,27 @@ def main() -> int:
             pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(restriction, 40)
             print(out.getvalue())
     return 0
+
+
+def _servers_cpu(before: dict, roots: dict, requests: int) -> str:
+    """The bench's own PostgreSQL and Redis CPU since `before`, in ms per request, PostgreSQL's split by process
+    (its backends serve the requests; autovacuum and the WAL writer work for them later or for the bulk load)."""
+    spent = Counter()
+    for pid, (component, seconds) in bench_cpu.snapshot(roots).items():
+        used = seconds - before.get(pid, (component, 0.0))[1]
+        spent[component] += used
+        if component == "PostgreSQL" and used:
+            spent[f"  {_process_title(pid)}"] += used
+    return ", ".join(f"{component} {seconds / requests * 1000:.2f} ms" for component, seconds in sorted(spent.items()))
+
+
+def _process_title(pid: str) -> str:
+    """PostgreSQL's name for one of its processes ("walwriter", "autovacuum", a backend's database name)."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().split()
+    except OSError:
+        return "ended"
+    return words[1] if len(words) > 1 and words[0] == "postgres:" else "postmaster"
 
 
 if __name__ == "__main__":

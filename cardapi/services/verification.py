@@ -1,13 +1,14 @@
 """Verifying a QR payload at a facility terminal.
 
 Round trips per verification (steady state, terminal cached):
-  DB    1  SELECT card + holder + active eligibility categories + membership epoch (one statement)
+  DB    1  SELECT card + holder + active eligibility categories + membership epoch (one statement, which on
+           PostgreSQL commits itself: a read needs no transaction, so no BEGIN is sent)
   Redis 1  ONE Lua script, atomic: terminal gate (rate-limit count + cached terminal, services.terminals),
            then the verdict (services.verification_guard: steps, repeated scans, per-terminal failures)
-  DB    2  accepted: ONE statement updates the card's last accepted step (guarded by the step and the
-           secret version), inserts the visit and its audit event, and records the terminal's last use
-           when due (once a minute); refused: INSERT audit event (+1 UPDATE of the last use when due)
-  DB    3  COMMIT
+  DB    2  accepted: ONE statement, which on PostgreSQL commits itself (no BEGIN, no COMMIT round trip),
+           updates the card's last accepted step (guarded by the step and the secret version), inserts the
+           visit and its audit event, and records the terminal's last use when due (once a minute);
+           refused: BEGIN, INSERT audit event (+1 UPDATE of the last use when due), COMMIT
 Rare extras: terminal cache miss (+1 SELECT, +1 Redis SET, +1 script call that does not count again),
 a duplicate scan (+1 SELECT of the first visit), the failure that quarantines a terminal (+1 UPDATE,
 +1 Redis SET). A refusal is the same one script call (an SCC2 failure is
@@ -222,7 +223,7 @@ def _accept(terminal: TerminalContext, card, step: int, now: datetime) -> dict |
     )
     if visit_id is None:  # the database saw a later step or a rotated secret: the step lost
         return None
-    db.session.commit()
+    db.session.commit()  # on PostgreSQL the statement committed itself, unless a terminal cache miss began one
     return _accepted(card, now, visit_id=visit_id, member_id=member_id, benefits=benefits, duplicate=False)
 
 

@@ -2,10 +2,13 @@
 
 On PostgreSQL an acceptance is ONE statement (a data-modifying CTE: step update, visit insert, audit
 insert, and the terminal's last use when it is due); other databases (SQLite in development) run the same
-writes one by one.
+writes one by one. On PostgreSQL the card's read and that statement each commit themselves (autocommit):
+the read needs no transaction and the statement is atomic on its own, so neither pays a BEGIN and a
+COMMIT round trip: 2 round trips to PostgreSQL per accepted verification instead of 4.
 """
 
 import json
+from contextlib import contextmanager
 
 from flask import g, has_request_context, request
 from sqlalchemy import bindparam, func, insert, or_, select, text, update
@@ -13,7 +16,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, text, update
 from cardapi.models import Card, CardStatus, MembershipEpoch, Terminal, Visit
 from core import audit
 from core.accounts.models import User
-from core.db import Database, HotStatement, UTCDateTime, database
+from core.db import Database, HotStatement, UTCDateTime, database, db
 from core.eligibility import Eligibility
 
 # The card, its holder, the holder's active eligibility categories and membership epoch at the facility.
@@ -102,7 +105,8 @@ _SCANNED_VISIT = HotStatement(
 
 def read_card(card_number: str, *, key_hash: str, now):
     """The card's row (None for an unknown number), with the epoch at the facility of the terminal's key."""
-    return CARD.first({"card_number": card_number, "key_hash": key_hash, "now": now})
+    with _on_its_own():
+        return CARD.first({"card_number": card_number, "key_hash": key_hash, "now": now})
 
 
 def scanned_visit(*, card_id: int, terminal_id: int, step: int):
@@ -119,18 +123,18 @@ def accept(card, *, step: int, visit: dict, touch: bool, synchronous_commit: boo
     guard = {"card_id": card.id, "checked_version": card.secret_version, "step": step}
     details = {"terminal_id": visit["terminal_id"], "facility_id": visit["facility_id"]}
     if database() == Database.POSTGRESQL:
-        return _ACCEPT_POSTGRESQL.scalar(
-            {
-                **guard,
-                **visit,
-                "benefits": json.dumps(visit["benefits"]),
-                "subject": f"card:{card.id}",
-                "client_address": request.remote_addr if has_request_context() else None,
-                "request_id": g.get("request_id") if has_request_context() else None,
-                "synchronous_commit": "on" if synchronous_commit else "off",
-                "touch": touch,
-            }
-        )
+        params = {
+            **guard,
+            **visit,
+            "benefits": json.dumps(visit["benefits"]),
+            "subject": f"card:{card.id}",
+            "client_address": request.remote_addr if has_request_context() else None,
+            "request_id": g.get("request_id") if has_request_context() else None,
+            "synchronous_commit": "on" if synchronous_commit else "off",
+            "touch": touch,
+        }
+        with _on_its_own():
+            return _ACCEPT_POSTGRESQL.scalar(params)
     if _RECORD_STEP.rowcount(guard) != 1:
         return None
     visit_id = _INSERT_VISIT.scalar({**visit, "step": step})
@@ -138,3 +142,30 @@ def accept(card, *, step: int, visit: dict, touch: bool, synchronous_commit: boo
     if touch:
         _TOUCH_TERMINAL.rowcount({"terminal_id": visit["terminal_id"], "at": visit["at"]})
     return visit_id
+
+
+@contextmanager
+def _on_its_own():
+    """On PostgreSQL, the statement inside commits itself, unless the request has a transaction open already
+    (a terminal read on a cache miss: then it joins that one, and the caller's commit ends both).
+
+    The connection goes back to explicit transactions at once, so the rest of the unit of work (a refusal's
+    audit row and the terminal's last use) stays atomic, and the pool never hands out an autocommitting one.
+    """
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    if database(connection) != Database.POSTGRESQL or not _idle(driver):
+        yield
+        return
+    driver.autocommit = True
+    try:
+        yield
+    finally:
+        if not driver.closed:  # a lost connection is invalidated and never reused
+            driver.autocommit = False
+
+
+def _idle(driver) -> bool:
+    from psycopg.pq import TransactionStatus  # loaded already by the PostgreSQL engine
+
+    return driver.info.transaction_status == TransactionStatus.IDLE

@@ -199,3 +199,18 @@ def test_every_attempt_is_audited_without_the_code(app, client, terminal, card):
         events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.event.like("card_verif%"))).all()
     assert [e.event for e in events] == ["card_verified", "card_verification_refused"]
     assert all(card.code(step) not in str(e.details) for e in events)
+
+
+def test_after_verifications_the_next_unit_of_work_is_still_all_or_nothing(app, client, terminal, card):
+    # The card's read and the acceptance commit themselves on PostgreSQL; the pool must not hand that mode on.
+    step = current_step()
+    assert verify(client, terminal, card.payload(step)).get_json()["accepted"] is True
+    assert verify(client, terminal, card.payload(step, wrong_code(card, step))).get_json()["accepted"] is False
+    with app.app_context():
+        from core.audit import AuditEvent
+        from core.db import db
+
+        db.session.add(AuditEvent(event="half_done"))
+        db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(db.select(db.func.count()).where(AuditEvent.event == "half_done")) == 0
