@@ -8,7 +8,6 @@ COMMIT round trip: 2 round trips to PostgreSQL per accepted verification instead
 """
 
 import json
-from contextlib import contextmanager
 
 from flask import g, has_request_context, request
 from sqlalchemy import bindparam, func, insert, or_, select, text, update
@@ -16,7 +15,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, text, update
 from cardapi.models import Card, CardStatus, MembershipEpoch, Terminal, Visit
 from core import audit
 from core.accounts.models import User
-from core.db import Database, HotStatement, UTCDateTime, database, db
+from core.db import Database, HotStatement, UTCDateTime, database
 from core.eligibility import Eligibility
 
 # The card, its holder, the holder's active eligibility categories and membership epoch at the facility.
@@ -105,8 +104,8 @@ _SCANNED_VISIT = HotStatement(
 
 def read_card(card_number: str, *, key_hash: str, now):
     """The card's row (None for an unknown number), with the epoch at the facility of the terminal's key."""
-    with _on_its_own():
-        return CARD.first({"card_number": card_number, "key_hash": key_hash, "now": now})
+    # A read decides nothing alone (the acceptance re-checks under the row lock): no transaction needed.
+    return CARD.first({"card_number": card_number, "key_hash": key_hash, "now": now}, own_transaction=True)
 
 
 def scanned_visit(*, card_id: int, terminal_id: int, step: int):
@@ -118,7 +117,9 @@ def accept(card, *, step: int, visit: dict, touch: bool, synchronous_commit: boo
     """Record the accepted step, the visit and its audit event, and the terminal's last use if `touch`; the
     visit's id, or None if the step lost (then nothing is written: the caller's refusal records the use).
 
-    `visit` holds the card_visits columns. Nothing is committed here.
+    `visit` holds the card_visits columns. On PostgreSQL the one statement commits itself unless the request
+    has a transaction open (a terminal read on a cache miss), which it then joins; elsewhere nothing is
+    committed here.
     """
     guard = {"card_id": card.id, "checked_version": card.secret_version, "step": step}
     details = {"terminal_id": visit["terminal_id"], "facility_id": visit["facility_id"]}
@@ -133,8 +134,7 @@ def accept(card, *, step: int, visit: dict, touch: bool, synchronous_commit: boo
             "synchronous_commit": "on" if synchronous_commit else "off",
             "touch": touch,
         }
-        with _on_its_own():
-            return _ACCEPT_POSTGRESQL.scalar(params)
+        return _ACCEPT_POSTGRESQL.scalar(params, own_transaction=True)
     if _RECORD_STEP.rowcount(guard) != 1:
         return None
     visit_id = _INSERT_VISIT.scalar({**visit, "step": step})
@@ -142,30 +142,3 @@ def accept(card, *, step: int, visit: dict, touch: bool, synchronous_commit: boo
     if touch:
         _TOUCH_TERMINAL.rowcount({"terminal_id": visit["terminal_id"], "at": visit["at"]})
     return visit_id
-
-
-@contextmanager
-def _on_its_own():
-    """On PostgreSQL, the statement inside commits itself, unless the request has a transaction open already
-    (a terminal read on a cache miss: then it joins that one, and the caller's commit ends both).
-
-    The connection goes back to explicit transactions at once, so the rest of the unit of work (a refusal's
-    audit row and the terminal's last use) stays atomic, and the pool never hands out an autocommitting one.
-    """
-    connection = db.session.connection()
-    driver = connection.connection.driver_connection
-    if database(connection) != Database.POSTGRESQL or not _idle(driver):
-        yield
-        return
-    driver.autocommit = True
-    try:
-        yield
-    finally:
-        if not driver.closed:  # a lost connection is invalidated and never reused
-            driver.autocommit = False
-
-
-def _idle(driver) -> bool:
-    from psycopg.pq import TransactionStatus  # loaded already by the PostgreSQL engine
-
-    return driver.info.transaction_status == TransactionStatus.IDLE
