@@ -164,7 +164,6 @@ def _policies(
     believed = replace(trucks, model=replace(trucks.model, handling_min_per_bike=SENSITIVITY_HANDLING_MIN))
     # Every truck policy works a shift that ends with the window, so trucks are empty at 10:30.
     options = {
-        "horizon_h": replan_horizon_h,
         "time_limit_s": policy_time_limit_s,
         "settings": PlanSettings(trucks=trucks),
         "shift_end_min": RUSH_END_MIN,
@@ -187,7 +186,7 @@ def _policies(
                 ),
             )
         ),
-        PlannerPolicy(network=network, rates=rates, zones=zones, **options),
+        PlannerPolicy(network=network, rates=rates, zones=zones, horizon_h=replan_horizon_h, **options),
         PlannerPolicy(
             network=network,
             rates=rates,
