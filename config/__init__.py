@@ -186,7 +186,7 @@ class BaseConfig:
     BIKESHARE_TRUCK_MAX_END_LOAD = 0  # bikes a route may end with aboard (out of service until dropped)
     # The re-planning worker (`flask bikeshare replan`): every so many minutes, over this horizon and limit.
     BIKESHARE_REPLAN_EVERY_MIN = 30.0
-    BIKESHARE_REPLAN_HORIZON_H = 2.0
+    BIKESHARE_REPLAN_HORIZON_H = 3.0
     BIKESHARE_REPLAN_TIME_LIMIT_S = 20.0
 
     # --- bikeshare incentives: the active policy ("pilot": Seoul's 2023-2024 rules, "planner": ours) and the caps ---

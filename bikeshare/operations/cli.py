@@ -147,7 +147,13 @@ def evaluate(out_dir, quick, district, seeds, speed_kmh, road_factor, handling_m
     # Under the instance folder by default: commands never write into the source tree.
     out_dir = out_dir or os.path.join(current_app.instance_path, "reports", "rebalancing")
     metrics, report = evaluation.evaluate(
-        out_dir=out_dir, quick=quick, district=district, seeds=seeds, trucks=trucks, progress=click.echo
+        out_dir=out_dir,
+        quick=quick,
+        district=district,
+        seeds=seeds,
+        trucks=trucks,
+        replan_horizon_h=current_app.config["BIKESHARE_REPLAN_HORIZON_H"],
+        progress=click.echo,
     )
     click.echo(metrics["notice"])
     click.echo(

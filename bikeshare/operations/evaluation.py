@@ -72,18 +72,21 @@ def evaluate(
     seed: int = 2026,
     seeds: int | None = None,
     trucks: TruckSettings,
+    replan_horizon_h: float,
     progress=None,
 ):
     """Replay the morning rush under every policy, write the report; returns (metrics, report path).
 
     `seeds` held-out mornings (default 5, 2 in quick mode); `trucks` is the truck model of the
-    replay and of the planners, and the load routes may end with (the configured ones by default).
+    replay and of the planners, and the load routes may end with (the configured ones by default);
+    `replan_horizon_h` the re-planning worker's horizon (`BIKESHARE_REPLAN_HORIZON_H`).
     """
     paths = {name: Path(data_dir) / file for name, file in FILES.items()}
     options = {
         "seed": seed,
         "trucks": trucks.model,
         "max_end_load": trucks.max_end_load,
+        "replan_horizon_h": replan_horizon_h,
         "progress": progress,
     }
     if seeds is not None:

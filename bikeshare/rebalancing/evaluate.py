@@ -49,6 +49,7 @@ def run_evaluation(
     truck_count: int = 30,
     truck_capacity: int = 20,
     replan_every_min: float = 30.0,
+    replan_horizon_h: float = 3.0,
     policy_time_limit_s: float = 6.0,
     plan_time_limit_s: float = 20.0,
     daily_rides: float = TripModelSettings.daily_rides,
@@ -94,6 +95,7 @@ def run_evaluation(
             policy_time_limit_s=policy_time_limit_s,
             plan_time_limit_s=plan_time_limit_s,
             replan_every_min=replan_every_min,
+            replan_horizon_h=replan_horizon_h,
         ):
             started = time.perf_counter()
             metrics, _ = replay(
@@ -124,6 +126,7 @@ def run_evaluation(
         "truck_capacity_total": truck_count * truck_capacity,
         "truck_model": vars(trucks),
         "replan_every_min": replan_every_min,
+        "replan_horizon_h": replan_horizon_h,
         "policies": summarise(runs),
         "full_city_plan": _time_full_city_plan(
             settings=PlanSettings(trucks=TruckSettings(model=trucks, max_end_load=max_end_load)),
@@ -142,7 +145,15 @@ SENSITIVITY_HANDLING_MIN = 0.5
 
 
 def _policies(
-    *, network, rates, zones, trucks: TruckSettings, policy_time_limit_s, plan_time_limit_s, replan_every_min
+    *,
+    network,
+    rates,
+    zones,
+    trucks: TruckSettings,
+    policy_time_limit_s,
+    plan_time_limit_s,
+    replan_every_min,
+    replan_horizon_h,
 ):
     """Fresh policies for one morning (the dawn plan remembers that it has planned).
 
@@ -175,11 +186,12 @@ def _policies(
                 ),
             )
         ),
-        PlannerPolicy(network=network, rates=rates, zones=zones, **options),
+        PlannerPolicy(network=network, rates=rates, zones=zones, horizon_h=replan_horizon_h, **options),
         PlannerPolicy(
             network=network,
             rates=rates,
             zones=zones,
+            horizon_h=replan_horizon_h,
             time_limit_s=policy_time_limit_s,
             settings=PlanSettings(trucks=believed),
             shift_end_min=RUSH_END_MIN,

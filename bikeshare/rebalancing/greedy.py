@@ -17,7 +17,8 @@ from bikeshare.rebalancing.routing import LoadDrop, TruckSettings, pair_bikes, t
 
 class _Route:
     def __init__(self, truck: Truck):
-        self.truck, self.here, self.load, self.minutes, self.stops = truck, truck.station, truck.load, 0.0, []
+        self.truck, self.here, self.load, self.stops = truck, truck.station, truck.load, []
+        self.minutes = truck.busy_min  # a truck finishing its current stop starts late
 
     def visit(self, *, station: int, change: int, straight_km, model: TruckModel) -> None:
         straight = straight_km.between(self.here, station)

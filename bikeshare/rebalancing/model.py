@@ -49,12 +49,17 @@ class HorizonRates:
 
 @dataclass(frozen=True)
 class Truck:
-    """A rebalancing truck: where its next route starts and what it already carries."""
+    """A rebalancing truck: where its next route starts and what it already carries.
+
+    `busy_min` is how long it is still busy before that route can start (driving to and serving the
+    stop it is committed to), so the route's minutes are counted from now, not from that stop.
+    """
 
     truck_id: int
     station: int
     load: int
     capacity: int
+    busy_min: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ def write_report(metrics: dict, out_dir) -> Path:
         f"> **{metrics['notice']}**",
         "",
         f"- {metrics['stations']} stations, {metrics['trips']:,.0f} synthetic trips per morning, "
-        f"trucks {metrics['trucks']}, policies called every {metrics['replan_every_min']:g} min.",
+        f"trucks {metrics['trucks']}, policies called every {metrics['replan_every_min']:g} min "
+        f"(re-planning over the next {metrics['replan_horizon_h']:g} h).",
         f"- Mean ± sd over {len(metrics['seeds'])} held-out mornings (seeds {metrics['seeds'][0]}-"
         f"{metrics['seeds'][-1]}); the planner's demand rates come from separate synthetic training mornings.",
         f"- Trucks: {model['speed_kmh']:g} km/h over road distance = {model['road_factor']:g} × straight line, "

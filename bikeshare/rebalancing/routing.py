@@ -118,7 +118,7 @@ def route_trucks(
     routing.SetArcCostEvaluatorOfAllVehicles(distance_cb)
 
     time_cb = routing.RegisterTransitMatrix(np.rint(travel_s + handling_s[:, None]).astype(int).tolist())
-    routing.AddDimension(time_cb, 0, int(settings.max_route_min * 60), True, "time")
+    routing.AddDimension(time_cb, 0, int(settings.max_route_min * 60), False, "time")
     time_dimension = routing.GetDimensionOrDie("time")
 
     load_cb = routing.RegisterUnaryTransitVector(load_change.tolist())
@@ -126,6 +126,9 @@ def route_trucks(
     load_dimension = routing.GetDimensionOrDie("load")
     for vehicle, truck in enumerate(trucks):
         load_dimension.CumulVar(routing.Start(vehicle)).SetValue(int(truck.load))
+        # A truck still finishing its current stop starts its route that much later (never past the limit).
+        busy_s = min(round(truck.busy_min * 60), int(settings.max_route_min * 60))
+        time_dimension.CumulVar(routing.Start(vehicle)).SetValue(busy_s)
 
     vehicle_of = {t.truck_id: vehicle for vehicle, t in enumerate(trucks)}
     for offset, drop in enumerate(load_drops):

@@ -77,6 +77,7 @@ class _TruckState:
     stops: deque = field(default_factory=deque)
     heading_to: tuple[int, int] | None = None
     ready_at: float = float("-inf")
+    arrives_at: float = float("-inf")
 
 
 def replay(
@@ -131,7 +132,8 @@ def replay(
         state.heading_to = (station, change)
         # A truck still loading or unloading finishes that before driving on.
         departure = max(now, state.ready_at)
-        push(departure + fleet.driving_min(km), TRUCK_ARRIVAL, state)
+        state.arrives_at = departure + fleet.driving_min(km)
+        push(state.arrives_at, TRUCK_ARRIVAL, state)
 
     while events and events[0][0] < end_min:
         now, kind, _, payload = heapq.heappop(events)
@@ -155,7 +157,7 @@ def replay(
             state.ready_at = now + handled * fleet.handling_min_per_bike
             dispatch(state, now)
         elif kind == REPLAN:
-            views = [_truck_view(state) for state in states]
+            views = [_truck_view(state, now=now, handling_min_per_bike=fleet.handling_min_per_bike) for state in states]
             decisions = policy.decide(now_min=now, stock=run.stock.copy(), trucks=views)
             for state in states:
                 if state.truck_id in decisions:
@@ -167,13 +169,15 @@ def replay(
     return run.metrics, run.history
 
 
-def _truck_view(state: _TruckState) -> Truck:
-    """Where a truck's next route can start: after the stop it is already driving to."""
+def _truck_view(state: _TruckState, *, now: float, handling_min_per_bike: float) -> Truck:
+    """Where and when a truck's next route can start: after the stop it is already driving to."""
     if state.heading_to is None:
-        return Truck(state.truck_id, state.station, state.load, state.capacity)
+        return Truck(state.truck_id, state.station, state.load, state.capacity, max(state.ready_at - now, 0.0))
     station, change = state.heading_to
     expected_load = min(max(state.load + change, 0), state.capacity)
-    return Truck(state.truck_id, station, expected_load, state.capacity)
+    handled = abs(expected_load - state.load)
+    busy = state.arrives_at + handled * handling_min_per_bike - now
+    return Truck(state.truck_id, station, expected_load, state.capacity, max(busy, 0.0))
 
 
 class _Replay:

@@ -35,6 +35,7 @@ def test_report_says_the_trips_are_synthetic_gives_mean_and_sd_and_draws_its_plo
         "truck_capacity_total": 20,
         "truck_model": {"speed_kmh": 20.0, "road_factor": 1.4, "handling_min_per_bike": 1.0},
         "replan_every_min": 30.0,
+        "replan_horizon_h": 3.0,
         "policies": summarise(
             {"do nothing": [_morning(100), _morning(100)], "planner": [_morning(50, 2), _morning(70, 4)]}
         ),

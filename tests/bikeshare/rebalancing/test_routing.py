@@ -143,3 +143,28 @@ def test_the_solver_answers_none_when_no_route_fits_the_time_limit(make_line_net
         load_drops=drops,
     )
     assert routes is None
+
+
+@pytest.mark.parametrize("route", ["solver", "greedy"])
+def test_a_truck_still_busy_at_its_current_stop_has_that_much_less_route_time(make_line_network, route):
+    from bikeshare.rebalancing.greedy import greedy_routes
+
+    network = make_line_network(km_positions=[0, 1], docks=[20] * 2)
+    # 5 bikes from 0 to 1: 5 + 5 minutes of handling and 1.4 road km, about 14 minutes of a 20-minute route.
+    settings = replace(TRUCKS, max_route_min=20.0)
+    moves = [Move(source=0, target=1, bikes=5, value=50.0)]
+
+    def served(busy_min):
+        truck = Truck(truck_id=1, station=0, load=0, capacity=10, busy_min=busy_min)
+        common = {"lat": network.lat, "lon": network.lon, "moves": moves, "trucks": [truck], "settings": settings}
+        if route == "greedy":
+            (planned,) = greedy_routes(**common)
+        else:
+            (planned,) = route_trucks(**common, deadline=time.perf_counter() + 1.0)
+        return planned
+
+    free = served(0.0)
+    assert free.bikes_dropped == 5
+    assert free.stops[0].arrival_min == pytest.approx(0.0)
+    assert served(4.0).stops[0].arrival_min == pytest.approx(4.0)
+    assert served(10.0).bikes_dropped == 0

@@ -195,3 +195,30 @@ def test_a_station_is_full_at_its_docks_for_exposure_as_in_production(make_line_
     assert history.minutes_with_room[1, WEEKDAY, 8] == 0.0
     assert history.minutes_with_room[0, WEEKDAY, 8] == pytest.approx(60.0)
     assert metrics.full_station_min == pytest.approx(60.0)
+
+
+class _WatchingPolicy(_ScriptedPolicy):
+    """A scripted policy that also records the trucks it is shown at each round."""
+
+    def __init__(self, stops):
+        super().__init__(stops)
+        self.seen = []
+
+    def decide(self, *, now_min, stock, trucks):
+        self.seen.append((now_min, trucks))
+        return super().decide(now_min=now_min, stock=stock, trucks=trucks)
+
+
+def test_a_truck_still_driving_to_its_stop_is_shown_busy_until_it_has_served_it(make_line_network):
+    network = make_line_network(km_positions=[0, 10], docks=[10, 10])
+    # 4 bikes from 0 at 08:00 (4 min), 10 km straight = 14 km of road (42 min): at the 08:30 round the truck
+    # is still driving to station 1, where it arrives at 08:46 and drops until 08:50.
+    policy = _WatchingPolicy({1: [(0, 4), (1, -4)]})
+    trucks = [Truck(truck_id=1, station=0, load=0, capacity=10)]
+    _replay(network, [8, 0], _trips([(0, 590, 1, 595)]), policy=policy, trucks=trucks)
+    (now, (truck,)) = policy.seen[1]
+    assert now == 510.0
+    assert (truck.station, truck.load) == (1, 0)
+    assert truck.busy_min == pytest.approx(50 - 30, abs=0.1)
+    (_, (later,)) = policy.seen[2]
+    assert later.busy_min == 0.0
