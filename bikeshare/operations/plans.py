@@ -76,7 +76,9 @@ def _trucks(*, network, trucks: list[dict] | None, truck_count: int | None, truc
             raise InvalidInput(
                 Message("operations.load_above_capacity", truck=truck.id, load=load), slug="load-above-capacity"
             )
-        planned.append(PlanTruck(truck.id, position[given["station_id"]], load, truck.capacity))
+        # `busy_min` (the re-planning worker's): minutes until the stop a truck is committed to is done.
+        busy_min = given.get("busy_min", 0.0)
+        planned.append(PlanTruck(truck.id, position[given["station_id"]], load, truck.capacity, busy_min))
     return planned
 
 

@@ -3,10 +3,12 @@ position and load, keeping the stop each truck is working on.
 
 A truck's current stop is the first unfinished, not superseded stop of its route (the crew may be
 driving there): it stays, and the new route starts where it ends, with the load it leaves aboard, so
-what is aboard is always planned to a drop. The other unfinished stops are superseded by the new plan.
-One worker re-plans at a time: a round runs only under a Redis lock (SET NX with an expiry longer
-than a round, released only by its holder), so a second worker, or a second replica, skips the round.
-Every round that ran is recorded (`replan_rounds`), with the plan it made or why it failed.
+what is aboard is always planned to a drop. The new route's clock starts when that stop is done: the
+drive to it from where the truck last handled bikes, plus handling what is left there (the crew may be
+part way: the estimate errs late, which only shortens the new route). The other unfinished stops are
+superseded by the new plan. One worker re-plans at a time: a round runs only under a Redis lock (SET NX
+with an expiry longer than a round, released only by its holder), so a second worker, or a second
+replica, skips the round. Every round that ran is recorded (`replan_rounds`), with the plan it made or why it failed.
 """
 
 import logging
@@ -16,7 +18,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from bikeshare.operations.models import ReplanRound, ReplanStatus, Task, TaskKind, Truck
+from bikeshare.operations.network import truck_settings
 from bikeshare.operations.plans import create_plan, truck_loads
+from bikeshare.rebalancing.geo import haversine_km
+from bikeshare.stations.models import Station
 from core.db import db, utcnow
 from core.errors import DomainError
 from core.redis import get_redis
@@ -75,18 +80,39 @@ def _fleet() -> tuple[list[dict], dict[int, int], list[int]]:
     loads = truck_loads(t.id for t in fleet)
     planned, kept, unplaced = [], {}, []
     for truck in fleet:
-        load, station_id = loads.get(truck.id, 0), truck.station_id
+        load, station_id, busy_min = loads.get(truck.id, 0), truck.station_id, 0.0
         current = current_stop(truck_id=truck.id)
         if current is not None:
             left = current.planned - current.done
             load = min(load + left, truck.capacity) if current.kind == TaskKind.PICKUP else max(load - left, 0)
+            busy_min = _minutes_to_finish(current, left=left, since_station_id=truck.station_id)
             station_id = current.station_id
             kept[truck.id] = current.id
         if station_id is None:
             unplaced.append(truck.id)
             continue
-        planned.append({"truck_id": truck.id, "station_id": station_id, "load": load, "capacity": truck.capacity})
+        planned.append(
+            {
+                "truck_id": truck.id,
+                "station_id": station_id,
+                "load": load,
+                "capacity": truck.capacity,
+                "busy_min": busy_min,
+            }
+        )
     return planned, kept, unplaced
+
+
+def _minutes_to_finish(stop: Task, *, left: int, since_station_id: int | None) -> float:
+    """The configured trucks' time to drive from the truck's last station to `stop` (none once work there has
+    begun) and handle the `left` bikes."""
+    model = truck_settings().model
+    minutes = left * model.handling_min_per_bike
+    if stop.done or since_station_id is None or since_station_id == stop.station_id:
+        return minutes
+    origin, target = db.session.get(Station, since_station_id), db.session.get(Station, stop.station_id)
+    straight_km = haversine_km(lat1=origin.lat, lon1=origin.lon, lat2=target.lat, lon2=target.lon)
+    return minutes + float(model.driving_min(straight_km))
 
 
 def current_stop(*, truck_id: int) -> Task | None:

@@ -2,9 +2,12 @@
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from bikeshare.operations.models import Plan, ReplanRound
+from bikeshare.operations.network import truck_settings
+from bikeshare.rebalancing.geo import haversine_km
 from core.db import db
 from tests.bikeshare.operations.test_plans_and_tasks import CROWDED_AND_EMPTY, assert_one_place_each, busy_mornings
 from tests.bikeshare.operations.test_plans_and_tasks import plan as plan_over_http
@@ -51,6 +54,25 @@ def test_a_round_keeps_each_trucks_current_stop_and_plans_its_load_to_drops(app,
     worked = client.post(f"/api/v1/ops/tasks/{current['id']}/{current['kind']}", json={}, headers=operator.headers)
     assert worked.status_code == 200
     assert_one_place_each(app, sum(len(bikes) for bikes in placed.values()))
+
+
+def test_a_rounds_new_route_starts_once_the_kept_stop_is_done(app, client, network, operator, make_app):
+    _, stops = loaded_truck(app, client, network, operator)
+    last_worked, current = stops[0], stops[1]  # the crew picked up at the first stop and drives to the second
+    worker = make_app(BIKESHARE_REPLAN_TIME_LIMIT_S=1.0)
+    assert worker.test_cli_runner().invoke(args=["bikeshare", "replan", "--once"]).exit_code == 0
+
+    (truck,) = client.get(CURRENT, headers=operator.headers).get_json()["trucks"]
+    assert truck["stops"][0]["id"] == current["id"] and len(truck["stops"]) >= 2, truck["stops"]
+    first_new = truck["stops"][1]
+    with app.app_context():
+        model = truck_settings().model
+    origin, kept = (client.get(f"/api/v1/stations/{s['station_id']}").get_json() for s in (last_worked, current))
+    straight_km = haversine_km(lat1=origin["lat"], lon1=origin["lon"], lat2=kept["lat"], lon2=kept["lon"])
+    kept_done_min = model.driving_min(straight_km) + current["planned"] * model.handling_min_per_bike
+    # The new route's clock starts when the kept stop is done, then drives on to its first stop.
+    expected = kept_done_min + first_new["distance_km"] / model.speed_kmh * 60
+    assert first_new["arrival_min"] == pytest.approx(expected, abs=0.05)
 
 
 def test_two_workers_racing_make_one_round(app, client, network, operator, make_app):
