@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index,
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import UTCDateTime, db, enum_check, sql_in, utcnow
+from core.db import UTCDateTime, db, enum_check, partial_index, sql_in, utcnow
 
 
 class BikeStatus(StrEnum):
@@ -164,13 +164,15 @@ class Bike(db.Model):
             f"(status = '{BikeStatus.IN_TRANSIT}') = (truck_id IS NOT NULL)", name="in_transit_iff_on_truck"
         ),
         Index("ix_bikes_station_status", "station_id", "status"),
+        # Only bikes on a truck: every rent and return updates a bike, and a full index gained a NULL entry each time.
+        partial_index("ix_bikes_truck_id", "truck_id", where="truck_id IS NOT NULL"),
     )
 
     id: Mapped[str] = mapped_column(String(20), primary_key=True)  # e.g. "SPB-41977"
     kind: Mapped[str] = mapped_column(String(10), default=BikeKind.STANDARD)
     status: Mapped[str] = mapped_column(String(12), default=BikeStatus.AVAILABLE)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
-    truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id"), index=True)
+    truck_id: Mapped[int | None] = mapped_column(ForeignKey("trucks.id"))
     last_moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Enough riders reported a fault while it was out: it goes to maintenance where it is next parked.
     needs_repair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
