@@ -86,7 +86,8 @@ SERVER_CHOICE = [
     "- request timeouts: granian has none for WSGI, and neither had gunicorn gthread: its `timeout` "
     "watches the worker's main loop, which goes on beating while a request thread hangs. A hung request "
     "is bounded by its dependencies (Redis socket_timeout 2 s) and nginx answers the client after "
-    "proxy_read_timeout; PostgreSQL has no statement_timeout yet, which would bound the rest.",
+    "proxy_read_timeout; PostgreSQL's statement_timeout (15 s in production, DATABASE_STATEMENT_TIMEOUT_MS) "
+    "bounds the rest.",
     "Not chosen: pyuwsgi (harakiri is a real per-request timeout, and it has max-requests, chain reload "
     "and C access logs with --log-5xx/--log-slow; but --http11-socket holds a thread per idle keep-alive "
     "connection, so behind nginx it needs uwsgi_pass, a connection per request, which this bench cannot "

@@ -105,8 +105,6 @@ def _configure_logging(app: Flask) -> None:
     handler._seoul_handler = True
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
-    # The access log's own sampling decides its volume, whatever LOG_LEVEL quietens elsewhere; and an
-    # in-process `flask db upgrade` (Alembic's fileConfig) disables loggers that existed before it ran.
+    # The access log's own sampling decides its volume, whatever LOG_LEVEL quietens elsewhere.
     access = logging.getLogger("seoul.access")
     access.setLevel(logging.INFO)
-    access.disabled = False
