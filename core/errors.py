@@ -158,15 +158,7 @@ def register_error_handlers(app: Flask) -> None:
         if cut_by_a_limit(error):
             return _out_of_time(error)
         log.error("database unavailable: %s", error.__class__.__name__)
-        # The connection is gone; the pool discards it, and rolling back may fail as well.
-        with contextlib.suppress(Exception):
-            db.session.rollback()
-        return problem(
-            503,
-            Message("service.database_unavailable"),
-            slug="database-unavailable",
-            headers={"Retry-After": "5"},
-        )
+        return _retry_later(Message("service.database_unavailable"), slug="database-unavailable")
 
     @app.errorhandler(DBInternalError)
     def _database_internal(error):
@@ -175,27 +167,20 @@ def register_error_handlers(app: Flask) -> None:
 
     def _out_of_time(error):
         log.warning("database time limit reached: %s", type(error.orig).__name__)
-        # The connection may be gone with the session (idle in transaction); the pool then discards it.
-        with contextlib.suppress(Exception):
-            db.session.rollback()
-        return problem(
-            503,
-            Message("service.database_timeout"),
-            slug="database-timeout",
-            headers={"Retry-After": "5"},
-        )
+        return _retry_later(Message("service.database_timeout"), slug="database-timeout")
 
     @app.errorhandler(redis.exceptions.ConnectionError)
     @app.errorhandler(redis.exceptions.TimeoutError)
     def _redis_down(error):
         log.error("redis unavailable: %s", error.__class__.__name__)
-        db.session.rollback()
-        return problem(
-            503,
-            Message("service.backing_unavailable"),
-            slug="redis-unavailable",
-            headers={"Retry-After": "5"},
-        )
+        return _retry_later(Message("service.backing_unavailable"), slug="redis-unavailable")
+
+    def _retry_later(message: Message, *, slug: str):
+        """503 with Retry-After, the unit of work rolled back (its connection may be gone: the pool then
+        discards it, and rolling back may fail as well)."""
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return problem(503, message, slug=slug, headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
