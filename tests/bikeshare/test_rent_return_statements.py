@@ -92,23 +92,6 @@ def test_a_return_waits_for_its_rental_before_locking_the_station(app, client, n
         prober.close()
 
 
-@pytest.mark.parametrize("seconds", [0, 3599.5, 3600.9, 3601, 3899.999, 3900, 3901, 7200, 12 * 3600])
-def test_the_stored_fare_is_the_one_the_rider_is_shown(app, client, network, seconds):
-    network({101: (10, 0, 1)})
-    me = rider(client)
-    rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
-    sql(
-        app,
-        "UPDATE bike_rentals SET started_at = now() - make_interval(secs => :s) WHERE id = :id",
-        s=seconds,
-        id=rental["id"],
-    )
-    shown = give_back(client, me, rental["id"], 101).get_json()
-    stored = sql(app, "SELECT duration_seconds, overtime_won FROM bike_rentals WHERE id = :id", id=rental["id"])
-    assert stored == [(shown["fare"]["duration_seconds"], shown["fare"]["overtime_won"])]
-    assert shown["rental"]["overtime_won"] == shown["fare"]["overtime_won"]
-
-
 def _hours_booked(app, station_id):
     return sql(
         app,
