@@ -9,6 +9,13 @@ blueprint from the CONTENT_SECURITY_POLICY setting; Strict-Transport-Security on
 
 from flask import Flask, current_app, request
 
+
+def environ_key(header: str) -> str:
+    """Where a request header waits in the WSGI environ (PEP 3333): read there, a missing header costs no
+    raised and caught KeyError, as it does through `request.headers`, and middleware needs no request."""
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
 _ALWAYS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

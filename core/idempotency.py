@@ -23,11 +23,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.auth import current_user
 from core.db import UTCDateTime, db, utcnow
 from core.errors import Conflict, InvalidInput
+from core.headers import environ_key
 from core.problems import Message
 
 HEADER = "Idempotency-Key"
-# Read from the environ: request.headers raises (and catches) a KeyError for every request sent without one.
-_ENVIRON_HEADER = "HTTP_" + HEADER.upper().replace("-", "_")
+_ENVIRON_HEADER = environ_key(HEADER)
 _WELL_FORMED_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 LIFETIME = timedelta(hours=24)
 

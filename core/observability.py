@@ -16,12 +16,14 @@ import uuid
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+from core.headers import environ_key
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only when it cannot smuggle anything into logs or headers.
 _WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 # Where the access log finds the request's id after Flask has popped its context.
 _ENVIRON_REQUEST_ID = "seoul.request_id"
-_ENVIRON_INCOMING_ID = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
+_ENVIRON_INCOMING_ID = environ_key(REQUEST_ID_HEADER)
 ACCESS_SAMPLE_EVERY = 100
 SLOW_REQUEST_S = 0.5  # twenty times the p99 target of the hot paths: worth a line whatever its status
 
@@ -81,7 +83,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _assign_request_id():
-        incoming = request.environ.get(_ENVIRON_INCOMING_ID, "")  # not via `headers`: a miss there raises inside
+        incoming = request.environ.get(_ENVIRON_INCOMING_ID, "")
         g.request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
         request.environ[_ENVIRON_REQUEST_ID] = g.request_id
 

@@ -13,8 +13,11 @@ front) nothing is shed.
 import json
 import time
 
+from core.headers import environ_key
+
 QUEUE_BUDGET_MS = 100  # an answer later than this is worth less to a gate or a phone than a retry
 RETRY_AFTER_S = 1
+_ENVIRON_ARRIVAL = environ_key("X-Request-Start")  # the load balancer's arrival stamp
 
 
 class ShedStaleRequests:
@@ -32,7 +35,7 @@ class ShedStaleRequests:
         ).encode()
 
     def __call__(self, environ, start_response):
-        stamp = environ.get("HTTP_X_REQUEST_START", "")
+        stamp = environ.get(_ENVIRON_ARRIVAL, "")
         if stamp.startswith("t="):
             try:
                 waited = time.time() - float(stamp[2:])
