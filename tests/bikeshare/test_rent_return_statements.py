@@ -6,6 +6,7 @@ would hold them, so the test sees what the statement waits for and what it skips
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -44,26 +45,36 @@ def test_a_bike_another_transaction_holds_is_skipped_not_waited_for(app, client,
         holder.close()
 
 
+@contextmanager
+def _a_return_waiting_for(app, me, rental, *, lock: str, locked_id):
+    """Return `rental` at station 102 from another thread while a second transaction holds `lock` (SQL with
+    :id); yields (holder, prober) once the return waits. The holder must commit or roll back; the return
+    then answers 200."""
+    holder, prober = _other_transaction(app), _other_transaction(app)
+    try:
+        holder.execute(text(lock), {"id": locked_id})
+        with ThreadPoolExecutor(1) as pool:
+            returning = pool.submit(give_back, app.test_client(), me, rental["id"], 102)
+            _wait_until_someone_waits_for_a_lock(app)
+            yield holder, prober
+            assert returning.result(timeout=20).status_code == 200
+    finally:
+        holder.close()
+        prober.close()
+
+
 def test_a_return_locks_the_station_before_the_bike_and_counts_a_fault_reported_while_it_waited(app, client, network):
     network({101: (10, 0, 1), 102: (10, 0, 0)})
     me = rider(client)
     rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
-    reporter, prober = _other_transaction(app), _other_transaction(app)
-    try:
-        reporter.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE"), {"id": rental["bike_id"]})
-        with ThreadPoolExecutor(1) as pool:
-            returning = pool.submit(give_back, app.test_client(), me, rental["id"], 102)
-            _wait_until_someone_waits_for_a_lock(app)
-            # The return waits for the bike while holding the station: station first, then bike.
-            with pytest.raises(OperationalError, match="could not obtain lock"):
-                prober.execute(text("SELECT 1 FROM stations WHERE id = 102 FOR UPDATE NOWAIT"))
-            # The report lands while the return waits: the bike is parked held, and counted as held.
-            reporter.execute(text("UPDATE bikes SET needs_repair = true WHERE id = :id"), {"id": rental["bike_id"]})
-            reporter.commit()
-            assert returning.result(timeout=20).status_code == 200
-    finally:
-        reporter.close()
-        prober.close()
+    bike_lock = "SELECT 1 FROM bikes WHERE id = :id FOR UPDATE"
+    with _a_return_waiting_for(app, me, rental, lock=bike_lock, locked_id=rental["bike_id"]) as (reporter, prober):
+        # The return waits for the bike while holding the station: station first, then bike.
+        with pytest.raises(OperationalError, match="could not obtain lock"):
+            prober.execute(text("SELECT 1 FROM stations WHERE id = 102 FOR UPDATE NOWAIT"))
+        # The report lands while the return waits: the bike is parked held, and counted as held.
+        reporter.execute(text("UPDATE bikes SET needs_repair = true WHERE id = :id"), {"id": rental["bike_id"]})
+        reporter.commit()
     assert sql(app, "SELECT status, station_id FROM bikes WHERE id = :id", id=rental["bike_id"]) == [
         ("maintenance", 102)
     ]
@@ -74,22 +85,14 @@ def test_a_return_waits_for_its_rental_before_locking_the_station(app, client, n
     network({101: (10, 0, 1), 102: (10, 0, 0)})
     me = rider(client)
     rental = rent(client, me, 101, buy_day_pass="day_1h").get_json()
-    flagger, prober = _other_transaction(app), _other_transaction(app)
-    try:
-        # Overdue flagging locks the rental, then the bike: a return holding the station or the bike while
-        # it waits for the rental would deadlock with it.
-        flagger.execute(text("SELECT 1 FROM bike_rentals WHERE id = :id FOR UPDATE"), {"id": rental["id"]})
-        with ThreadPoolExecutor(1) as pool:
-            returning = pool.submit(give_back, app.test_client(), me, rental["id"], 102)
-            _wait_until_someone_waits_for_a_lock(app)
-            prober.execute(text("SELECT 1 FROM stations WHERE id = 102 FOR UPDATE NOWAIT"))
-            prober.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE NOWAIT"), {"id": rental["bike_id"]})
-            prober.rollback()
-            flagger.rollback()
-            assert returning.result(timeout=20).status_code == 200
-    finally:
-        flagger.close()
-        prober.close()
+    # Overdue flagging locks the rental, then the bike: a return holding the station or the bike while it
+    # waits for the rental would deadlock with it.
+    rental_lock = "SELECT 1 FROM bike_rentals WHERE id = :id FOR UPDATE"
+    with _a_return_waiting_for(app, me, rental, lock=rental_lock, locked_id=rental["id"]) as (flagger, prober):
+        prober.execute(text("SELECT 1 FROM stations WHERE id = 102 FOR UPDATE NOWAIT"))
+        prober.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE NOWAIT"), {"id": rental["bike_id"]})
+        prober.rollback()
+        flagger.rollback()
 
 
 def _hours_booked(app, station_id):
