@@ -38,6 +38,6 @@ class StationHourSchema(Schema):
 @blp.arguments(StationHoursQuerySchema(), location="query")
 @blp.response(200, StationHourSchema(many=True))
 def station_demand(query, station_id):
-    """A station's hourly rentals, returns and empty/full minutes."""
+    """A station's hourly rentals, returns and empty/full minutes, the empty or full stretch under way included."""
     until = query.get("until") or utcnow()
     return demand.hourly(station_id=station_id, since=query.get("since") or until - timedelta(days=1), until=until)

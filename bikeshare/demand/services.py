@@ -16,7 +16,7 @@ from sqlalchemy import Float, case, cast, func, not_, select, true
 
 from bikeshare.demand.models import StationHourStat
 from bikeshare.stations.models import Station
-from core.db import Database, HotStatement, database, db, insert_on_conflict
+from core.db import Database, HotStatement, database, db, insert_on_conflict, utcnow
 
 HOUR = timedelta(hours=1)
 # A station idle for longer than this gets only its last week booked (bounds the upsert's size).
@@ -149,33 +149,46 @@ def record_station_change(station: Station, *, now: datetime, rentals: int = 0, 
     station.counted_at = max(now, station.counted_at)
 
 
-def unbooked_minutes(*, since: datetime, until: datetime, hours: set[datetime]) -> list[tuple]:
-    """How long each station empty or full now has been so since its last change, up to `until` (at most now),
-    as records `(station_id, hour_start, rentals, returns, empty_minutes, full_minutes)` in the given observed
-    `hours` within [since, until). That time is booked only at the station's next change; until then exposure
-    would count it as minutes with a bike and with room."""
+def _unbooked_rows(*, until: datetime, station_id: int | None = None) -> list[dict]:
+    """The records each station empty or full now would book for its stretch since its last change, up to
+    `until` (at most now). That time is booked only at the station's next change; until then exposure would
+    count it as minutes with a bike and with room."""
     stuck = select(*StationState.columns()).where(
         not_(Station.has_bike) | (Station.docks_available == 0), Station.counted_at < until
     )
-    rows = (row for station in db.session.execute(stuck) for row in _rows(StationState(*station), until, 0, 0))
+    if station_id is not None:
+        stuck = stuck.where(Station.id == station_id)
+    return [row for station in db.session.execute(stuck) for row in _rows(StationState(*station), until, 0, 0)]
+
+
+def unbooked_minutes(*, since: datetime, until: datetime, hours: set[datetime]) -> list[tuple]:
+    """`_unbooked_rows` as records `(station_id, hour_start, rentals, returns, empty_minutes, full_minutes)`
+    in the given observed `hours` within [since, until)."""
     columns = ("station_id", "hour_start", "rentals", "returns", "empty_minutes", "full_minutes")
     return [
         tuple(row[name] for name in columns)
-        for row in rows
+        for row in _unbooked_rows(until=until)
         if since <= row["hour_start"] < until and row["hour_start"] in hours
     ]
 
 
-def hourly(*, station_id: int, since: datetime, until: datetime) -> list[StationHourStat]:
-    """A station's hourly records with `since <= hour_start < until`, oldest first."""
-    return list(
-        db.session.scalars(
-            select(StationHourStat)
-            .where(
+def hourly(*, station_id: int, since: datetime, until: datetime) -> list[dict]:
+    """A station's hourly records with `since <= hour_start < until`, oldest first, with the empty or full
+    stretch under way counted in (an operator looking at an empty station wants to see how long it has been)."""
+    counted = ("rentals", "returns", "empty_minutes", "full_minutes")
+    hours = {
+        record.hour_start: {"hour_start": record.hour_start, **{name: getattr(record, name) for name in counted}}
+        for record in db.session.scalars(
+            select(StationHourStat).where(
                 StationHourStat.station_id == station_id,
                 StationHourStat.hour_start >= since,
                 StationHourStat.hour_start < until,
             )
-            .order_by(StationHourStat.hour_start)
         )
-    )
+    }
+    for row in _unbooked_rows(until=min(until, utcnow()), station_id=station_id):
+        if since <= row["hour_start"] < until:
+            hour = hours.setdefault(row["hour_start"], {"hour_start": row["hour_start"], **dict.fromkeys(counted, 0)})
+            for name in ("empty_minutes", "full_minutes"):
+                hour[name] += row[name]
+    return [hours[hour] for hour in sorted(hours)]

@@ -16,6 +16,7 @@ card with a wrong code: a terminal cannot tell them apart.
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 
@@ -23,10 +24,11 @@ from cardapi.models import Terminal
 from cardapi.services import terminals
 from cardapi.services.terminals import GATE, TerminalContext
 from core.redis import get_redis
+from core.timezones import SEOUL
 
 LAST_STEP_TTL_STEPS = 4  # past ±1 step the guard is moot, and the database still holds the step
 FAILURES_TTL_SECONDS = 400 * 86400  # a pair's lock outlives a year: the README's bound assumes it
-SCC2_FAILURES_PREFIX = "cardapi:terminal-scc2-failures:"  # + terminal id + ":" + day (days since the epoch)
+SCC2_FAILURES_PREFIX = "cardapi:terminal-scc2-failures:"  # + terminal id + ":" + the Seoul day (`failure_day`)
 SCC2_FAILURES_TTL_SECONDS = 86400
 
 # After the gate, for a live terminal: count an SCC2 failure of that terminal today (prefix, day and TTL given).
@@ -173,14 +175,19 @@ def count_unreadable(key_hash: str, *, now: float) -> TerminalContext:
 
 
 def terminals_with_scc2_failures(*, facility_id: int) -> list[Terminal]:
-    """A facility's terminals, each with the SCC2 failures it sent today (UTC day), read in one Redis call."""
+    """A facility's terminals, each with the SCC2 failures it sent today (Seoul day), read in one Redis call."""
     listed = terminals.list_terminals(facility_id=facility_id)
-    day = int(time.time() // 86400)
+    day = failure_day(time.time())
     keys = [f"{SCC2_FAILURES_PREFIX}{terminal.id}:{day}" for terminal in listed]
     for terminal, count in zip(listed, get_redis().mget(keys) if keys else [], strict=True):
         terminal.scc2_failures_today = int(count or 0)  # a plain attribute, not a column
     return listed
 
 
+def failure_day(now: float) -> int:
+    """The day an SCC2 failure counts for: the administrators' day in Seoul (a UTC day turns at 09:00 there)."""
+    return datetime.fromtimestamp(now, SEOUL).toordinal()
+
+
 def _scc2_failure_args(now: float) -> list:
-    return [SCC2_FAILURES_PREFIX, int(now // 86400), SCC2_FAILURES_TTL_SECONDS]
+    return [SCC2_FAILURES_PREFIX, failure_day(now), SCC2_FAILURES_TTL_SECONDS]

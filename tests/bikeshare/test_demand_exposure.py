@@ -33,3 +33,20 @@ def test_a_station_empty_or_full_now_has_no_exposure_since_its_last_change(app, 
     assert 240 < observed <= 300
     assert _exposure(client, operator, 101) == pytest.approx((observed - 150, observed), abs=0.2)
     assert _exposure(client, operator, 102) == pytest.approx((observed, observed - 150), abs=0.2)
+
+
+def test_a_stations_hourly_demand_shows_the_empty_stretch_under_way(app, client):
+    place_network(app, {101: (10, 0, 0), 103: (10, 0, 5)})  # 101 empty, 103 neither
+    sql(app, "UPDATE stations SET counted_at = now() - interval '150 minutes'")
+    operator = staff(app, client, "operator")
+
+    def hours(station_id):
+        answer = client.get(f"/api/v1/ops/stations/{station_id}/demand", headers=operator.headers)
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    empty = hours(101)
+    assert sum(h["empty_minutes"] for h in empty) == pytest.approx(150, abs=0.2)  # booked only at its next change
+    assert len(empty) in (3, 4) and all(h["full_minutes"] == h["rentals"] == 0 for h in empty)
+    assert [h["hour_start"] for h in empty] == sorted(h["hour_start"] for h in empty)
+    assert hours(103) == []
