@@ -35,6 +35,10 @@ _ECDH = ec.ECDH()
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 _ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _POINT_BYTES = 33  # compressed ephemeral point
+_UNCOMPRESSED_POINT_BYTES = 65
+# DER of SubjectPublicKeyInfo {id-ecPublicKey, prime256v1} holding an uncompressed point, up to the point's 0x04.
+_SPKI_PREFIX = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004")
+_SPKI_BYTES = len(_SPKI_PREFIX) - 1 + _UNCOMPRESSED_POINT_BYTES
 _TAG_BYTES = 16
 _CLAIM = struct.Struct(">QQ8s")  # card number, step, device key id: the signed part
 _PLAINTEXT_BYTES = _CLAIM.size + 64  # + raw r||s signature
@@ -67,7 +71,7 @@ class Claim:
     signature: bytes
 
     def signed_by(self, device_key: ec.EllipticCurvePublicKey, *, key_id: bytes | None = None) -> bool:
-        """`key_id` is the key's `device_key_id` when the caller keeps it (computing it costs ~20 µs)."""
+        """`key_id` is the key's `device_key_id` when the caller keeps it (computing it costs ~6 µs)."""
         # The key id is signed too; comparing it first only spares an ECDSA verification for a replaced key.
         if not hmac.compare_digest(self.device_key_id, key_id or device_key_id(device_key)):
             return False
@@ -141,19 +145,36 @@ def _private_key(encoded: str, kid: str) -> ec.EllipticCurvePrivateKey:
 
 def device_key_id(device_key: ec.EllipticCurvePublicKey) -> bytes:
     """The first 8 bytes of SHA-256 over the uncompressed point: names the device key inside the payload."""
-    point = device_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return hashlib.sha256(point).digest()[:DEVICE_KEY_ID_BYTES]
+    return _key_id(device_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+
+
+def _key_id(uncompressed_point: bytes) -> bytes:
+    return hashlib.sha256(uncompressed_point).digest()[:DEVICE_KEY_ID_BYTES]
 
 
 def load_device_key(spki_base64: str) -> ec.EllipticCurvePublicKey:
     """The public key an app registers at enrolment (base64 SPKI DER, as WebCrypto's exportKey("spki"))."""
+    return read_device_key(spki_base64)[0]
+
+
+def read_device_key(spki_base64: str) -> tuple[ec.EllipticCurvePublicKey, bytes]:
+    """The registered key and its `device_key_id`; raises Scc2Error unless it is a base64 P-256 SPKI DER.
+
+    What WebCrypto exports is a fixed header and the uncompressed point: read the point directly and hash
+    it (10 µs, against 15 µs through the DER parser and re-encoding the point); any other encoding of a
+    P-256 key takes the parser.
+    """
     try:
-        key = serialization.load_der_public_key(base64.b64decode(spki_base64, validate=True))
+        spki = base64.b64decode(spki_base64, validate=True)
+        if len(spki) == _SPKI_BYTES and spki.startswith(_SPKI_PREFIX):
+            point = spki[-_UNCOMPRESSED_POINT_BYTES:]
+            return ec.EllipticCurvePublicKey.from_encoded_point(_CURVE, point), _key_id(point)
+        key = serialization.load_der_public_key(spki)
     except (ValueError, TypeError, binascii.Error):
         key = None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise Scc2Error(Refusal.MALFORMED)
-    return key
+    return key, device_key_id(key)
 
 
 def build_payload(

@@ -45,9 +45,8 @@ def checked_device_key(spki_base64: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def device_key(spki_base64: str) -> tuple[ec.EllipticCurvePublicKey, bytes]:
-    """The stored key, parsed, and its key id (cached: both cost more than the lookup, ~9 and ~20 µs).
+    """The stored key, parsed, and its key id (cached: reading both costs ~10 µs, the lookup ~0.1 µs).
 
     Keyed by the key itself, so a reissue with a new device key never meets the old entry.
     """
-    public_key = scc2.load_device_key(spki_base64)
-    return public_key, scc2.device_key_id(public_key)
+    return scc2.read_device_key(spki_base64)

@@ -209,6 +209,27 @@ def test_device_public_key_loads_from_base64_spki(device):
     assert scc2.load_device_key(base64.b64encode(spki).decode()) == device.public_key()
 
 
+def test_device_key_reads_alike_from_an_spki_with_a_compressed_or_an_uncompressed_point(device):
+    point = device.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    # The same AlgorithmIdentifier, then a BIT STRING of the 33-byte point.
+    compressed = bytes.fromhex("3039301306072a8648ce3d020106082a8648ce3d030107032200") + point
+    uncompressed = device.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+    read = [scc2.read_device_key(base64.b64encode(spki).decode()) for spki in (compressed, uncompressed)]
+
+    assert read[0] == read[1] == (device.public_key(), scc2.device_key_id(device.public_key()))
+
+
+def test_device_key_with_a_point_off_the_curve_is_refused(device):
+    spki = device.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    off_curve = spki[:-1] + bytes([spki[-1] ^ 1])
+
+    with pytest.raises(scc2.Scc2Error):
+        scc2.read_device_key(base64.b64encode(off_curve).decode())
+
+
 @pytest.mark.parametrize(
     "text",
     [
