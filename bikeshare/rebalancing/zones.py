@@ -2,8 +2,9 @@
 
 A zone is planned with the trucks that start in it. The time left is shared among the zones left; a
 zone gets at most `CHAIN_SHARE` of its share for the chain, then quick targets; the solver gets what
-is left of the share, and a zone it cannot route in time gets greedy routes. Every zone is reported:
-solved, fallback (and which part fell back), or nothing to do (and why).
+is left of the share, and a zone it cannot route in time gets greedy routes. The value-per-minute router
+(`marginal`) competes in every zone and its routes are kept when they remove more dissatisfaction. Every
+zone is reported: solved, fallback (and which part fell back), or nothing to do (and why).
 """
 
 import time
