@@ -93,13 +93,19 @@ class ZoneReportSchema(Schema):
     truck_ids = fields.List(fields.Integer())
     outcome = fields.String(
         metadata={
-            "description": "solved (chain targets, solver routes), fallback (quick targets and/or greedy routes "
-            "because the zone's share of the time limit ran out) or nothing_to_do"
+            "description": "solved (chain targets; solver or marginal routes), fallback (quick targets and/or "
+            "greedy routes because the zone's share of the time limit ran out) or nothing_to_do"
         }
     )
     reason = fields.String(metadata={"description": "Why: what fell back, or why there was nothing to do."})
     targets = fields.String(allow_none=True, metadata={"description": "chain or quick (none if not planned)"})
-    routes = fields.String(allow_none=True, metadata={"description": "solver or greedy (none if nothing to route)"})
+    routes = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "solver, marginal (the value-per-minute router, when its routes remove more) or "
+            "greedy (none if nothing to route)"
+        },
+    )
     bikes_moved = fields.Integer()
     seconds = fields.Float()
 

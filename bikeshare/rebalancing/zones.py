@@ -2,12 +2,13 @@
 
 A zone is planned with the trucks that start in it. The time left is shared among the zones left; a
 zone gets at most `CHAIN_SHARE` of its share for the chain, then quick targets; the solver gets what
-is left of the share, and a zone it cannot route in time gets greedy routes. Every zone is reported:
-solved, fallback (and which part fell back), or nothing to do (and why).
+is left of the share, and a zone it cannot route in time gets greedy routes. The value-per-minute router
+(`marginal`) competes in every zone and its routes are kept when they remove more dissatisfaction. Every
+zone is reported: solved, fallback (and which part fell back), or nothing to do (and why).
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from scipy.cluster.vq import kmeans2
 from bikeshare.rebalancing.flow import plan_moves
 from bikeshare.rebalancing.geo import haversine_km, local_plane_km, neighbour_tree
 from bikeshare.rebalancing.greedy import greedy_routes
+from bikeshare.rebalancing.marginal import marginal_routes
 from bikeshare.rebalancing.model import Move, StationNetwork, Truck, TruckRoute
 from bikeshare.rebalancing.routing import MIN_SOLVER_MS, LoadDrop, check_routes, route_trucks
 from bikeshare.rebalancing.targets import TargetMethod, Targets
@@ -32,7 +34,8 @@ MIN_CHAIN_S = 0.1
 
 class RoutedBy(StrEnum):
     SOLVER = "solver"
-    GREEDY = "greedy"
+    GREEDY = "greedy"  # the solver's fallback
+    MARGINAL = "marginal"  # the value-per-minute router, kept when it removes more than the solver's routes
 
 
 class ZoneOutcome(StrEnum):
@@ -103,7 +106,7 @@ def plan_zones(
         members = np.flatnonzero(zones == zone_id)
         zone_trucks = [t for t, z in zip(trucks, truck_zone, strict=True) if z == zone_id]
         goal = targets(members, began + max(CHAIN_SHARE * share, MIN_CHAIN_S))
-        moves, routes, routed_by = _plan_zone(
+        moves, routes, routed_by, contest = _plan_zone(
             stations=stations,
             members=members,
             stock=stock,
@@ -112,7 +115,8 @@ def plan_zones(
             deadline=began + share,
             settings=settings,
         )
-        reports.append(_report(zone_id, members, zone_trucks, goal, moves, routes, routed_by, stock, began))
+        report = _report(zone_id, members, zone_trucks, goal, moves, routes, routed_by, stock, began)
+        reports.append(replace(report, reason=f"{report.reason}; {contest}") if contest else report)
         all_moves += moves
         all_routes += routes
     reports.sort(key=lambda report: report.zone)
@@ -120,7 +124,12 @@ def plan_zones(
 
 
 def _plan_zone(*, stations, members, stock, goal: Targets, trucks, deadline, settings):
-    """A zone's moves and routes, and how the routes were found (None when there was nothing to route)."""
+    """A zone's moves and routes, how the routes were found (None when there was nothing to route), and
+    what each router's routes removed.
+
+    The marginal router runs first (milliseconds), the solver gets the rest of the time; the zone keeps
+    whichever routes remove more of the targets' dissatisfaction (the solver's on a tie).
+    """
     budget = sum(t.capacity for t in trucks) * settings.truckloads_per_route
     local_moves = plan_moves(
         lat=stations.lat[members],
@@ -146,7 +155,17 @@ def _plan_zone(*, stations, members, stock, goal: Targets, trucks, deadline, set
         max_end_load=settings.trucks.max_end_load,
     )
     if not moves and not load_drops:
-        return [], [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks], None
+        return [], [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks], None, ""
+    marginal = marginal_routes(
+        lat=stations.lat,
+        lon=stations.lon,
+        members=members,
+        stock=stock,
+        dissatisfaction=goal.dissatisfaction,
+        trucks=trucks,
+        settings=settings.trucks,
+        load_drops=load_drops,
+    )
     common = {"lat": stations.lat, "lon": stations.lon, "moves": moves, "trucks": trucks, "load_drops": load_drops}
     # Building the solver's model takes time too: with next to none left, go straight to the fallback.
     routes = None
@@ -156,8 +175,25 @@ def _plan_zone(*, stations, members, stock, goal: Targets, trucks, deadline, set
     if routes is None:
         routes = greedy_routes(**common, settings=settings.trucks)
         routed_by = RoutedBy.GREEDY
+    removed = {
+        str(by): _removed(goal, members=members, stock=stock, routes=planned)
+        for by, planned in ((routed_by, routes), (RoutedBy.MARGINAL, marginal))
+    }
+    if removed[RoutedBy.MARGINAL] > removed[routed_by]:
+        routes, routed_by = marginal, RoutedBy.MARGINAL
     check_routes(routes=routes, trucks=trucks, max_end_load=settings.trucks.max_end_load)
-    return moves, routes, routed_by
+    contest = "dissatisfaction removed by " + ", ".join(f"{by} routes {value:.1f}" for by, value in removed.items())
+    return moves, routes, routed_by, contest
+
+
+def _removed(goal: Targets, *, members, stock, routes) -> float:
+    """How much of the targets' dissatisfaction the routes remove in the zone."""
+    rows, top = np.arange(len(members)), goal.dissatisfaction.shape[1] - 1
+    after = apply_routes(stock=stock, routes=routes)[members]
+    return float(
+        goal.dissatisfaction[rows, np.minimum(stock[members], top)].sum()
+        - goal.dissatisfaction[rows, np.minimum(after, top)].sum()
+    )
 
 
 def _report(zone_id, members, trucks, goal: Targets, moves, routes, routed_by, stock, began) -> ZoneReport:
@@ -169,8 +205,8 @@ def _report(zone_id, members, trucks, goal: Targets, moves, routes, routed_by, s
             if np.all((stock[members] >= goal.low) & (stock[members] <= goal.high))
             else "no move is worth its driving within reach"
         )
-    elif goal.method != TargetMethod.QUICK and routed_by == RoutedBy.SOLVER:
-        outcome, reason = ZoneOutcome.SOLVED, f"{goal.method} targets, solver routes"
+    elif goal.method != TargetMethod.QUICK and routed_by != RoutedBy.GREEDY:
+        outcome, reason = ZoneOutcome.SOLVED, f"{goal.method} targets, {routed_by} routes"
         if moved == 0:
             reason += ": no move's value was worth its driving within the route time"
     else:

@@ -72,7 +72,7 @@ def test_a_two_second_plan_returns_within_three_seconds_on_a_loaded_machine_with
     for zone in zones:
         assert zone["outcome"] in ("solved", "fallback", "nothing_to_do") and zone["reason"]
         if zone["truck_ids"] and zone["outcome"] != "nothing_to_do":
-            assert zone["routes"] in ("solver", "greedy") and zone["targets"] in ("chain", "quick")
+            assert zone["routes"] in ("solver", "marginal", "greedy") and zone["targets"] in ("chain", "quick")
     # Short of time, the zones fall back rather than send trucks out empty.
     assert body["bikes_moved"] > 0
     assert all(r["stops"][-1]["load_after"] == 0 for r in body["routes"] if r["stops"])
