@@ -167,4 +167,8 @@ def test_a_truck_still_busy_at_its_current_stop_has_that_much_less_route_time(ma
     assert free.bikes_dropped == 5
     assert free.stops[0].arrival_min == pytest.approx(0.0)
     assert served(4.0).stops[0].arrival_min == pytest.approx(4.0)
-    assert served(10.0).bikes_dropped == 0
+    # With 10 minutes left the whole move no longer fits: at most part of it (the solver may carry fewer bikes).
+    late = served(10.0)
+    assert late.bikes_dropped < 5
+    handling = TRUCKS.model.handling_min_per_bike
+    assert all(stop.arrival_min + abs(stop.load_change) * handling <= 20.0 for stop in late.stops)
