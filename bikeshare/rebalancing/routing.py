@@ -181,15 +181,20 @@ def route_trucks(
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
             load += int(load_change[node])
-            stops.append(
-                RouteStop(
-                    station=int(stations[node]),
-                    load_change=int(load_change[node]),
-                    load_after=load,
-                    distance_km=float(road_km[previous, node]),
-                    arrival_min=solution.Value(time_dimension.CumulVar(index)) / 60.0,
+            change = int(load_change[node])
+            if stops and stops[-1].station == stations[node] and (stops[-1].load_change > 0) == (change > 0):
+                # Two pairs served back to back at one station are one stop for the crew.
+                stops[-1] = replace(stops[-1], load_change=stops[-1].load_change + change, load_after=load)
+            else:
+                stops.append(
+                    RouteStop(
+                        station=int(stations[node]),
+                        load_change=change,
+                        load_after=load,
+                        distance_km=float(road_km[previous, node]),
+                        arrival_min=solution.Value(time_dimension.CumulVar(index)) / 60.0,
+                    )
                 )
-            )
             previous = node
             index = solution.Value(routing.NextVar(index))
         routes.append(TruckRoute(truck_id=truck.truck_id, stops=tuple(stops)))
