@@ -101,7 +101,12 @@ def route_trucks(
     model = settings.model
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
     # Node layout: one start per truck, the load drops, each pair's size alternatives (pickup, drop), a free end.
-    alternatives = [(number, pair) for number, whole in enumerate(pairs) for pair in size_alternatives(whole)]
+    # Only the first pairs get smaller sizes: a dawn plan's hundreds of pairs in three sizes are too big a model.
+    alternatives = [
+        (number, pair)
+        for number, whole in enumerate(pairs)
+        for pair in (size_alternatives(whole) if number < SIZED_PAIRS_PER_TRUCK * len(trucks) else [whole])
+    ]
     visits = [_Visit(d.station, -d.bikes) for d in load_drops]
     for _, pair in alternatives:
         visits += [_Visit(pair.source, pair.bikes), _Visit(pair.target, -pair.bikes)]
@@ -209,6 +214,7 @@ def pair_bikes(*, settings: TruckSettings, trucks: list[Truck]) -> int:
 
 
 SIZE_SHARES = (1 / 3, 2 / 3, 1.0)
+SIZED_PAIRS_PER_TRUCK = 10
 
 
 def size_alternatives(pair: Move) -> list[Move]:
