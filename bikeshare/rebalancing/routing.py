@@ -1,8 +1,9 @@
 """Truck routes for a set of moves, with OR-Tools routing.
 
 Pickup-and-delivery formulation: every move is cut into truckload-sized pairs, a pickup at its
-source and a drop at its target, served by one truck with the pickup first. A pair is performed
-whole or not at all, and skipping it costs a penalty equal to the dissatisfaction it removes,
+source and a drop at its target, served by one truck with the pickup first. The router chooses a
+pair's size: a third, two thirds or all of its bikes (`size_alternatives`), at most one of them,
+and skipping the pair costs a penalty equal to the dissatisfaction it removes,
 expressed in metres of driving, so a pick-up earns nothing unless its bikes reach the station that
 needs them. Bikes a truck already carries are planned as mandatory drops for that truck
 (`LoadDrop`). Pairs are balanced and the mandatory drops sum to the load minus what may stay
@@ -17,13 +18,14 @@ dimension (road driving plus handling per bike, from the shared `TruckModel`) bo
 Routes are open: they end wherever the last visit is.
 """
 
+import math
 import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from bikeshare.rebalancing.geo import distance_matrix_km
+from bikeshare.rebalancing.geo import distance_matrix_km, haversine_km
 from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, TruckRoute
 
 MIN_SOLVER_MS = 20  # below this the solver rarely finds a first solution: the caller's fallback is better
@@ -33,8 +35,8 @@ MIN_SOLVER_MS = 20  # below this the solver rarely finds a first solution: the c
 class TruckSettings:
     """How the router plans: the truck model, a route's time limit, how many metres of driving one
     unit of removed dissatisfaction is worth, how many bikes a route may end with, and how many
-    pickup-and-delivery pairs per truck the solver considers (the most valuable; a route of an hour
-    serves a handful, and a small model finds its first solution in time)."""
+    pickup-and-delivery pairs per truck the solver considers (the most valuable per minute of a truck's
+    time; a route of an hour serves a handful, and a small model finds its first solution in time)."""
 
     model: TruckModel
     max_end_load: int
@@ -91,15 +93,22 @@ def route_trucks(
     if not trucks:
         return []
     pairs = truckload_pairs(moves=moves, truck_capacity=pair_bikes(settings=settings, trucks=trucks))
+    pairs = _most_valuable_per_minute(pairs, lat=lat, lon=lon, model=settings.model)
     pairs = pairs[: settings.pairs_per_truck * len(trucks)]
     if not pairs and not load_drops:
         return [TruckRoute(truck_id=t.truck_id, stops=()) for t in trucks]
 
     model = settings.model
     lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-    # Node layout: one start per truck, the load drops, the pairs (pickup, drop), a shared free end.
+    # Node layout: one start per truck, the load drops, each pair's size alternatives (pickup, drop), a free end.
+    # Only the first pairs get smaller sizes: a dawn plan's hundreds of pairs in three sizes are too big a model.
+    alternatives = [
+        (number, pair)
+        for number, whole in enumerate(pairs)
+        for pair in (size_alternatives(whole) if number < SIZED_PAIRS_PER_TRUCK * len(trucks) else [whole])
+    ]
     visits = [_Visit(d.station, -d.bikes) for d in load_drops]
-    for pair in pairs:
+    for _, pair in alternatives:
         visits += [_Visit(pair.source, pair.bikes), _Visit(pair.target, -pair.bikes)]
     stations = [t.station for t in trucks] + [v.station for v in visits]
     n_trucks, n_nodes = len(trucks), len(stations) + 1
@@ -114,7 +123,15 @@ def route_trucks(
 
     manager = pywrapcp.RoutingIndexManager(n_nodes, n_trucks, list(range(n_trucks)), [end_node] * n_trucks)
     routing = pywrapcp.RoutingModel(manager)
-    distance_cb = routing.RegisterTransitMatrix(np.rint(road_km * 1000).astype(int).tolist())
+    # A pair's alternatives share one disjunction, whose penalty is the whole pair's value; a smaller
+    # alternative pays what it falls short of that on the arc leaving its pickup, so it earns its own value.
+    first_pair_node = n_trucks + len(load_drops)
+    shortfall_m = np.zeros(n_nodes)
+    for offset, (number, pair) in enumerate(alternatives):
+        shortfall_m[first_pair_node + 2 * offset] = (
+            pairs[number].value - pair.value
+        ) * settings.metres_per_dissatisfaction
+    distance_cb = routing.RegisterTransitMatrix(np.rint(road_km * 1000 + shortfall_m[:, None]).astype(int).tolist())
     routing.SetArcCostEvaluatorOfAllVehicles(distance_cb)
 
     time_cb = routing.RegisterTransitMatrix(np.rint(travel_s + handling_s[:, None]).astype(int).tolist())
@@ -136,17 +153,19 @@ def route_trucks(
         routing.VehicleVar(manager.NodeToIndex(n_trucks + offset)).SetValue(vehicle_of[drop.truck_id])
 
     solver = routing.solver()
-    first_pair_node = n_trucks + len(load_drops)
-    for number, value in enumerate(pair.value for pair in pairs):
-        pickup = manager.NodeToIndex(first_pair_node + 2 * number)
-        drop = manager.NodeToIndex(first_pair_node + 2 * number + 1)
+    pickups_of = [[] for _ in pairs]
+    for offset, (number, _) in enumerate(alternatives):
+        pickup = manager.NodeToIndex(first_pair_node + 2 * offset)
+        drop = manager.NodeToIndex(first_pair_node + 2 * offset + 1)
         routing.AddPickupAndDelivery(pickup, drop)
         solver.Add(routing.ActiveVar(pickup) == routing.ActiveVar(drop))
         solver.Add(routing.VehicleVar(pickup) == routing.VehicleVar(drop))
         solver.Add(time_dimension.CumulVar(pickup) <= time_dimension.CumulVar(drop))
-        # The pair's value is charged once, on the pickup; the drop follows it in or out.
-        routing.AddDisjunction([pickup], max(1, round(value * settings.metres_per_dissatisfaction)))
         routing.AddDisjunction([drop], 0)
+        pickups_of[number].append(pickup)
+    for pickups, pair in zip(pickups_of, pairs, strict=True):
+        # The pair's value is charged once, on its pickups (at most one size); the drops follow in or out.
+        routing.AddDisjunction(pickups, max(1, round(pair.value * settings.metres_per_dissatisfaction)), 1)
 
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -167,15 +186,20 @@ def route_trucks(
         while not routing.IsEnd(index):
             node = manager.IndexToNode(index)
             load += int(load_change[node])
-            stops.append(
-                RouteStop(
-                    station=int(stations[node]),
-                    load_change=int(load_change[node]),
-                    load_after=load,
-                    distance_km=float(road_km[previous, node]),
-                    arrival_min=solution.Value(time_dimension.CumulVar(index)) / 60.0,
+            change = int(load_change[node])
+            if stops and stops[-1].station == stations[node] and (stops[-1].load_change > 0) == (change > 0):
+                # Two pairs served back to back at one station are one stop for the crew.
+                stops[-1] = replace(stops[-1], load_change=stops[-1].load_change + change, load_after=load)
+            else:
+                stops.append(
+                    RouteStop(
+                        station=int(stations[node]),
+                        load_change=change,
+                        load_after=load,
+                        distance_km=float(road_km[previous, node]),
+                        arrival_min=solution.Value(time_dimension.CumulVar(index)) / 60.0,
+                    )
                 )
-            )
             previous = node
             index = solution.Value(routing.NextVar(index))
         routes.append(TruckRoute(truck_id=truck.truck_id, stops=tuple(stops)))
@@ -189,6 +213,17 @@ def pair_bikes(*, settings: TruckSettings, trucks: list[Truck]) -> int:
     return max(1, min(max((t.capacity for t in trucks), default=1), int(handled_in_half_route)))
 
 
+SIZE_SHARES = (1 / 3, 2 / 3, 1.0)
+SIZED_PAIRS_PER_TRUCK = 10
+
+
+def size_alternatives(pair: Move) -> list[Move]:
+    """The sizes the router may serve a pair with (a third, two thirds or all of its bikes), each worth its
+    share of the pair's value: a route with ten minutes left can still carry part of a big move."""
+    sizes = sorted({max(1, math.ceil(share * pair.bikes)) for share in SIZE_SHARES})
+    return [Move(pair.source, pair.target, size, pair.value * size / pair.bikes) for size in sizes]
+
+
 def truckload_pairs(*, moves: list[Move], truck_capacity: int) -> list[Move]:
     """Each move cut into truckloads, its value shared pro rata, most valuable first."""
     pairs = []
@@ -199,6 +234,24 @@ def truckload_pairs(*, moves: list[Move], truck_capacity: int) -> list[Move]:
             pairs.append(Move(move.source, move.target, chunk, move.value * chunk / move.bikes))
             remaining -= chunk
     return sorted(pairs, key=lambda pair: -pair.value)
+
+
+def _most_valuable_per_minute(pairs: list[Move], *, lat, lon, model: TruckModel) -> list[Move]:
+    """The pairs by value per minute of carrying them (handling at both ends and the drive between), best first:
+    a far pair of high value costs a route more of its minutes than a near one."""
+    if not pairs:
+        return pairs
+    sources = np.array([p.source for p in pairs])
+    targets = np.array([p.target for p in pairs])
+    straight = haversine_km(
+        lat1=np.asarray(lat)[sources],
+        lon1=np.asarray(lon)[sources],
+        lat2=np.asarray(lat)[targets],
+        lon2=np.asarray(lon)[targets],
+    )
+    minutes = model.driving_min(straight) + 2 * model.handling_min_per_bike * np.array([p.bikes for p in pairs])
+    rate = np.array([p.value for p in pairs]) / np.maximum(minutes, 1e-6)
+    return [pairs[i] for i in np.argsort(-rate, kind="stable")]
 
 
 def check_routes(*, routes: list[TruckRoute], trucks: list[Truck], max_end_load: int = 0) -> None:

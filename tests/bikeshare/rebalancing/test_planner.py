@@ -112,3 +112,16 @@ def test_a_re_planned_fleets_routes_end_by_the_next_round(make_line_network):
     assert last.arrival_min + abs(last.load_change) * handling <= 30.0
     assert last.load_after == 0
     assert 0 < half.bikes_moved < hour.bikes_moved
+
+
+def test_a_big_surplus_next_to_a_big_deficit_is_one_large_stop_at_each(make_line_network):
+    network = make_line_network(km_positions=[0, 0.3, 2], docks=[20] * 3, allowance=[5] * 3)
+    rates = _rates(3, rent=[0.5, 8.0, 1.0], ret=[8.0, 0.5, 1.0])
+    stock = np.array([25, 0, 10])
+    plan = _morning_plan(network, stock, rates, [Truck(truck_id=1, station=2, load=0, capacity=30)], horizon_h=3.0)
+    (route,) = plan.routes
+    # The move is cut into truckload pairs (15 bikes each in an hour's route); the crew sees one stop per station.
+    assert [stop.station for stop in route.stops] == [0, 1]
+    pickup, drop = route.stops
+    assert pickup.load_change >= 10 and drop.load_change == -pickup.load_change
+    assert drop.load_after == 0
