@@ -3,6 +3,7 @@ joined to work already under way it commits (or rolls back) with that work, as e
 
 import pytest
 from sqlalchemy import func, insert, literal_column, select
+from sqlalchemy.exc import DBAPIError
 
 from core.audit import AuditEvent
 from core.db import HotStatement, db
@@ -69,3 +70,29 @@ def test_a_failed_statement_on_its_own_leaves_the_connection_in_transactions(one
         db.session.rollback()
 
         assert (_committed(app, "hot.orphan"), _committed(app, "hot.then")) == (0, 0)
+
+
+BACKEND = HotStatement(select(func.pg_backend_pid()))
+
+
+def test_a_statement_on_its_own_after_its_connection_was_lost_fails_once_and_the_next_reconnects(app):
+    with app.app_context():
+        lost = BACKEND.scalar({}, own_transaction=True)
+        with db.engine.connect() as elsewhere:
+            elsewhere.scalar(select(func.pg_terminate_backend(lost)))
+
+        with pytest.raises(DBAPIError) as failure:
+            BACKEND.scalar({}, own_transaction=True)
+        again = BACKEND.scalar({}, own_transaction=True)
+
+        assert failure.value.connection_invalidated and again not in (None, lost)
+
+
+def test_statements_on_their_own_keep_one_connection_per_thread_until_the_engine_is_disposed(app):
+    with app.app_context():
+        first = BACKEND.scalar({}, own_transaction=True)
+        kept = BACKEND.scalar({}, own_transaction=True)
+        db.engine.dispose()
+        after_dispose = BACKEND.scalar({}, own_transaction=True)
+
+        assert kept == first and after_dispose != first
