@@ -10,11 +10,12 @@ from enum import StrEnum
 from functools import partial
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic migrations name (and can drop) them the same on every backend.
@@ -31,8 +32,38 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _Session(Session):
+    """Flask-SQLAlchemy's session, whose commit with nothing to commit costs nothing.
+
+    A service ends with its one commit even when its work went out as statements on their own (HotStatement)
+    and nothing is left; SQLAlchemy would begin an empty transaction to commit it: ~16 µs of CPU a request.
+    """
+
+    def commit(self) -> None:
+        if self.in_transaction() or self.new or self.dirty or self.deleted:
+            super().commit()
+
+
+class _SQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy, whose scoped session is made only when something uses it.
+
+    A request whose statements all ran on their own (HotStatement) never needs a session, but its service's
+    commit made one, to commit nothing, and the app context's teardown then closed it: ~40 µs of CPU.
+    """
+
+    def _make_scoped_session(self, options):
+        scoped = super()._make_scoped_session(options)
+        return _LazyScopedSession(scoped.session_factory, scoped.registry.scopefunc)
+
+
+class _LazyScopedSession(scoped_session):
+    def commit(self) -> None:
+        if self.registry.has():
+            self.registry().commit()
+
+
 # Objects stay readable after the service's commit, so building the response costs no second SELECT.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = _SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": _Session})
 
 
 class Database(StrEnum):
@@ -47,7 +78,7 @@ class Database(StrEnum):
 
 def database(bind=None) -> Database:
     """The database the session talks to, or the one of `bind` (an engine, a connection or a dialect)."""
-    target = db.session.get_bind() if bind is None else bind
+    target = db.engine if bind is None else bind  # the one engine (no binds), without making a session
     return Database(getattr(target, "dialect", target).name)
 
 
@@ -180,6 +211,10 @@ class HotStatement:
         return None if row is None else row[0]
 
     def _run(self, params: dict, own_transaction: bool, read_cursor, read_result):
+        if own_transaction and not db.session.registry.has():  # no session yet: no transaction, nothing pending
+            engine = db.engine
+            if engine.dialect.name == Database.POSTGRESQL:
+                return self._send_alone(engine, params, read_cursor)
         session = db.session()
         engine = session.get_bind()
         if engine.dialect.name != Database.POSTGRESQL:
