@@ -235,6 +235,7 @@ class HotStatement:
             lost = engine.dialect.is_disconnect(error, cursor.connection, cursor)
             if lost:
                 _hot_connections.forget(engine)
+                engine.pool._invalidate(None, error)  # the server may have restarted: every connection is suspect
             raise self._wrapped(error, engine.dialect, params, lost=lost) from error
 
     def _send(self, pooled, owner, dialect, params: dict, read_cursor):
@@ -297,9 +298,11 @@ class _HotConnections(threading.local):
     a new cursor). A thread runs one request at a time, so its connection (and its cursor) is never shared;
     it is made by the engine (same settings, time limits and connect events as the pool's) and then detached
     from the pool, whose size stays the session's. One connection more per serving thread: 8 per instance with
-    docker/granian.env. A connection that broke is dropped (the next statement opens a new one), as is one
-    older than the pool's recycle age, one inherited through a fork, and this thread's when the engine is
-    disposed.
+    docker/granian.env. A connection that broke is dropped (the next statement opens a new one) and marks the
+    pool's connections as stale, as SQLAlchemy does on a disconnect; every thread then replaces its own
+    before its next statement (a restarted PostgreSQL fails one request per process, not one per thread).
+    So is one older than the pool's recycle age, one inherited through a fork, and this thread's when the
+    engine is disposed.
     """
 
     def __init__(self):
@@ -309,8 +312,8 @@ class _HotConnections(threading.local):
         held = self.held.get(engine)
         if held is not None:
             cursor, opened, pid = held
-            recycle = engine.pool._recycle
-            fresh = recycle < 0 or time.monotonic() - opened < recycle
+            pool = engine.pool
+            fresh = (pool._recycle < 0 or time.time() - opened < pool._recycle) and opened > pool._invalidate_time
             if pid == os.getpid() and fresh and not cursor.connection.closed:
                 return cursor
             self.forget(engine, close=pid == os.getpid())
@@ -331,7 +334,7 @@ class _HotConnections(threading.local):
         # A raw cursor takes the $n placeholders as they are: psycopg parses a named-parameter query on
         # every execution once it is longer than 4 kB (rent's and return's are), ~3 ms of CPU each.
         cursor = psycopg.RawCursor(driver, row_factory=namedtuple_row)
-        self.held[engine] = (cursor, time.monotonic(), os.getpid())
+        self.held[engine] = (cursor, time.time(), os.getpid())  # time.time(): the pool's invalidation clock
         return cursor
 
     def forget(self, engine, *, close: bool = True) -> None:
