@@ -1,17 +1,21 @@
 """The SQLAlchemy session, the declarative base and the column types every package shares."""
 
 import copy
+import os
+import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic migrations name (and can drop) them the same on every backend.
@@ -28,8 +32,38 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _Session(Session):
+    """Flask-SQLAlchemy's session, whose commit with nothing to commit costs nothing.
+
+    A service ends with its one commit even when its work went out as statements on their own (HotStatement)
+    and nothing is left; SQLAlchemy would begin an empty transaction to commit it: ~16 µs of CPU a request.
+    """
+
+    def commit(self) -> None:
+        if self.in_transaction() or self.new or self.dirty or self.deleted:
+            super().commit()
+
+
+class _SQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy, whose scoped session is made only when something uses it.
+
+    A request whose statements all ran on their own (HotStatement) never needs a session, but its service's
+    commit made one, to commit nothing, and the app context's teardown then closed it: ~40 µs of CPU.
+    """
+
+    def _make_scoped_session(self, options):
+        scoped = super()._make_scoped_session(options)
+        return _LazyScopedSession(scoped.session_factory, scoped.registry.scopefunc)
+
+
+class _LazyScopedSession(scoped_session):
+    def commit(self) -> None:
+        if self.registry.has():
+            self.registry().commit()
+
+
 # Objects stay readable after the service's commit, so building the response costs no second SELECT.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = _SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": _Session})
 
 
 class Database(StrEnum):
@@ -44,7 +78,7 @@ class Database(StrEnum):
 
 def database(bind=None) -> Database:
     """The database the session talks to, or the one of `bind` (an engine, a connection or a dialect)."""
-    target = db.session.get_bind() if bind is None else bind
+    target = db.engine if bind is None else bind  # the one engine (no binds), without making a session
     return Database(getattr(target, "dialect", target).name)
 
 
@@ -146,10 +180,11 @@ class HotStatement:
     what psycopg takes as it is (aware datetimes, not naive ones).
 
     `own_transaction=True` says the statement is its service's whole unit of work. On PostgreSQL, when the
-    session has no transaction open and holds no unflushed changes, it then runs on a pooled connection of
-    its own in autocommit (one statement is atomic by itself), past the session's bookkeeping and without
-    the BEGIN and COMMIT round trips psycopg would make: ~110 µs of the app's CPU and ~30 µs of PostgreSQL's
-    per unit of work. Otherwise it joins the session's transaction, so nothing is ever committed apart from
+    session has no transaction open and holds no unflushed changes, it then runs on the thread's own
+    connection in autocommit (one statement is atomic by itself; _HotConnections), past the session's
+    bookkeeping and without the BEGIN and COMMIT round trips psycopg would make: ~110 µs of the app's CPU and
+    ~30 µs of PostgreSQL's per unit of work, and ~60 µs more without the pool's checkout.
+    Otherwise it joins the session's transaction, so nothing is ever committed apart from
     what the service meant to commit with it. Either way the service ends with its one `db.session.commit()`
     (with nothing to do after a statement on its own).
     """
@@ -176,45 +211,63 @@ class HotStatement:
         return None if row is None else row[0]
 
     def _run(self, params: dict, own_transaction: bool, read_cursor, read_result):
+        if own_transaction and not db.session.registry.has():  # no session yet: no transaction, nothing pending
+            engine = db.engine
+            if engine.dialect.name == Database.POSTGRESQL:
+                return self._send_alone(engine, params, read_cursor)
         session = db.session()
         engine = session.get_bind()
         if engine.dialect.name != Database.POSTGRESQL:
             return read_result(session.connection().execute(self.statement, params))
         if own_transaction and not session.in_transaction() and not (session.new or session.dirty or session.deleted):
-            pooled = engine.raw_connection()
-            try:
-                return self._send(pooled, pooled, engine.dialect, params, read_cursor, alone=True)
-            finally:
-                pooled.close()
+            return self._send_alone(engine, params, read_cursor)
         connection = session.connection()
-        return self._send(connection.connection, connection, engine.dialect, params, read_cursor, alone=False)
+        return self._send(connection.connection, connection, engine.dialect, params, read_cursor)
 
-    def _send(self, pooled, owner, dialect, params: dict, read_cursor, *, alone: bool):
+    def _send_alone(self, engine, params: dict, read_cursor):
+        """Run in autocommit on this thread's own connection (see _HotConnections)."""
+        import psycopg
+
+        cursor = _hot_connections.cursor(engine)
+        try:
+            return self._execute(cursor, engine.dialect, params, read_cursor)
+        except psycopg.Error as error:
+            lost = engine.dialect.is_disconnect(error, cursor.connection, cursor)
+            if lost:
+                _hot_connections.forget(engine)
+                engine.pool._invalidate(None, error)  # the server may have restarted: every connection is suspect
+            raise self._wrapped(error, engine.dialect, params, lost=lost) from error
+
+    def _send(self, pooled, owner, dialect, params: dict, read_cursor):
         """Run on `pooled`, a pool's connection; `owner` (it or the session's Connection) is invalidated if it broke."""
         import psycopg  # loaded already by the PostgreSQL engine; development on SQLite never needs it
         from psycopg.rows import namedtuple_row
 
-        sql, names, defaults = self._compile(dialect, params)
         driver = pooled.driver_connection
         # A raw cursor takes the $n placeholders as they are: psycopg parses a named-parameter query on
         # every execution once it is longer than 4 kB (rent's and return's are), ~3 ms of CPU each.
         cursor = psycopg.RawCursor(driver, row_factory=namedtuple_row)
         try:
-            if alone:
-                driver.autocommit = True
-            cursor.execute(sql, [params[name] if name in params else defaults[name] for name in names], prepare=True)
-            return read_cursor(cursor)
+            return self._execute(cursor, dialect, params, read_cursor)
         except psycopg.Error as error:
             lost = dialect.is_disconnect(error, driver, cursor)
             if lost:
                 owner.invalidate(error)
-            raise DBAPIError.instance(
-                sql, params, error, psycopg.Error, connection_invalidated=lost, dialect=dialect
-            ) from error
+            raise self._wrapped(error, dialect, params, lost=lost) from error
         finally:
             cursor.close()
-            if alone:
-                _leave_autocommit(pooled, driver)
+
+    def _execute(self, cursor, dialect, params: dict, read_cursor):
+        sql, names, defaults = self._compile(dialect, params)
+        cursor.execute(sql, [params[name] if name in params else defaults[name] for name in names], prepare=True)
+        return read_cursor(cursor)
+
+    def _wrapped(self, error, dialect, params: dict, *, lost: bool) -> DBAPIError:
+        """The error as SQLAlchemy raises it, so callers map it (409, 503) as any other statement's."""
+        import psycopg
+
+        sql = self._compiled.get(frozenset(params), (str(self.statement),))[0]
+        return DBAPIError.instance(sql, params, error, psycopg.Error, connection_invalidated=lost, dialect=dialect)
 
     def _compile(self, dialect, params: dict) -> tuple[str, tuple, dict]:
         """The SQL with $n placeholders, the parameter name of each, and the values of its literals."""
@@ -237,14 +290,65 @@ class HotStatement:
         return self._compiled[names]
 
 
-def _leave_autocommit(pooled, driver) -> None:
-    """Back to transactions; a connection that cannot be (it broke) is discarded, never pooled in autocommit."""
-    import psycopg
+class _HotConnections(threading.local):
+    """Each thread's own connection per engine, in autocommit, for the statements that are a whole unit of work.
 
-    try:
-        driver.autocommit = False
-    except psycopg.Error as error:
-        pooled.invalidate(error)
+    Taking a pooled connection and switching it to autocommit and back cost the app ~60 µs of CPU per
+    statement beyond psycopg's own work (pool checkout and checkin with its reset, two autocommit switches,
+    a new cursor). A thread runs one request at a time, so its connection (and its cursor) is never shared;
+    it is made by the engine (same settings, time limits and connect events as the pool's) and then detached
+    from the pool, whose size stays the session's. One connection more per serving thread: 8 per instance with
+    docker/granian.env. A connection that broke is dropped (the next statement opens a new one) and marks the
+    pool's connections as stale, as SQLAlchemy does on a disconnect; every thread then replaces its own
+    before its next statement (a restarted PostgreSQL fails one request per process, not one per thread).
+    So is one older than the pool's recycle age, one inherited through a fork, and this thread's when the
+    engine is disposed.
+    """
+
+    def __init__(self):
+        self.held: dict = {}  # engine -> (cursor, opened at, process id)
+
+    def cursor(self, engine):
+        held = self.held.get(engine)
+        if held is not None:
+            cursor, opened, pid = held
+            pool = engine.pool
+            fresh = (pool._recycle < 0 or time.time() - opened < pool._recycle) and opened > pool._invalidate_time
+            if pid == os.getpid() and fresh and not cursor.connection.closed:
+                return cursor
+            self.forget(engine, close=pid == os.getpid())
+        return self._open(engine)
+
+    def _open(self, engine):
+        import psycopg
+        from psycopg.rows import namedtuple_row
+
+        pooled = engine.raw_connection()
+        driver = pooled.driver_connection
+        pooled.detach()
+        try:
+            driver.autocommit = True
+        except psycopg.Error:
+            driver.close()
+            raise
+        # A raw cursor takes the $n placeholders as they are: psycopg parses a named-parameter query on
+        # every execution once it is longer than 4 kB (rent's and return's are), ~3 ms of CPU each.
+        cursor = psycopg.RawCursor(driver, row_factory=namedtuple_row)
+        self.held[engine] = (cursor, time.time(), os.getpid())  # time.time(): the pool's invalidation clock
+        return cursor
+
+    def forget(self, engine, *, close: bool = True) -> None:
+        held = self.held.pop(engine, None)
+        if held is not None and close:
+            held[0].connection.close()
+
+
+_hot_connections = _HotConnections()
+
+
+@event.listens_for(Engine, "engine_disposed")
+def _close_hot_connection(engine) -> None:
+    _hot_connections.forget(engine)
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may be retried.

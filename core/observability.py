@@ -83,9 +83,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _assign_request_id():
-        incoming = request.environ.get(_ENVIRON_INCOMING_ID, "")
-        g.request_id = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
-        request.environ[_ENVIRON_REQUEST_ID] = g.request_id
+        environ = request.environ  # each use of a context proxy is a lookup (~3 µs)
+        incoming = environ.get(_ENVIRON_INCOMING_ID, "")
+        g.request_id = environ[_ENVIRON_REQUEST_ID] = incoming if _WELL_FORMED_ID.match(incoming) else uuid.uuid4().hex
 
 
 def _configure_logging(app: Flask) -> None:

@@ -1,13 +1,15 @@
 """Redis Lua scripts, registered once per app (later calls send only the script's SHA)."""
 
+from functools import partial
+
 from flask import current_app
-from redis.commands.core import Script
 
 from core.redis import get_redis
 
 
-def script(source: str) -> Script:
+def script(source: str) -> partial:
+    """The script, to call with `keys` and `args`, run by this thread's client (core.redis.get_redis)."""
     scripts = current_app.extensions.setdefault("cardapi_scripts", {})
     if source not in scripts:
-        scripts[source] = get_redis().register_script(source)
-    return scripts[source]
+        scripts[source] = current_app.extensions["redis"].register_script(source)
+    return partial(scripts[source], client=get_redis())

@@ -33,7 +33,7 @@ def change_password(*, user_id: int, current_password: str, new_password: str, c
     throttle.check(email=user.email, address=address)
     if not verify_password(user.password_hash, current_password):
         audit.record(
-            "login_failed", actor_id=user.id, subject=login_audit_subject(user.email), during="password_change"
+            audit.LOGIN_FAILED, actor_id=user.id, subject=login_audit_subject(user.email), during="password_change"
         )
         db.session.commit()
         throttle.failed(email=user.email, address=address)

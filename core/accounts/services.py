@@ -85,7 +85,7 @@ def login(*, email: str, password: str, client_address: str | None) -> dict:
     throttle.check(email=email, address=address)
     user = db.session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password):
-        audit.record("login_failed", actor_id=user.id if user else None, subject=login_audit_subject(email))
+        audit.record(audit.LOGIN_FAILED, actor_id=user.id if user else None, subject=login_audit_subject(email))
         db.session.commit()
         throttle.failed(email=email, address=address)
         raise Unauthenticated(Message("accounts.invalid_credentials"), slug="invalid-credentials")

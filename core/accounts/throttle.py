@@ -15,9 +15,9 @@ from datetime import timedelta
 
 import redis
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from core.audit import AuditEvent
+from core.audit import ONLY_LOGIN_FAILURES, AuditEvent
 from core.db import db, utcnow
 from core.errors import TooManyRequests
 from core.problems import Message
@@ -119,7 +119,7 @@ class LoginThrottle:
         now = utcnow()
         window_start = now - timedelta(seconds=self.per_account.seconds)
         failures = select(AuditEvent).where(
-            AuditEvent.event == "login_failed",
+            text(ONLY_LOGIN_FAILURES),  # as written, so the planner matches the partial index's condition
             AuditEvent.subject == login_audit_subject(email),
             AuditEvent.at > window_start,
         )

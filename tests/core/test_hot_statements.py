@@ -1,8 +1,11 @@
 """Prebuilt hot-path statements: a statement that is its service's whole unit of work commits on its own;
 joined to work already under way it commits (or rolls back) with that work, as every other statement."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import func, insert, literal_column, select
+from sqlalchemy.exc import DBAPIError
 
 from core.audit import AuditEvent
 from core.db import HotStatement, db
@@ -69,3 +72,47 @@ def test_a_failed_statement_on_its_own_leaves_the_connection_in_transactions(one
         db.session.rollback()
 
         assert (_committed(app, "hot.orphan"), _committed(app, "hot.then")) == (0, 0)
+
+
+BACKEND = HotStatement(select(func.pg_backend_pid()))
+
+
+def test_a_statement_on_its_own_after_its_connection_was_lost_fails_once_and_the_next_reconnects(app):
+    with app.app_context():
+        lost = BACKEND.scalar({}, own_transaction=True)
+        with db.engine.connect() as elsewhere:
+            elsewhere.scalar(select(func.pg_terminate_backend(lost)))
+
+        with pytest.raises(DBAPIError) as failure:
+            BACKEND.scalar({}, own_transaction=True)
+        again = BACKEND.scalar({}, own_transaction=True)
+
+        assert failure.value.connection_invalidated and again not in (None, lost)
+
+
+def test_statements_on_their_own_keep_one_connection_per_thread_until_the_engine_is_disposed(app):
+    with app.app_context():
+        first = BACKEND.scalar({}, own_transaction=True)
+        kept = BACKEND.scalar({}, own_transaction=True)
+        db.engine.dispose()
+        after_dispose = BACKEND.scalar({}, own_transaction=True)
+
+        assert kept == first and after_dispose != first
+
+
+def test_after_a_lost_connection_the_other_threads_replace_theirs_before_their_next_statement(app):
+    def backend():
+        with app.app_context():
+            return BACKEND.scalar({}, own_transaction=True)
+
+    with ThreadPoolExecutor(max_workers=1) as other_thread, app.app_context():
+        theirs = other_thread.submit(backend).result()
+        mine = BACKEND.scalar({}, own_transaction=True)
+        with db.engine.connect() as elsewhere:  # as a restart of PostgreSQL would, for both threads
+            for pid in (mine, theirs):
+                elsewhere.scalar(select(func.pg_terminate_backend(pid)))
+        with pytest.raises(DBAPIError):
+            BACKEND.scalar({}, own_transaction=True)
+        theirs_now = other_thread.submit(backend).result()
+
+        assert theirs_now not in (None, theirs)
