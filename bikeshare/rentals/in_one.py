@@ -17,12 +17,15 @@ from bikeshare.passes.models import Charge, ChargeReason
 from bikeshare.rentals.statements import (
     NOW,
     STATION_ID,
+    add_to_counters,
     bikes,
     close_rental,
     closing_fare,
+    locked_station,
     move_stock,
     park_bike,
     rentals,
+    stations,
     take_bike,
 )
 from bikeshare.stations.models import Bike, BikeStatus, Station
@@ -36,7 +39,14 @@ def _exists(cte):
 
 
 def _rent(*, scanned: bool, bought: bool) -> HotStatement:
-    """RETURNING the new rental's row; no row if there is no pass, station, or bike to take."""
+    """RETURNING the new rental's row; no row, and nothing changed, if there is no pass, station, or bike
+    to take.
+
+    Each part moves only once the part before it did: the station is locked (if open, with a bike, and
+    the rider has a pass), then the bike taken from it, then its counters moved, then the rental opened
+    from the bike, the pass and the moved counters. So the statement is its own unit of work: the
+    counters never move without the rental row, and no rollback is needed to undo them.
+    """
     if bought:  # the day pass bought with this rental, added to the transaction just before
         ride_pass = select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes).where(
             _passes.c.id == bindparam("pass")
@@ -44,21 +54,30 @@ def _rent(*, scanned: bool, bought: bool) -> HotStatement:
     else:
         ride_pass = passes.usable_pass_query(user_id=bindparam("user"), now=NOW)
     ride_pass = ride_pass.cte("ride_pass")
-    station = move_stock(parked=-1, available=-1, condition=Station.has_bike & _exists(ride_pass)).cte("station")
+    station = locked_station(condition=Station.has_bike & _exists(ride_pass)).cte("station")
     bike = take_bike(station_id=select(station.c.id).scalar_subquery(), scanned=scanned).cte("bike")
+    moved = (
+        add_to_counters(parked=-1, available=-1)
+        .where(stations.c.id == STATION_ID, _exists(bike))
+        .returning(stations.c.id)
+        .cte("moved")
+    )
     opening = {
         "user_id": bindparam("user"),
         "bike_id": bike.c.id,
         "pass_id": ride_pass.c.id,
         "pass_kind": ride_pass.c.kind,
         "ride_minutes": ride_pass.c.ride_minutes,
-        "start_station_id": STATION_ID,
+        "start_station_id": moved.c.id,
         "started_at": NOW,
         "overtime_won": literal(0),
     }
     opened = (
         rentals.insert()
-        .from_select(list(opening), select(*opening.values()).select_from(bike.join(ride_pass, true())))
+        .from_select(
+            list(opening),
+            select(*opening.values()).select_from(bike.join(ride_pass, true()).join(moved, true())),
+        )
         .returning(*rentals.c)
         .cte("opened")
     )
@@ -75,14 +94,16 @@ _RENT = {
 
 def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> dict | None:
     """Open the rental: the rider's usable pass (or `bought`), one bike fewer at the station, the bike
-    rented, the pass started, the demand booked. The rental's row, or None (the station's counters may
-    have moved: the caller does not commit, and the rollback undoes them)."""
+    rented, the pass started, the demand booked. The rental's row, or None (nothing was changed then).
+
+    Without a pass bought in this request the statement is the whole unit of work, so it commits alone.
+    """
     params = {"user": user_id, "station": station_id, **passes.unstarted_window(now)}
     if bike_id is not None:
         params["bike"] = bike_id
     if bought is not None:
         params["pass"] = bought.id
-    row = _RENT[bike_id is not None, bought is not None].first(params)
+    row = _RENT[bike_id is not None, bought is not None].first(params, own_transaction=True)
     return None if row is None else row._asdict()
 
 

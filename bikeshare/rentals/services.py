@@ -60,13 +60,13 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
     bought = passes.add_pass(user=user, kind=buy_day_pass, now=now) if buy_day_pass else None
     try:
         rental = _way().rent(user_id=user.id, station_id=station_id, bike_id=bike_id, bought=bought, now=now)
-    except IntegrityError as error:  # the open-rental indexes decide; the rollback undoes the moves
+    except IntegrityError as error:  # the open-rental indexes decide; the failed statement changed nothing
         db.session.rollback()
         message = str(error.orig)
         if "open_per_user" in message or "bike_rentals.user_id" in message:
             raise Conflict(Message("rentals.already_riding"), slug="already-riding") from None
         raise Conflict(Message("rentals.bike_taken"), slug="bike-not-available") from None
-    if rental is None:  # nothing moved that the rollback on the way out does not undo
+    if rental is None:  # nothing moved; why is looked for on this rare path only
         if bought is None and passes.usable_pass(user_id=user.id, now=now) is None:
             raise Conflict(Message("rentals.pass_required"), slug="pass-required")
         raise _refusal(station_id, returning=False, bike_id=bike_id)

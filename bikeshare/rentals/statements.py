@@ -33,6 +33,20 @@ def move_stock(*, parked: int, available, condition):
     )
 
 
+def locked_station(*, condition):
+    """The station's state (StationState's columns), its row locked, if it is active and `condition` holds.
+
+    A rent's first lock: the counters move later in the statement, and only once the bike is taken.
+    Under READ COMMITTED a row that another transaction changed meanwhile is waited for, then read and
+    checked again as it now is, so `condition` holds for the counters this statement moves.
+    """
+    return (
+        select(*StationState.columns())
+        .where(stations.c.id == STATION_ID, stations.c.active.is_(True), condition)
+        .with_for_update(of=stations)
+    )
+
+
 def add_to_counters(*, parked: int, available):
     return update(stations).values(
         bikes_parked=stations.c.bikes_parked + parked,

@@ -45,6 +45,47 @@ def test_a_bike_another_transaction_holds_is_skipped_not_waited_for(app, client,
         holder.close()
 
 
+def _rider_with_an_unstarted_day_pass(client):
+    """A rider whose next rental runs its statement alone: no pass to buy with it, and the token checks that
+    read the database (the first ones after start-up) already done."""
+    me = rider(client)
+    assert client.post("/api/v1/passes", json={"kind": "day_1h"}, headers=me.headers).status_code == 201
+    assert client.get("/api/v1/passes/me", headers=me.headers).status_code == 200
+    return me
+
+
+def _nothing_moved(app, station_id, counters):
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = :id", id=station_id) == [counters]
+    assert sql(app, "SELECT count(*) FROM station_hour_stats") == [(0,)]
+    assert sql(app, "SELECT count(*) FROM bike_rentals") == [(0,)]
+    assert sql(app, "SELECT count(*) FROM bike_passes WHERE valid_from IS NOT NULL") == [(0,)]
+
+
+def test_a_rental_refused_for_a_bike_parked_elsewhere_moves_no_counter_and_starts_no_pass(app, client, network):
+    # With the pass bought earlier the statement is the request's whole unit of work (it commits alone):
+    # nothing may move unless the rental is written.
+    bikes = network({101: (10, 0, 2), 102: (10, 0, 1)})
+    me = _rider_with_an_unstarted_day_pass(client)
+    response = rent(client, me, 101, bike_id=bikes[102][0])
+    assert response.status_code == 409 and response.get_json()["type"] == "/problems/bike-not-available"
+    _nothing_moved(app, 101, (2, 2))
+    assert sql(app, "SELECT status, station_id FROM bikes WHERE id = :id", id=bikes[102][0]) == [("available", 102)]
+
+
+def test_a_station_whose_only_bike_another_transaction_holds_refuses_and_keeps_its_counters(app, client, network):
+    bikes = network({101: (10, 0, 1)})
+    me = _rider_with_an_unstarted_day_pass(client)
+    holder = _other_transaction(app)
+    try:
+        holder.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE"), {"id": bikes[101][0]})
+        with ThreadPoolExecutor(1) as pool:
+            response = pool.submit(rent, client, me, 101).result(timeout=20)
+    finally:
+        holder.close()
+    assert response.status_code == 409 and response.get_json()["type"] == "/problems/no-bike-available"
+    _nothing_moved(app, 101, (1, 1))
+
+
 @contextmanager
 def _a_return_waiting_for(app, me, rental, *, lock: str, locked_id):
     """Return `rental` at station 102 from another thread while a second transaction holds `lock` (SQL with
