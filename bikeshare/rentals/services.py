@@ -2,9 +2,9 @@
 partial unique indexes as the last line of defence, station counters and demand records in the same
 transaction.
 
-On PostgreSQL each is one prepared statement (`in_one`), the return's fare computed in it by the
-fare rules themselves (`statements.closing_fare`); SQLite (`make run`) runs the same parts in
-steps (`in_steps`). Either answers plain rows, no ORM objects to load, track and flush; when it
+On PostgreSQL each is one prepared statement (`in_one`), usually committed on its own, the return's
+fare computed in it by the fare rules themselves (`statements.closing_fare`); SQLite (`make run`)
+runs the same parts in steps (`in_steps`). Either answers plain rows, no ORM objects to load, track and flush; when it
 refuses, the reason is looked for afterwards, on the rare path only.
 """
 

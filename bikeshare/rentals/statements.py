@@ -1,9 +1,10 @@
 """The SQL parts of rent and return, built once from the models' rules: both ways of running them
 (`in_one` on PostgreSQL, `in_steps` on SQLite) assemble these, so a rule changes in one place.
 
-Lock order stays (a return's rental), station, then bike. A station's counters move in one UPDATE
-that locks the row first (the FOR UPDATE subquery) and returns the row as it was before, which the
-demand records need; a bike is taken by an UPDATE whose subquery skips bikes another transaction holds.
+Lock order stays (a return's rental), station, then bike. A return's station counters move in one
+UPDATE that locks the row first (the FOR UPDATE subquery) and returns the row as it was before, which
+the demand records need; a rent locks the station (`locked_station`), takes a bike, and only then
+moves the counters. A bike is taken by an UPDATE whose subquery skips bikes another transaction holds.
 """
 
 from sqlalchemy import Integer, bindparam, case, cast, func, select, update

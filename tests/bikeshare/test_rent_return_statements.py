@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bikeshare.incentives.offers import current_offers
 from bikeshare.rentals import statements
-from core.db import db
+from core.db import db, utcnow
 from tests.bikeshare.conftest import sql
-from tests.bikeshare.helpers import give_back, rent, rider
+from tests.bikeshare.helpers import give_back, place_network, rent, rider
 
 
 def _other_transaction(app):
@@ -134,6 +135,45 @@ def test_a_return_waits_for_its_rental_before_locking_the_station(app, client, n
         prober.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE NOWAIT"), {"id": rental["bike_id"]})
         prober.rollback()
         flagger.rollback()
+
+
+@pytest.fixture
+def app_with_offers(make_app):
+    """The pilot's offers all day: renting at a crowded station and returning to a sparse one earn points."""
+    return make_app(
+        BIKESHARE_INCENTIVE_POLICY="pilot",
+        BIKESHARE_INCENTIVE_PILOT_WINDOWS={"weekday": [[0, 24]], "weekend": [[0, 24]]},
+    )
+
+
+def test_a_return_whose_points_cannot_be_credited_changes_nothing(app_with_offers):
+    # A return earning points is not its statement's whole unit of work: the points are credited after it,
+    # in the same transaction, so a failing ledger takes the return back with it.
+    app, client = app_with_offers, app_with_offers.test_client()
+    crowded, sparse = 1, 10  # 140 % and 20 % of their docks, ~1.2 km apart
+    place_network(app, {crowded: (10, 10, 14), sparse: (10, 5, 2)})
+    with app.app_context():
+        current_offers(now=utcnow() - timedelta(minutes=5))
+    me = _rider_with_an_unstarted_day_pass(client)
+    rental = rent(client, me, crowded).get_json()
+    sql(app, "UPDATE bike_rentals SET started_at = now() - interval '5 minutes' WHERE id = :id", id=rental["id"])
+    sql(app, _REFUSE_MILEAGE)
+    try:
+        assert give_back(client, me, rental["id"], sparse).status_code == 500
+    finally:
+        sql(app, "DROP TRIGGER refuse_mileage ON mileage_entries; DROP FUNCTION refuse_mileage()")
+    assert sql(app, "SELECT returned_at FROM bike_rentals WHERE id = :id", id=rental["id"]) == [(None,)]
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = :id", id=sparse) == [(2, 2)]
+    assert sql(app, "SELECT status FROM bikes WHERE id = :id", id=rental["bike_id"]) == [("rented",)]
+    # Once the ledger is back, the same return closes the ride and credits its points.
+    returned = give_back(client, me, rental["id"], sparse)
+    assert returned.status_code == 200 and returned.get_json()["mileage"]["points"] == 200
+
+
+_REFUSE_MILEAGE = """
+CREATE FUNCTION refuse_mileage() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE 'ledger down'; END $$;
+CREATE TRIGGER refuse_mileage BEFORE INSERT ON mileage_entries FOR EACH ROW EXECUTE FUNCTION refuse_mileage();
+"""
 
 
 def _hours_booked(app, station_id):
