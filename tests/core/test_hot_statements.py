@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, insert, literal_column, select
 
 from core.audit import AuditEvent
-from core.db import HotStatement, db
+from core.db import HotStatement, commit, db
 
 RECORD = HotStatement(
     insert(AuditEvent).values(at=func.now(), details=literal_column("'{}'::json")).returning(AuditEvent.id)
@@ -69,3 +69,16 @@ def test_a_failed_statement_on_its_own_leaves_the_connection_in_transactions(one
         db.session.rollback()
 
         assert (_committed(app, "hot.orphan"), _committed(app, "hot.then")) == (0, 0)
+
+
+@pytest.mark.parametrize("pending", ["a statement on its own", "a row added, nothing flushed yet"])
+def test_the_one_commit_persists_whatever_the_unit_of_work_holds(app, pending):
+    with app.app_context():
+        if pending == "a statement on its own":
+            RECORD.scalar({"event": "hot.committed"}, own_transaction=True)
+        else:
+            db.session.add(AuditEvent(event="hot.committed"))
+        commit()
+        db.session.rollback()
+
+        assert _committed(app, "hot.committed") == 1
