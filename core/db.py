@@ -181,7 +181,7 @@ class HotStatement:
         if engine.dialect.name != Database.POSTGRESQL:
             return read_result(session.connection().execute(self.statement, params))
         if own_transaction and not session.in_transaction() and not (session.new or session.dirty or session.deleted):
-            pooled = engine.raw_connection()
+            pooled = _checkout(engine)
             try:
                 return self._send(pooled, pooled, engine.dialect, params, read_cursor, alone=True)
             finally:
@@ -237,6 +237,20 @@ class HotStatement:
         return self._compiled[names]
 
 
+def _checkout(engine: Engine):
+    """A connection from the pool; one that cannot be made fails with SQLAlchemy's error, as a session's
+    would (PostgreSQL down is a 503, not a 500): the pool raises the driver's own."""
+    import psycopg
+
+    try:
+        return engine.raw_connection()
+    except psycopg.Error as error:
+        lost = engine.dialect.is_disconnect(error, None, None)
+        raise DBAPIError.instance(
+            None, None, error, psycopg.Error, connection_invalidated=lost, dialect=engine.dialect
+        ) from error
+
+
 def commit() -> None:
     """The unit of work's one commit, skipped when the session holds none: after a hot statement that
     committed alone, SQLAlchemy would begin a transaction only to end it (~50 µs of bookkeeping)."""
@@ -249,6 +263,8 @@ def _leave_autocommit(pooled, driver) -> None:
     """Back to transactions; a connection that cannot be (it broke) is discarded, never pooled in autocommit."""
     import psycopg
 
+    if not pooled.is_valid:  # invalidated when its statement found it broken
+        return
     try:
         driver.autocommit = False
     except psycopg.Error as error:
