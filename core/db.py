@@ -150,8 +150,8 @@ class HotStatement:
     its own in autocommit (one statement is atomic by itself), past the session's bookkeeping and without
     the BEGIN and COMMIT round trips psycopg would make: ~110 µs of the app's CPU and ~30 µs of PostgreSQL's
     per unit of work. Otherwise it joins the session's transaction, so nothing is ever committed apart from
-    what the service meant to commit with it. Either way the service ends with its one commit (`commit()`
-    skips it when the statement ran on its own).
+    what the service meant to commit with it. Either way the service ends with its one `db.session.commit()`
+    (with nothing to do after a statement on its own).
     """
 
     def __init__(self, statement):
@@ -176,14 +176,12 @@ class HotStatement:
         return None if row is None else row[0]
 
     def _run(self, params: dict, own_transaction: bool, read_cursor, read_result):
-        # A request that has not made its session yet has no work under way: a statement on its own then
-        # needs none (making and closing one is ~25 us).
-        session = None if own_transaction and not db.session.registry.has() else db.session()
-        engine = db.engine if session is None else session.get_bind()
+        session = db.session()
+        engine = session.get_bind()
         if engine.dialect.name != Database.POSTGRESQL:
-            return read_result((session or db.session()).connection().execute(self.statement, params))
-        if own_transaction and (session is None or not _holds_work(session)):
-            pooled = _checkout(engine)
+            return read_result(session.connection().execute(self.statement, params))
+        if own_transaction and not session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            pooled = engine.raw_connection()
             try:
                 return self._send(pooled, pooled, engine.dialect, params, read_cursor, alone=True)
             finally:
@@ -239,37 +237,10 @@ class HotStatement:
         return self._compiled[names]
 
 
-def _holds_work(session) -> bool:
-    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
-
-
-def _checkout(engine: Engine):
-    """A connection from the pool; one that cannot be made fails with SQLAlchemy's error, as a session's
-    would (PostgreSQL down is a 503, not a 500): the pool raises the driver's own."""
-    import psycopg
-
-    try:
-        return engine.raw_connection()
-    except psycopg.Error as error:
-        lost = engine.dialect.is_disconnect(error, None, None)
-        raise DBAPIError.instance(
-            None, None, error, psycopg.Error, connection_invalidated=lost, dialect=engine.dialect
-        ) from error
-
-
-def commit() -> None:
-    """The unit of work's one commit, skipped when the session holds none: after a hot statement that
-    committed alone, SQLAlchemy would begin a transaction only to end it (~50 µs of bookkeeping)."""
-    if db.session.registry.has() and db.session().in_transaction():  # adding an object begins one too
-        db.session.commit()
-
-
 def _leave_autocommit(pooled, driver) -> None:
     """Back to transactions; a connection that cannot be (it broke) is discarded, never pooled in autocommit."""
     import psycopg
 
-    if not pooled.is_valid:  # invalidated when its statement found it broken
-        return
     try:
         driver.autocommit = False
     except psycopg.Error as error:

@@ -21,7 +21,7 @@ from bikeshare.rentals import in_one, in_steps, statements
 from bikeshare.rentals.models import Rental
 from bikeshare.stations.models import Bike, BikeStatus
 from bikeshare.stations.services import nearest_stations
-from core.db import Database, commit, database, db, utcnow
+from core.db import Database, database, db, utcnow
 from core.errors import Conflict, NotFound
 from core.problems import Message
 
@@ -70,7 +70,7 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
         if bought is None and passes.usable_pass(user_id=user.id, now=now) is None:
             raise Conflict(Message("rentals.pass_required"), slug="pass-required")
         raise _refusal(station_id, returning=False, bike_id=bike_id)
-    commit()
+    db.session.commit()
     return rental
 
 
@@ -98,7 +98,7 @@ def return_bike(*, user, rental_id: int, station_id: int, now=None) -> tuple[dic
     rental["mileage"] = ledger.earn_at_return(
         user_id=user.id, rental=SimpleNamespace(**rental), end_station_id=station_id, now=now, offered=offered
     )
-    commit()
+    db.session.commit()
     return rental, ride
 
 

@@ -3,10 +3,9 @@ joined to work already under way it commits (or rolls back) with that work, as e
 
 import pytest
 from sqlalchemy import func, insert, literal_column, select
-from sqlalchemy.exc import OperationalError
 
 from core.audit import AuditEvent
-from core.db import HotStatement, commit, db
+from core.db import HotStatement, db
 
 RECORD = HotStatement(
     insert(AuditEvent).values(at=func.now(), details=literal_column("'{}'::json")).returning(AuditEvent.id)
@@ -70,23 +69,3 @@ def test_a_failed_statement_on_its_own_leaves_the_connection_in_transactions(one
         db.session.rollback()
 
         assert (_committed(app, "hot.orphan"), _committed(app, "hot.then")) == (0, 0)
-
-
-@pytest.mark.parametrize("pending", ["a statement on its own", "a row added, nothing flushed yet"])
-def test_the_one_commit_persists_whatever_the_unit_of_work_holds(app, pending):
-    with app.app_context():
-        if pending == "a statement on its own":
-            RECORD.scalar({"event": "hot.committed"}, own_transaction=True)
-        else:
-            db.session.add(AuditEvent(event="hot.committed"))
-        commit()
-        db.session.rollback()
-
-        assert _committed(app, "hot.committed") == 1
-
-
-def test_a_statement_on_its_own_that_cannot_connect_fails_as_the_session_would(make_app):
-    # The pool raises the driver's error; the error handlers answer 503 for SQLAlchemy's (a 500 otherwise).
-    app = make_app(DATABASE_URL="postgresql://nobody@/nowhere?host=/nonexistent")
-    with app.app_context(), pytest.raises(OperationalError):
-        RECORD.scalar({"event": "hot.unreachable"}, own_transaction=True)
