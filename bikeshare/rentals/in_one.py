@@ -2,10 +2,11 @@
 
 Every part of a statement sees the same snapshot, so a part that needs an earlier part's result
 reads that part's RETURNING; reading it also orders the parts, which keeps the lock order: a
-return's rental first, then the station (the counters' UPDATE locks it first), then the bike. A part
-that finds nothing passes nothing on, so the statement answers no row and the service looks for the
-reason (the rare path); the open-rental unique indexes still have the last word (an IntegrityError
-for the whole statement).
+return's rental first, then the station, then the bike. A part that finds nothing passes nothing on,
+so a statement that refuses has changed nothing: it is a whole unit of work, committed alone
+(`own_transaction`) unless more work joins it (a pass bought with the rental, points credited at the
+return). The service then looks for the reason (the rare path); the open-rental unique indexes still
+have the last word (an IntegrityError for the whole statement).
 """
 
 from sqlalchemy import bindparam, case, literal, select, true
@@ -17,12 +18,15 @@ from bikeshare.passes.models import Charge, ChargeReason
 from bikeshare.rentals.statements import (
     NOW,
     STATION_ID,
+    add_to_counters,
     bikes,
     close_rental,
     closing_fare,
+    locked_station,
     move_stock,
     park_bike,
     rentals,
+    stations,
     take_bike,
 )
 from bikeshare.stations.models import Bike, BikeStatus, Station
@@ -36,7 +40,14 @@ def _exists(cte):
 
 
 def _rent(*, scanned: bool, bought: bool) -> HotStatement:
-    """RETURNING the new rental's row; no row if there is no pass, station, or bike to take."""
+    """RETURNING the new rental's row; no row, and nothing changed, if there is no pass, station, or bike
+    to take.
+
+    Each part moves only once the part before it did: the station is locked (if open, with a bike, and
+    the rider has a pass), then the bike taken from it, then its counters moved, then the rental opened
+    from the bike, the pass and the moved counters. So the statement is its own unit of work: the
+    counters never move without the rental row, and no rollback is needed to undo them.
+    """
     if bought:  # the day pass bought with this rental, added to the transaction just before
         ride_pass = select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes).where(
             _passes.c.id == bindparam("pass")
@@ -44,21 +55,30 @@ def _rent(*, scanned: bool, bought: bool) -> HotStatement:
     else:
         ride_pass = passes.usable_pass_query(user_id=bindparam("user"), now=NOW)
     ride_pass = ride_pass.cte("ride_pass")
-    station = move_stock(parked=-1, available=-1, condition=Station.has_bike & _exists(ride_pass)).cte("station")
+    station = locked_station(condition=Station.has_bike & _exists(ride_pass)).cte("station")
     bike = take_bike(station_id=select(station.c.id).scalar_subquery(), scanned=scanned).cte("bike")
+    moved = (
+        add_to_counters(parked=-1, available=-1)
+        .where(stations.c.id == STATION_ID, _exists(bike))
+        .returning(stations.c.id)
+        .cte("moved")
+    )
     opening = {
         "user_id": bindparam("user"),
         "bike_id": bike.c.id,
         "pass_id": ride_pass.c.id,
         "pass_kind": ride_pass.c.kind,
         "ride_minutes": ride_pass.c.ride_minutes,
-        "start_station_id": STATION_ID,
+        "start_station_id": moved.c.id,
         "started_at": NOW,
         "overtime_won": literal(0),
     }
     opened = (
         rentals.insert()
-        .from_select(list(opening), select(*opening.values()).select_from(bike.join(ride_pass, true())))
+        .from_select(
+            list(opening),
+            select(*opening.values()).select_from(bike.join(ride_pass, true()).join(moved, true())),
+        )
         .returning(*rentals.c)
         .cte("opened")
     )
@@ -75,20 +95,26 @@ _RENT = {
 
 def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> dict | None:
     """Open the rental: the rider's usable pass (or `bought`), one bike fewer at the station, the bike
-    rented, the pass started, the demand booked. The rental's row, or None (the station's counters may
-    have moved: the caller does not commit, and the rollback undoes them)."""
+    rented, the pass started, the demand booked. The rental's row, or None (nothing was changed then).
+
+    Without a pass bought in this request the statement is the whole unit of work, so it commits alone.
+    """
     params = {"user": user_id, "station": station_id, **passes.unstarted_window(now)}
     if bike_id is not None:
         params["bike"] = bike_id
     if bought is not None:
         params["pass"] = bought.id
-    row = _RENT[bike_id is not None, bought is not None].first(params)
+    row = _RENT[bike_id is not None, bought is not None].first(params, own_transaction=True)
     return None if row is None else row._asdict()
 
 
-def _return() -> HotStatement:
-    """RETURNING the closed rental's row and the offers live at either end; no row if the rental is not the
-    rider's open one or the station refused.
+def _return(*, alone: bool) -> HotStatement:
+    """RETURNING the closed rental's row (NULLs if it was not closed) and the offers live at either end; no
+    row if the rental is not the rider's.
+
+    Nothing is changed unless the rental is closed: the rider's open one, at a station with room (and,
+    `alone`, with no offer live at either end, whose points `ledger.earn_at_return` would credit after
+    the statement: only then is the statement the whole unit of work).
 
     The rental is locked first, as overdue flagging locks it before the bike: the station's update reads
     it in a one-time condition, evaluated before the station's row is fetched. The fare is computed from
@@ -99,12 +125,19 @@ def _return() -> HotStatement:
     # Found by its key alone (an "open" condition here made the planner scan the open-rentals index);
     # whether it is still open is read from the locked row, as a concurrent return may have closed it.
     ride = (
-        select(rentals.c.id, rentals.c.bike_id, rentals.c.returned_at)
+        select(rentals.c.id, rentals.c.bike_id, rentals.c.returned_at, rentals.c.start_station_id, rentals.c.started_at)
         .where(rentals.c.id == bindparam("rental"), rentals.c.user_id == bindparam("user"))
         .with_for_update()
         .cte("ride")
     )
-    still_open = select(ride.c.id).where(ride.c.returned_at.is_(None)).exists()
+    offers = live_offers(
+        start_station=ride.c.start_station_id, started_at=ride.c.started_at, end_station=STATION_ID, now=NOW
+    )
+    offered = select(ride.c.id, ride.c.returned_at, *offers).cte("offered")
+    closable = offered.c.returned_at.is_(None)
+    if alone:
+        closable &= offered.c.rent_points.is_(None) & offered.c.return_points.is_(None)
+    still_open = select(offered.c.id).where(closable).exists()
     bike_id = select(ride.c.bike_id).scalar_subquery()
     parked_as = select(Bike.status_when_parked).where(Bike.id == bike_id).with_for_update().scalar_subquery()
     available = case((parked_as == BikeStatus.AVAILABLE, 1), else_=0)
@@ -133,22 +166,29 @@ def _return() -> HotStatement:
     )
     before = select(station).where(_exists(closed)).subquery("counted")
     booked = demand.booking(before, now=NOW, returns=1).cte("booked")
-    offers = live_offers(
-        start_station=closed.c.start_station_id, started_at=closed.c.started_at, end_station=STATION_ID, now=NOW
+    answer = select(closed, offered.c.rent_points, offered.c.return_points).select_from(
+        offered.outerjoin(closed, true())
     )
-    return HotStatement(select(closed, *offers).add_cte(charged, booked))
+    return HotStatement(answer.add_cte(charged, booked))
 
 
-_RETURN = _return()
+_RETURN_ALONE, _RETURN = _return(alone=True), _return(alone=False)
 
 
 def park(*, user_id: int, rental_id: int, station_id: int, now) -> tuple[dict, tuple] | None:
     """Close the rider's open rental at the station: one bike more there, the bike parked, the rental
     closed with its fare, its overtime charged, the demand booked. The closed rental's row and the offers
     live at either end (rent_points, return_points), or None if the rental is not the rider's open one or
-    the station refused (nothing was changed then)."""
-    row = _RETURN.first({"user": user_id, "rental": rental_id, "station": station_id, "now": now})
-    if row is None:
+    the station refused (nothing was changed then).
+
+    A return with no offer live commits alone; one with an offer is run again in the session's transaction,
+    which the points credited after it join.
+    """
+    params = {"user": user_id, "rental": rental_id, "station": station_id, "now": now}
+    row = _RETURN_ALONE.first(params, own_transaction=True)
+    if row is not None and row.id is None and (row.rent_points is not None or row.return_points is not None):
+        row = _RETURN.first(params)
+    if row is None or row.id is None:
         return None
     closed = row._asdict()
     return closed, (closed.pop("rent_points"), closed.pop("return_points"))

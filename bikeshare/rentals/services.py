@@ -2,9 +2,9 @@
 partial unique indexes as the last line of defence, station counters and demand records in the same
 transaction.
 
-On PostgreSQL each is one prepared statement (`in_one`), the return's fare computed in it by the
-fare rules themselves (`statements.closing_fare`); SQLite (`make run`) runs the same parts in
-steps (`in_steps`). Either answers plain rows, no ORM objects to load, track and flush; when it
+On PostgreSQL each is one prepared statement (`in_one`), usually committed on its own, the return's
+fare computed in it by the fare rules themselves (`statements.closing_fare`); SQLite (`make run`)
+runs the same parts in steps (`in_steps`). Either answers plain rows, no ORM objects to load, track and flush; when it
 refuses, the reason is looked for afterwards, on the rare path only.
 """
 
@@ -30,8 +30,8 @@ NEARBY_RADIUS_M = 3000
 
 
 def _way():
-    """How rent and return run on the session's database: one statement each, or steps."""
-    return in_one if database() == Database.POSTGRESQL else in_steps
+    """How rent and return run on the app's database: one statement each, or steps."""
+    return in_one if database(db.engine) == Database.POSTGRESQL else in_steps
 
 
 def _refusal(station_id: int, *, returning: bool, bike_id: str | None = None) -> Exception:
@@ -60,13 +60,13 @@ def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str
     bought = passes.add_pass(user=user, kind=buy_day_pass, now=now) if buy_day_pass else None
     try:
         rental = _way().rent(user_id=user.id, station_id=station_id, bike_id=bike_id, bought=bought, now=now)
-    except IntegrityError as error:  # the open-rental indexes decide; the rollback undoes the moves
+    except IntegrityError as error:  # the open-rental indexes decide; the failed statement changed nothing
         db.session.rollback()
         message = str(error.orig)
         if "open_per_user" in message or "bike_rentals.user_id" in message:
             raise Conflict(Message("rentals.already_riding"), slug="already-riding") from None
         raise Conflict(Message("rentals.bike_taken"), slug="bike-not-available") from None
-    if rental is None:  # nothing moved that the rollback on the way out does not undo
+    if rental is None:  # nothing moved; why is looked for on this rare path only
         if bought is None and passes.usable_pass(user_id=user.id, now=now) is None:
             raise Conflict(Message("rentals.pass_required"), slug="pass-required")
         raise _refusal(station_id, returning=False, bike_id=bike_id)

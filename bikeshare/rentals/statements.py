@@ -1,9 +1,10 @@
 """The SQL parts of rent and return, built once from the models' rules: both ways of running them
 (`in_one` on PostgreSQL, `in_steps` on SQLite) assemble these, so a rule changes in one place.
 
-Lock order stays (a return's rental), station, then bike. A station's counters move in one UPDATE
-that locks the row first (the FOR UPDATE subquery) and returns the row as it was before, which the
-demand records need; a bike is taken by an UPDATE whose subquery skips bikes another transaction holds.
+Lock order stays (a return's rental), station, then bike. A return's station counters move in one
+UPDATE that locks the row first (the FOR UPDATE subquery) and returns the row as it was before, which
+the demand records need; a rent locks the station (`locked_station`), takes a bike, and only then
+moves the counters. A bike is taken by an UPDATE whose subquery skips bikes another transaction holds.
 """
 
 from sqlalchemy import Integer, bindparam, case, cast, func, select, update
@@ -30,6 +31,20 @@ def move_stock(*, parked: int, available, condition):
         add_to_counters(parked=parked, available=available)
         .where(stations.c.id == before.c.id, stations.c.active.is_(True), condition)
         .returning(*(before.c[name] for name in StationState._fields))
+    )
+
+
+def locked_station(*, condition):
+    """The station's state (StationState's columns), its row locked, if it is active and `condition` holds.
+
+    A rent's first lock: the counters move later in the statement, and only once the bike is taken.
+    Under READ COMMITTED a row that another transaction changed meanwhile is waited for, then read and
+    checked again as it now is, so `condition` holds for the counters this statement moves.
+    """
+    return (
+        select(*StationState.columns())
+        .where(stations.c.id == STATION_ID, stations.c.active.is_(True), condition)
+        .with_for_update(of=stations)
     )
 
 

@@ -29,11 +29,19 @@ def _race(app, calls):
         return list(pool.map(run, calls))
 
 
-def test_fifty_riders_racing_for_ten_bikes_get_exactly_ten_rentals_and_forty_clean_409s(race_app, network):
+# A pass bought with the rental joins the rental's transaction; one bought before leaves the rental's statement
+# to commit alone.
+@pytest.mark.parametrize("pass_bought", ["with the rental", "before"])
+def test_fifty_riders_racing_for_ten_bikes_get_exactly_ten_rentals_and_forty_clean_409s(race_app, network, pass_bought):
     bikes = network({101: (10, 5, 10)})
     client = race_app.test_client()
     riders = [rider(client) for _ in range(50)]
-    body = {"station_id": 101, "buy_day_pass": "day_1h"}
+    body = {"station_id": 101}
+    if pass_bought == "before":
+        for r in riders:
+            assert client.post("/api/v1/passes", json={"kind": "day_1h"}, headers=r.headers).status_code == 201
+    else:
+        body["buy_day_pass"] = "day_1h"
     results = _race(race_app, [lambda c, r=r: c.post("/api/v1/rentals", json=body, headers=r.headers) for r in riders])
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * 10 + [409] * 40
@@ -45,8 +53,11 @@ def test_fifty_riders_racing_for_ten_bikes_get_exactly_ten_rentals_and_forty_cle
     assert sql(race_app, "SELECT count(DISTINCT bike_id), count(*) FROM bike_rentals WHERE returned_at IS NULL") == [
         (10, 10)
     ]
-    # Only the riders who got a bike paid for their day pass.
-    assert sql(race_app, "SELECT count(*), sum(amount_won) FROM bike_charges") == [(10, 10_000)]
+    # Only the riders who got a bike started their day pass, and, buying it with the rental, paid for it.
+    assert sql(race_app, "SELECT count(*) FROM bike_passes WHERE valid_from IS NOT NULL") == [(10,)]
+    paid = 10 if pass_bought == "with the rental" else 50
+    assert sql(race_app, "SELECT count(*), sum(amount_won) FROM bike_charges") == [(paid, paid * 1000)]
+    assert sql(race_app, "SELECT sum(rentals) FROM station_hour_stats WHERE station_id = 101") == [(10,)]
 
 
 def test_twenty_riders_returning_into_five_places_five_succeed(race_app, network):

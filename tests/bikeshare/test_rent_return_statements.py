@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from bikeshare.incentives.offers import current_offers
 from bikeshare.rentals import statements
-from core.db import db
+from core.db import db, utcnow
 from tests.bikeshare.conftest import sql
-from tests.bikeshare.helpers import give_back, rent, rider
+from tests.bikeshare.helpers import give_back, place_network, rent, rider
 
 
 def _other_transaction(app):
@@ -43,6 +44,47 @@ def test_a_bike_another_transaction_holds_is_skipped_not_waited_for(app, client,
         assert response.status_code == 201 and response.get_json()["bike_id"] == bikes[101][1]
     finally:
         holder.close()
+
+
+def _rider_with_an_unstarted_day_pass(client):
+    """A rider whose next rental runs its statement alone: no pass to buy with it, and the token checks that
+    read the database (the first ones after start-up) already done."""
+    me = rider(client)
+    assert client.post("/api/v1/passes", json={"kind": "day_1h"}, headers=me.headers).status_code == 201
+    assert client.get("/api/v1/passes/me", headers=me.headers).status_code == 200
+    return me
+
+
+def _nothing_moved(app, station_id, counters):
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = :id", id=station_id) == [counters]
+    assert sql(app, "SELECT count(*) FROM station_hour_stats") == [(0,)]
+    assert sql(app, "SELECT count(*) FROM bike_rentals") == [(0,)]
+    assert sql(app, "SELECT count(*) FROM bike_passes WHERE valid_from IS NOT NULL") == [(0,)]
+
+
+def test_a_rental_refused_for_a_bike_parked_elsewhere_moves_no_counter_and_starts_no_pass(app, client, network):
+    # With the pass bought earlier the statement is the request's whole unit of work (it commits alone):
+    # nothing may move unless the rental is written.
+    bikes = network({101: (10, 0, 2), 102: (10, 0, 1)})
+    me = _rider_with_an_unstarted_day_pass(client)
+    response = rent(client, me, 101, bike_id=bikes[102][0])
+    assert response.status_code == 409 and response.get_json()["type"] == "/problems/bike-not-available"
+    _nothing_moved(app, 101, (2, 2))
+    assert sql(app, "SELECT status, station_id FROM bikes WHERE id = :id", id=bikes[102][0]) == [("available", 102)]
+
+
+def test_a_station_whose_only_bike_another_transaction_holds_refuses_and_keeps_its_counters(app, client, network):
+    bikes = network({101: (10, 0, 1)})
+    me = _rider_with_an_unstarted_day_pass(client)
+    holder = _other_transaction(app)
+    try:
+        holder.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE"), {"id": bikes[101][0]})
+        with ThreadPoolExecutor(1) as pool:
+            response = pool.submit(rent, client, me, 101).result(timeout=20)
+    finally:
+        holder.close()
+    assert response.status_code == 409 and response.get_json()["type"] == "/problems/no-bike-available"
+    _nothing_moved(app, 101, (1, 1))
 
 
 @contextmanager
@@ -93,6 +135,45 @@ def test_a_return_waits_for_its_rental_before_locking_the_station(app, client, n
         prober.execute(text("SELECT 1 FROM bikes WHERE id = :id FOR UPDATE NOWAIT"), {"id": rental["bike_id"]})
         prober.rollback()
         flagger.rollback()
+
+
+@pytest.fixture
+def app_with_offers(make_app):
+    """The pilot's offers all day: renting at a crowded station and returning to a sparse one earn points."""
+    return make_app(
+        BIKESHARE_INCENTIVE_POLICY="pilot",
+        BIKESHARE_INCENTIVE_PILOT_WINDOWS={"weekday": [[0, 24]], "weekend": [[0, 24]]},
+    )
+
+
+def test_a_return_whose_points_cannot_be_credited_changes_nothing(app_with_offers):
+    # A return earning points is not its statement's whole unit of work: the points are credited after it,
+    # in the same transaction, so a failing ledger takes the return back with it.
+    app, client = app_with_offers, app_with_offers.test_client()
+    crowded, sparse = 1, 10  # 140 % and 20 % of their docks, ~1.2 km apart
+    place_network(app, {crowded: (10, 10, 14), sparse: (10, 5, 2)})
+    with app.app_context():
+        current_offers(now=utcnow() - timedelta(minutes=5))
+    me = _rider_with_an_unstarted_day_pass(client)
+    rental = rent(client, me, crowded).get_json()
+    sql(app, "UPDATE bike_rentals SET started_at = now() - interval '5 minutes' WHERE id = :id", id=rental["id"])
+    sql(app, _REFUSE_MILEAGE)
+    try:
+        assert give_back(client, me, rental["id"], sparse).status_code == 500
+    finally:
+        sql(app, "DROP TRIGGER refuse_mileage ON mileage_entries; DROP FUNCTION refuse_mileage()")
+    assert sql(app, "SELECT returned_at FROM bike_rentals WHERE id = :id", id=rental["id"]) == [(None,)]
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations WHERE id = :id", id=sparse) == [(2, 2)]
+    assert sql(app, "SELECT status FROM bikes WHERE id = :id", id=rental["bike_id"]) == [("rented",)]
+    # Once the ledger is back, the same return closes the ride and credits its points.
+    returned = give_back(client, me, rental["id"], sparse)
+    assert returned.status_code == 200 and returned.get_json()["mileage"]["points"] == 200
+
+
+_REFUSE_MILEAGE = """
+CREATE FUNCTION refuse_mileage() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE 'ledger down'; END $$;
+CREATE TRIGGER refuse_mileage BEFORE INSERT ON mileage_entries FOR EACH ROW EXECUTE FUNCTION refuse_mileage();
+"""
 
 
 def _hours_booked(app, station_id):
