@@ -228,7 +228,10 @@ class HotStatement:
         """Run in autocommit on this thread's own connection (see _HotConnections)."""
         import psycopg
 
-        cursor = _hot_connections.cursor(engine)
+        try:
+            cursor = _hot_connections.cursor(engine)
+        except psycopg.Error as error:  # unreachable: the pool raises the driver's error, callers expect SQLAlchemy's
+            raise self._wrapped(error, engine.dialect, params, lost=True) from error
         try:
             return self._execute(cursor, engine.dialect, params, read_cursor)
         except psycopg.Error as error:

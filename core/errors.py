@@ -9,7 +9,6 @@ asks for (English unless `Accept-Language` prefers Korean); a plain string is se
 import contextlib
 import logging
 
-import psycopg
 import redis
 from flask import Flask, current_app, g, json, request
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -158,13 +157,6 @@ def register_error_handlers(app: Flask) -> None:
             )
         if cut_by_a_limit(error):
             return _out_of_time(error)
-        log.error("database unavailable: %s", error.__class__.__name__)
-        return _retry_later(Message("service.database_unavailable"), slug="database-unavailable")
-
-    @app.errorhandler(psycopg.OperationalError)
-    def _no_connection(error):
-        # A hot statement on its own (core.db.HotStatement) takes its connection straight from the pool, which
-        # raises the driver's error when PostgreSQL cannot be reached, not SQLAlchemy's.
         log.error("database unavailable: %s", error.__class__.__name__)
         return _retry_later(Message("service.database_unavailable"), slug="database-unavailable")
 

@@ -7,6 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from cardapi import scc2
+from cardapi.services.verification_guard import failure_day
 from config import DEVELOPMENT_SCC2_KEYS, ConfigError
 from core.app import create_app
 from core.redis import get_redis
@@ -88,11 +89,11 @@ def test_scc2_failures_are_counted_per_terminal_per_day_and_acceptances_are_not(
     data = bytearray(base64.b32hexdecode(body + "=" * (-len(body) % 8)))
     data[len(data) // 2] ^= 0x01
     unreadable = "SCC2:" + base64.b32hexencode(bytes(data)).decode().rstrip("=")
-    days = {int(time.time() // 86400)}
+    days = {failure_day(time.time())}
     for payload in (device_card.scc2(step, device=stranger), device_card.scc2(step + 3), unreadable):
         assert verify(client, terminal, payload).get_json()["reason"] == "invalid_code"
     assert verify(client, terminal, device_card.scc2(step)).get_json()["accepted"] is True
-    days.add(int(time.time() // 86400))
+    days.add(failure_day(time.time()))  # the Seoul day may turn mid-test
     with app.app_context():
         counts = [get_redis().get(f"cardapi:terminal-scc2-failures:{terminal['id']}:{day}") for day in days]
     assert sum(int(count or 0) for count in counts) == 3
