@@ -96,19 +96,19 @@ class Verify:
         for index, (number, secret) in enumerate(mine):
             step = int(time.time()) // self.period
             code = pyotp.TOTP(secret, digits=8, interval=self.period).generate_otp(step)
-            payload = f"SCC1:{number}:{step}:{code}"
-            status, body = client.call(
-                "POST",
-                "/api/v1/verifications",
-                {"payload": payload},
-                headers={"X-Terminal-Key": keys[index % len(keys)]},
-                parse=True,
-            )
-            if status == 200 and body.get("accepted"):
-                client.unit_done()
-            elif status == 200:
-                client.errors[f"refused: {body.get('reason')}"] += 1
+            _verify(client, f"SCC1:{number}:{step}:{code}", keys[index % len(keys)])
         client.errors["ran out of cards"] += 1
+
+
+def _verify(client, payload: str, terminal_key: str) -> None:
+    """One scan: an acceptance is a unit of work, a refusal is counted by its reason."""
+    status, body = client.call(
+        "POST", "/api/v1/verifications", {"payload": payload}, headers={"X-Terminal-Key": terminal_key}, parse=True
+    )
+    if status == 200 and body.get("accepted"):
+        client.unit_done()
+    elif status == 200:
+        client.errors[f"refused: {body.get('reason')}"] += 1
 
 
 @dataclass
@@ -130,17 +130,7 @@ class VerifyScc2:
         maker.start()
         try:
             for index in range(len(mine)):
-                status, body = client.call(
-                    "POST",
-                    "/api/v1/verifications",
-                    {"payload": made.get()},
-                    headers={"X-Terminal-Key": keys[index % len(keys)]},
-                    parse=True,
-                )
-                if status == 200 and body.get("accepted"):
-                    client.unit_done()
-                elif status == 200:
-                    client.errors[f"refused: {body.get('reason')}"] += 1
+                _verify(client, made.get(), keys[index % len(keys)])
             client.errors["ran out of cards"] += 1
         finally:
             maker.terminate()

@@ -1,10 +1,13 @@
 """Tiny hand-made station networks for the rebalancing tests."""
 
+import time
+
 import numpy as np
 import pytest
 
+from bikeshare.rebalancing.demand import WEEKDAY
 from bikeshare.rebalancing.model import StationNetwork, TruckModel
-from bikeshare.rebalancing.planner import PlanSettings
+from bikeshare.rebalancing.planner import PlanSettings, build_plan
 from bikeshare.rebalancing.routing import TruckSettings
 
 # The design's conservative trucks (the product reads the same figures from its configuration).
@@ -30,3 +33,18 @@ def line_network(*, km_positions, docks, allowance=None, district=None) -> Stati
 @pytest.fixture
 def make_line_network():
     return line_network
+
+
+def morning_plan(network, stock, rates, trucks, *, seconds: float = 2.0, settings=PLAN_SETTINGS, **options):
+    """A weekday 07:00 plan within `seconds`."""
+    return build_plan(
+        stations=network,
+        stock=stock,
+        rates=rates,
+        trucks=trucks,
+        start_hour=7.0,
+        day_type=WEEKDAY,
+        deadline=time.perf_counter() + seconds,
+        settings=settings,
+        **options,
+    )

@@ -1,15 +1,13 @@
 """The value-per-minute router against the solver, zone by zone, through the planner."""
 
 import re
-import time
 
 import numpy as np
 import pytest
 
 from bikeshare.rebalancing.demand import WEEKDAY, DemandRates
 from bikeshare.rebalancing.model import Truck
-from bikeshare.rebalancing.planner import build_plan
-from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS
+from tests.bikeshare.rebalancing.conftest import morning_plan
 
 
 def _city(make_line_network, seed=7):
@@ -23,25 +21,11 @@ def _city(make_line_network, seed=7):
     return network, DemandRates(rent, ret), rng.integers(0, 16, size=24)
 
 
-def _plan(network, rates, stock, trucks, seconds):
-    return build_plan(
-        stations=network,
-        stock=stock,
-        rates=rates,
-        trucks=trucks,
-        start_hour=7.0,
-        day_type=WEEKDAY,
-        zone=np.repeat([0, 1], 12),
-        deadline=time.perf_counter() + seconds,
-        settings=PLAN_SETTINGS,
-    )
-
-
 @pytest.mark.parametrize("seed", [7, 8])
 def test_each_zone_keeps_the_routes_that_remove_more_and_reports_both(make_line_network, seed):
     network, rates, stock = _city(make_line_network, seed)
     trucks = [Truck(1, 0, 0, 20), Truck(2, 5, 0, 20), Truck(3, 12, 0, 20)]
-    plan = _plan(network, rates, stock, trucks, seconds=3.0)
+    plan = morning_plan(network, stock, rates, trucks, zone=np.repeat([0, 1], 12), seconds=3.0)
     for zone in plan.zones:
         removed = {by: float(value) for by, value in re.findall(r"(\w+) routes (-?[\d.]+)", zone.reason)}
         assert set(removed) == {"solver", "marginal"}, zone.reason
@@ -56,7 +40,7 @@ def test_each_zone_keeps_the_routes_that_remove_more_and_reports_both(make_line_
 def test_a_loaded_truck_drops_its_load_first_and_every_route_ends_empty(make_line_network, seconds):
     network, rates, stock = _city(make_line_network)
     trucks = [Truck(1, 3, 9, 20), Truck(2, 8, 0, 20), Truck(3, 14, 20, 20, busy_min=4.0)]
-    plan = _plan(network, rates, stock, trucks, seconds=seconds)
+    plan = morning_plan(network, stock, rates, trucks, zone=np.repeat([0, 1], 12), seconds=seconds)
     routes = {route.truck_id: route for route in plan.routes}
     for truck in trucks:
         stops = routes[truck.truck_id].stops
@@ -77,16 +61,7 @@ def test_trucks_share_a_zone_without_serving_the_same_need_twice(make_line_netwo
     rent, ret = np.zeros((3, 2, 24)), np.zeros((3, 2, 24))
     rent[[0, 2], WEEKDAY, 7:10], ret[1, WEEKDAY, 7:10] = 4.0, 8.0
     stock = np.array([0, 18, 0])
-    plan = build_plan(
-        stations=network,
-        stock=stock,
-        rates=DemandRates(rent, ret),
-        trucks=[Truck(1, 1, 0, 20), Truck(2, 1, 0, 20)],
-        start_hour=7.0,
-        day_type=WEEKDAY,
-        deadline=time.perf_counter() + 2.0,
-        settings=PLAN_SETTINGS,
-    )
+    plan = morning_plan(network, stock, DemandRates(rent, ret), [Truck(1, 1, 0, 20), Truck(2, 1, 0, 20)])
     assert plan.stock_after[0] > 0 and plan.stock_after[2] > 0
     assert abs(int(plan.stock_after[0]) - int(plan.stock_after[2])) <= 2
     assert plan.stock_after[1] >= 0 and all(route.stops[-1].load_after == 0 for route in plan.routes if route.stops)

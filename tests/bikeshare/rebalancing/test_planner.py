@@ -1,13 +1,12 @@
-import time
 from dataclasses import replace
 
 import numpy as np
 
 from bikeshare.rebalancing.demand import WEEKDAY, DemandRates
 from bikeshare.rebalancing.model import Truck
-from bikeshare.rebalancing.planner import build_plan, zone_labels
+from bikeshare.rebalancing.planner import zone_labels
 from bikeshare.rebalancing.routing import route_until_next_round
-from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS
+from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS, morning_plan
 
 
 def _rates(size, rent, ret):
@@ -18,26 +17,11 @@ def _rates(size, rent, ret):
     return DemandRates(rent_per_h=rent_per_h, return_per_h=return_per_h)
 
 
-def _morning_plan(network, stock, rates, trucks, *, seconds: float = 2.0, settings=PLAN_SETTINGS, **options):
-    """A weekday 07:00 plan within `seconds`."""
-    return build_plan(
-        stations=network,
-        stock=stock,
-        rates=rates,
-        trucks=trucks,
-        start_hour=7.0,
-        day_type=WEEKDAY,
-        deadline=time.perf_counter() + seconds,
-        settings=settings,
-        **options,
-    )
-
-
 def test_plan_moves_bikes_from_the_filling_station_to_the_draining_one(make_line_network):
     network = make_line_network(km_positions=[0, 1, 2], docks=[15, 15, 15], allowance=[3, 3, 3])
     rates = _rates(3, rent=[6.0, 0.5, 2.0], ret=[0.5, 6.0, 2.0])
     stock = np.array([1, 15, 7])
-    plan = _morning_plan(network, stock, rates, [Truck(truck_id=1, station=2, load=0, capacity=20)], horizon_h=3.0)
+    plan = morning_plan(network, stock, rates, [Truck(truck_id=1, station=2, load=0, capacity=20)], horizon_h=3.0)
     assert plan.stock_after[0] > stock[0]
     assert plan.stock_after[1] < stock[1]
     assert plan.stock_after.sum() + sum(r.stops[-1].load_after for r in plan.routes if r.stops) == (stock.sum())
@@ -49,7 +33,7 @@ def test_a_zone_without_trucks_is_left_alone(make_line_network):
     network = make_line_network(km_positions=[0, 1, 20, 21], docks=[15] * 4)
     rates = _rates(4, rent=[6.0, 0.5, 6.0, 0.5], ret=[0.5, 6.0, 0.5, 6.0])
     stock = np.array([1, 15, 1, 15])
-    plan = _morning_plan(
+    plan = morning_plan(
         network, stock, rates, [Truck(truck_id=1, station=0, load=0, capacity=20)], zone=np.array([0, 0, 1, 1])
     )
     assert plan.stock_after[0] > 1
@@ -70,7 +54,7 @@ def test_a_loaded_truck_with_no_other_work_drops_its_load_where_there_is_room(ma
     rates = _rates(3, rent=[1.0, 1.0, 1.0], ret=[1.0, 1.0, 1.0])
     stock = np.array([5, 10, 5])
     truck = Truck(truck_id=4, station=1, load=8, capacity=20)
-    plan = _morning_plan(network, stock, rates, [truck], seconds=1.0)
+    plan = morning_plan(network, stock, rates, [truck], seconds=1.0)
     (route,) = plan.routes
     assert route.stops and route.stops[-1].load_after == 0
     assert all(stop.load_change < 0 for stop in route.stops)
@@ -82,7 +66,7 @@ def test_a_loaded_truck_with_no_other_work_drops_its_load_where_there_is_room(ma
 def test_planned_routes_end_empty(make_line_network):
     network = make_line_network(km_positions=[0, 1, 2, 3], docks=[15] * 4, allowance=[3] * 4)
     rates = _rates(4, rent=[6.0, 0.5, 6.0, 0.5], ret=[0.5, 6.0, 0.5, 6.0])
-    plan = _morning_plan(
+    plan = morning_plan(
         network,
         np.array([0, 15, 1, 14]),
         rates,
@@ -99,7 +83,7 @@ def test_a_re_planned_fleets_routes_end_by_the_next_round(make_line_network):
     stock = np.array([0, 15, 0, 15])
 
     def plan(settings):
-        return _morning_plan(
+        return morning_plan(
             network, stock, rates, [Truck(truck_id=1, station=1, load=0, capacity=20)], horizon_h=2.0, settings=settings
         )
 
@@ -118,7 +102,7 @@ def test_a_big_surplus_next_to_a_big_deficit_is_one_large_stop_at_each(make_line
     network = make_line_network(km_positions=[0, 0.3, 2], docks=[20] * 3, allowance=[5] * 3)
     rates = _rates(3, rent=[0.5, 8.0, 1.0], ret=[8.0, 0.5, 1.0])
     stock = np.array([25, 0, 10])
-    plan = _morning_plan(network, stock, rates, [Truck(truck_id=1, station=2, load=0, capacity=30)], horizon_h=3.0)
+    plan = morning_plan(network, stock, rates, [Truck(truck_id=1, station=2, load=0, capacity=30)], horizon_h=3.0)
     (route,) = plan.routes
     # The move is cut into truckload pairs (15 bikes each in an hour's route); the crew sees one stop per station.
     assert [stop.station for stop in route.stops] == [0, 1]
