@@ -29,6 +29,10 @@ from bikeshare.rebalancing.geo import distance_matrix_km, haversine_km
 from bikeshare.rebalancing.model import Move, RouteStop, Truck, TruckModel, TruckRoute
 
 MIN_SOLVER_MS = 20  # below this the solver rarely finds a first solution: the caller's fallback is better
+SIZE_SHARES = (1 / 3, 2 / 3, 1.0)  # of a pair's bikes: the sizes the router may serve it with
+# Pairs per truck offered in every size; the rest only whole (a dawn plan's hundreds of pairs in three sizes
+# made a model too big to solve in a zone's share of the time).
+SIZED_PAIRS_PER_TRUCK = 10
 
 
 @dataclass(frozen=True)
@@ -211,10 +215,6 @@ def pair_bikes(*, settings: TruckSettings, trucks: list[Truck]) -> int:
     both ends in half its minutes (the rest for driving), so a short route can still carry part of a big move."""
     handled_in_half_route = settings.max_route_min / 2 / (2 * max(settings.model.handling_min_per_bike, 1e-9))
     return max(1, min(max((t.capacity for t in trucks), default=1), int(handled_in_half_route)))
-
-
-SIZE_SHARES = (1 / 3, 2 / 3, 1.0)
-SIZED_PAIRS_PER_TRUCK = 10
 
 
 def size_alternatives(pair: Move) -> list[Move]:
