@@ -37,6 +37,7 @@ class StationHourSchema(Schema):
 @auth_required("operator", "admin")
 @blp.arguments(StationHoursQuerySchema(), location="query")
 @blp.response(200, StationHourSchema(many=True))
+@blp.alt_response(404, response="NOT_FOUND")
 def station_demand(query, station_id):
     """A station's hourly rentals, returns and empty/full minutes, the empty or full stretch under way included."""
     until = query.get("until") or utcnow()

@@ -16,6 +16,7 @@ from sqlalchemy import Float, case, cast, func, not_, select, true
 
 from bikeshare.demand.models import StationHourStat
 from bikeshare.stations.models import Station
+from bikeshare.stations.services import existing_station
 from core.db import Database, HotStatement, database, db, insert_on_conflict, utcnow
 
 HOUR = timedelta(hours=1)
@@ -174,7 +175,9 @@ def unbooked_minutes(*, since: datetime, until: datetime, hours: set[datetime]) 
 
 def hourly(*, station_id: int, since: datetime, until: datetime) -> list[dict]:
     """A station's hourly records with `since <= hour_start < until`, oldest first, with the empty or full
-    stretch under way counted in (an operator looking at an empty station wants to see how long it has been)."""
+    stretch under way counted in (an operator looking at an empty station wants to see how long it has been);
+    404 for a station that does not exist (an empty list would read as a quiet station)."""
+    existing_station(station_id=station_id)
     counted = ("rentals", "returns", "empty_minutes", "full_minutes")
     hours = {
         record.hour_start: {"hour_start": record.hour_start, **{name: getattr(record, name) for name in counted}}

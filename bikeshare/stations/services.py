@@ -74,10 +74,15 @@ def _database_hits(*, lat: float, lon: float, radius_m: float, count: int) -> li
 
 def get_station(*, station_id: int) -> dict:
     """One station with its live counts."""
+    return public_view(existing_station(station_id=station_id))
+
+
+def existing_station(*, station_id: int) -> Station:
+    """The station, or 404 station-not-found."""
     station = db.session.get(Station, station_id)
     if station is None:
         raise NotFound(Message("stations.no_such_number", station=station_id), slug="station-not-found")
-    return public_view(station)
+    return station
 
 
 def reindex() -> int:

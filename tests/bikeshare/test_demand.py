@@ -59,3 +59,5 @@ def test_operators_read_a_stations_hourly_demand(app, client, network):
         headers=operator.headers,
     )
     assert bad.status_code == 422
+    unknown = client.get("/api/v1/ops/stations/999999/demand", headers=operator.headers)
+    assert unknown.status_code == 404 and unknown.get_json()["type"] == "/problems/station-not-found"
