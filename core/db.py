@@ -180,11 +180,11 @@ class HotStatement:
     what psycopg takes as it is (aware datetimes, not naive ones).
 
     `own_transaction=True` says the statement is its service's whole unit of work. On PostgreSQL, when the
-    session has no transaction open and holds no unflushed changes, it then runs on the thread's own
-    connection in autocommit (one statement is atomic by itself; _HotConnections), past the session's
-    bookkeeping and without the BEGIN and COMMIT round trips psycopg would make: ~110 µs of the app's CPU and
-    ~30 µs of PostgreSQL's per unit of work, and ~60 µs more without the pool's checkout.
-    Otherwise it joins the session's transaction, so nothing is ever committed apart from
+    session has no transaction open and holds no unflushed changes, it then runs on a connection kept in
+    autocommit (one statement is atomic by itself; _HotConnections), past the session's bookkeeping and
+    without the BEGIN and COMMIT round trips psycopg would make: ~110 µs of the app's CPU and ~30 µs of
+    PostgreSQL's per unit of work, and ~60 µs more without the pool's checkout. Otherwise (or when every
+    kept connection is busy) it joins the session's transaction, so nothing is ever committed apart from
     what the service meant to commit with it. Either way the service ends with its one `db.session.commit()`
     (with nothing to do after a statement on its own).
     """
@@ -214,32 +214,45 @@ class HotStatement:
         if own_transaction and not db.session.registry.has():  # no session yet: no transaction, nothing pending
             engine = db.engine
             if engine.dialect.name == Database.POSTGRESQL:
-                return self._send_alone(engine, params, read_cursor)
+                result = self._send_alone(engine, params, read_cursor)
+                if result is not _ALL_BUSY:
+                    return result
         session = db.session()
         engine = session.get_bind()
         if engine.dialect.name != Database.POSTGRESQL:
             return read_result(session.connection().execute(self.statement, params))
         if own_transaction and not session.in_transaction() and not (session.new or session.dirty or session.deleted):
-            return self._send_alone(engine, params, read_cursor)
+            result = self._send_alone(engine, params, read_cursor)
+            if result is not _ALL_BUSY:
+                return result
         connection = session.connection()
         return self._send(connection.connection, connection, engine.dialect, params, read_cursor)
 
     def _send_alone(self, engine, params: dict, read_cursor):
-        """Run in autocommit on this thread's own connection (see _HotConnections)."""
+        """Run in autocommit on a kept connection (see _HotConnections); _ALL_BUSY when none is free."""
         import psycopg
 
         try:
-            cursor = _hot_connections.cursor(engine)
-        except psycopg.Error as error:  # unreachable: the pool raises the driver's error, callers expect SQLAlchemy's
+            hot = _hot_connections.take(engine)
+        except psycopg.Error as error:  # a connection could not be opened: callers expect SQLAlchemy's error
             raise self._wrapped(error, engine.dialect, params, lost=True) from error
+        if hot is None:
+            return _ALL_BUSY
         try:
-            return self._execute(cursor, engine.dialect, params, read_cursor)
+            result = self._execute(hot.cursor, engine.dialect, params, read_cursor)
         except psycopg.Error as error:
-            lost = engine.dialect.is_disconnect(error, cursor.connection, cursor)
+            lost = engine.dialect.is_disconnect(error, hot.cursor.connection, hot.cursor)
             if lost:
-                _hot_connections.forget(engine)
+                _hot_connections.discard(hot)
                 engine.pool._invalidate(None, error)  # the server may have restarted: every connection is suspect
+            else:  # in autocommit a failed statement leaves no transaction behind
+                _hot_connections.give_back(hot)
             raise self._wrapped(error, engine.dialect, params, lost=lost) from error
+        except BaseException:  # interrupted mid-statement: what the connection holds is unknown
+            _hot_connections.discard(hot)
+            raise
+        _hot_connections.give_back(hot)
+        return result
 
     def _send(self, pooled, owner, dialect, params: dict, read_cursor):
         """Run on `pooled`, a pool's connection; `owner` (it or the session's Connection) is invalidated if it broke."""
@@ -293,65 +306,129 @@ class HotStatement:
         return self._compiled[names]
 
 
-class _HotConnections(threading.local):
-    """Each thread's own connection per engine, in autocommit, for the statements that are a whole unit of work.
+class _Hot:
+    """A kept connection's cursor, when it was opened, and the set it belongs to."""
+
+    __slots__ = ("cursor", "opened", "owner")
+
+    def __init__(self, cursor, opened: float, owner: "_HotSet"):
+        self.cursor, self.opened, self.owner = cursor, opened, owner
+
+
+class _HotSet:
+    """One engine's kept connections in one process."""
+
+    def __init__(self, limit: int):
+        self.pid = os.getpid()
+        self.limit = limit
+        self.idle: list[_Hot] = []  # list.pop and list.append are atomic: taking one needs no lock
+        self.opened = 0
+        self.retired = False
+        self.lock = threading.Lock()  # only around counting what is opened
+
+
+class _HotConnections:
+    """Connections in autocommit kept beside the pool, for the statements that are a whole unit of work.
 
     Taking a pooled connection and switching it to autocommit and back cost the app ~60 µs of CPU per
     statement beyond psycopg's own work (pool checkout and checkin with its reset, two autocommit switches,
-    a new cursor). A thread runs one request at a time, so its connection (and its cursor) is never shared;
-    it is made by the engine (same settings, time limits and connect events as the pool's) and then detached
-    from the pool, whose size stays the session's. One connection more per serving thread: 8 per instance with
-    docker/granian.env. A connection that broke is dropped (the next statement opens a new one) and marks the
-    pool's connections as stale, as SQLAlchemy does on a disconnect; every thread then replaces its own
-    before its next statement (a restarted PostgreSQL fails one request per process, not one per thread).
-    So is one older than the pool's recycle age, one inherited through a fork, and this thread's when the
-    engine is disposed.
+    a new cursor); taking a kept one is a list pop. They are made by the engine (same settings, time limits
+    and connect events as the pool's) and then detached from it. At most as many per engine and process as
+    the pool's size: PostgreSQL's max_connections is shared by every thread of every instance, so a burst
+    of threads (a threaded server opens one per request) must not open a backend each. A statement that
+    finds them all busy joins the session's transaction like any other and waits on the pool, bounded by
+    its timeout. A connection that broke is dropped and marks the pool's connections as stale, as
+    SQLAlchemy does on a disconnect; every kept one is then replaced before its next statement (a restarted
+    PostgreSQL fails one request per process, not one per connection). So is one older than the pool's
+    recycle age, and every one when the engine is disposed. A forked child starts with none of its own:
+    the parent's sessions are left alone, never closed from the child.
     """
 
     def __init__(self):
-        self.held: dict = {}  # engine -> (cursor, opened at, process id)
+        self.sets: dict = {}  # engine -> _HotSet
+        self.lock = threading.Lock()
 
-    def cursor(self, engine):
-        held = self.held.get(engine)
-        if held is not None:
-            cursor, opened, pid = held
-            pool = engine.pool
-            fresh = (pool._recycle < 0 or time.time() - opened < pool._recycle) and opened > pool._invalidate_time
-            if pid == os.getpid() and fresh and not cursor.connection.closed:
-                return cursor
-            self.forget(engine, close=pid == os.getpid())
-        return self._open(engine)
+    def take(self, engine) -> _Hot | None:
+        """A live kept connection for this thread's statement, or None when the limit's worth are busy."""
+        hot_set = self._set(engine)
+        pool = engine.pool
+        while True:
+            try:
+                hot = hot_set.idle.pop()
+            except IndexError:
+                return self._open(engine, hot_set)
+            fresh = (
+                pool._recycle < 0 or time.time() - hot.opened < pool._recycle
+            ) and hot.opened > pool._invalidate_time
+            if fresh and not hot.cursor.connection.closed:
+                return hot
+            self.discard(hot)
 
-    def _open(self, engine):
+    def give_back(self, hot: _Hot) -> None:
+        if hot.owner.retired:
+            self.discard(hot)
+        else:
+            hot.owner.idle.append(hot)
+
+    def discard(self, hot: _Hot) -> None:
+        hot.cursor.connection.close()
+        with hot.owner.lock:
+            hot.owner.opened -= 1
+
+    def dispose(self, engine) -> None:
+        """Close this process's kept connections of `engine`; those in use are closed when given back."""
+        with self.lock:
+            hot_set = self.sets.pop(engine, None)
+        if hot_set is None or hot_set.pid != os.getpid():
+            return
+        hot_set.retired = True
+        while hot_set.idle:
+            self.discard(hot_set.idle.pop())
+
+    def _set(self, engine) -> _HotSet:
+        hot_set = self.sets.get(engine)
+        if hot_set is None or hot_set.pid != os.getpid():
+            with self.lock:
+                hot_set = self.sets.get(engine)
+                if hot_set is None or hot_set.pid != os.getpid():
+                    size = getattr(engine.pool, "size", None)
+                    hot_set = self.sets[engine] = _HotSet(size() if size else 1)
+        return hot_set
+
+    def _open(self, engine, hot_set: _HotSet) -> _Hot | None:
         import psycopg
         from psycopg.rows import namedtuple_row
 
-        pooled = engine.raw_connection()
+        with hot_set.lock:
+            if hot_set.opened >= hot_set.limit:
+                return None
+            hot_set.opened += 1
+        try:
+            pooled = engine.raw_connection()
+        except BaseException:
+            with hot_set.lock:
+                hot_set.opened -= 1
+            raise
         driver = pooled.driver_connection
         pooled.detach()
-        try:
-            driver.autocommit = True
-        except psycopg.Error:
-            driver.close()
-            raise
         # A raw cursor takes the $n placeholders as they are: psycopg parses a named-parameter query on
         # every execution once it is longer than 4 kB (rent's and return's are), ~3 ms of CPU each.
-        cursor = psycopg.RawCursor(driver, row_factory=namedtuple_row)
-        self.held[engine] = (cursor, time.time(), os.getpid())  # time.time(): the pool's invalidation clock
-        return cursor
-
-    def forget(self, engine, *, close: bool = True) -> None:
-        held = self.held.pop(engine, None)
-        if held is not None and close:
-            held[0].connection.close()
+        hot = _Hot(psycopg.RawCursor(driver, row_factory=namedtuple_row), time.time(), hot_set)
+        try:
+            driver.autocommit = True
+        except BaseException:
+            self.discard(hot)
+            raise
+        return hot  # time.time() above: the pool's invalidation clock
 
 
 _hot_connections = _HotConnections()
+_ALL_BUSY = object()  # _send_alone's answer when every kept connection is in use
 
 
 @event.listens_for(Engine, "engine_disposed")
-def _close_hot_connection(engine) -> None:
-    _hot_connections.forget(engine)
+def _close_hot_connections(engine) -> None:
+    _hot_connections.dispose(engine)
 
 
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may be retried.

@@ -1,6 +1,7 @@
 """Prebuilt hot-path statements: a statement that is its service's whole unit of work commits on its own;
 joined to work already under way it commits (or rolls back) with that work, as every other statement."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -90,7 +91,7 @@ def test_a_statement_on_its_own_after_its_connection_was_lost_fails_once_and_the
         assert failure.value.connection_invalidated and again not in (None, lost)
 
 
-def test_statements_on_their_own_keep_one_connection_per_thread_until_the_engine_is_disposed(app):
+def test_statements_on_their_own_reuse_a_kept_connection_until_the_engine_is_disposed(app):
     with app.app_context():
         first = BACKEND.scalar({}, own_transaction=True)
         kept = BACKEND.scalar({}, own_transaction=True)
@@ -116,3 +117,25 @@ def test_after_a_lost_connection_the_other_threads_replace_theirs_before_their_n
         theirs_now = other_thread.submit(backend).result()
 
         assert theirs_now not in (None, theirs)
+
+
+def test_a_burst_of_threads_opens_no_more_connections_than_the_pool_allows(make_app):
+    """A threaded server runs each request on a new thread: kept connections are bounded by the pool's size,
+    and statements that find them all busy take the pool's, so PostgreSQL's max_connections is not exhausted."""
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 2, "max_overflow": 2})
+    threads = 30
+    start = threading.Barrier(threads)
+
+    def backends() -> set[int]:
+        start.wait()
+        seen = set()
+        with app.app_context():
+            for _ in range(20):
+                seen.add(BACKEND.scalar({}, own_transaction=True))
+                db.session.commit()
+        return seen
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        used = set().union(*pool.map(lambda _: backends(), range(threads)))
+
+    assert 1 <= len(used) <= 2 + (2 + 2)  # kept ones, plus the pool's size and overflow
