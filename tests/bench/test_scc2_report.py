@@ -126,3 +126,20 @@ def test_the_section_is_left_out_until_both_schemes_were_measured():
     }
 
     assert scc2.beside_scc1(scenarios) == []
+
+
+def test_the_main_table_says_its_verification_rows_are_the_median_runs_of_the_pairs():
+    scc1 = [_run("qr_verification", throughput=900, app_ms=ms) for ms in (1.5, 2.5, 1.7)]
+    scc2_runs = [_run("qr_scc2", throughput=800, app_ms=ms) for ms in (1.8, 2.7, 2.1)]
+    scenarios = {"qr_verification": {**scc1[0], "runs": scc1}, "qr_scc2": {**scc2_runs[0], "runs": scc2_runs}}
+    setup = {"cpus": 2, "machine": "x86_64", "servers": ["granian"], "workers": 4, "connections": 8}
+    setup.update(rate_connections=16, duration_s=10, warmup_s=1, data={})
+    for summary in scenarios.values():
+        summary.update(p95_ms=20.0, ratio_to_trivial=0.2, units_per_s=summary["throughput"])
+    scc2.compare_with_scc1(scenarios)
+
+    text = report.markdown({"setup": setup, "scenarios": scenarios})
+
+    assert "verification rows are each their median-throughput run of the back-to-back pairs" in text
+    assert "| qr_scc2 | 800 req/s |" in text
+    assert "| qr_scc2 | 3 | 800 |" in text
