@@ -3,9 +3,10 @@
 Environment: SERVER (comma list of WSGI servers, or `all`: compared interleaved on trivial, QR and
 rent + return; the deployed one also runs every scenario), BENCH_DATABASE_URL / BENCH_REDIS_URL to
 use existing servers; BENCH_DURATION (seconds per run, default 10), BENCH_REPETITIONS (server
-comparison, default 3), BENCH_CONNECTIONS (default 2 per worker), BENCH_CITIZENS (default 300,000),
-BENCH_WORKERS (default 2 x cores), BENCH_SCENARIOS (comma list, default all), BENCH_LINE_FILES
-(name=file,...: scenarios of request lines made beforehand, see bench/wrk.py).
+comparison, and the pairs of SCC1 and SCC2 runs per mode; default 3), BENCH_CONNECTIONS (default 2
+per worker), BENCH_CITIZENS (default 300,000), BENCH_WORKERS (default 2 x cores), BENCH_SCENARIOS
+(comma list, default all), BENCH_LINE_FILES (name=file,...: scenarios of request lines made
+beforehand, see bench/wrk.py).
 """
 
 import dataclasses
@@ -248,7 +249,17 @@ def two_instances(built: dict, chosen, env: dict, roots: dict, settings: dict, w
 
 def run_scenarios(built: dict, server, roots: dict, settings: dict, workdir: Path) -> dict:
     results = {}
+    paired = all(not isinstance(built.get(name, ""), str) for name in scc2.SCENARIOS)
+
+    def measure(name: str, rate: float) -> dict:  # one run of SCC1 or SCC2, for their pairs
+        return _measure(name, built[name], server, roots, settings, workdir, rate=rate)
+
     for name, scenario in built.items():
+        if name in results:  # measured with its pair
+            continue
+        if paired and name in scc2.SCENARIOS:  # SCC1 and SCC2 back to back, repeated (bench/scc2.py)
+            results.update(scc2.alternate(measure, rate=FIXED_RATES[name], repetitions=settings["repetitions"]))
+            continue
         if isinstance(scenario, str):
             print(f"{name}: not available ({scenario})", flush=True)
             results[name] = {"status": "not available", "reason": scenario}

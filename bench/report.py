@@ -270,6 +270,11 @@ def markdown(results: dict) -> str:
             f"| {plan['seconds']:.1f} s | | | | | | ≤ 30 s | {met} |"
         )
     lines += ["", "Errors are answers other than the expected status (details in `results.json`)."]
+    if any(s.get("runs") for s in results["scenarios"].values()):
+        lines[-1] += (
+            " The SCC1 and SCC2 verification rows are each their median-throughput run of the back-to-back pairs "
+            "(section SCC2 beside SCC1)."
+        )
     overloaded = {name: s for name, s in results["scenarios"].items() if s.get("overload")}
     if overloaded:
         lines += [
