@@ -230,10 +230,11 @@ def capacity_model(results: dict) -> list[str]:
         "is 10,000 small commits/s for QR alone: one primary on ~15 dedicated cores by this run's figures, "
         "and the first limit. Read replicas do not help: the hot paths write. Splitting the card and the "
         "bike share data onto two primaries does (they share only accounts).",
-        "- Connections: every app thread holds one connection (4 workers × 4 threads = 16 per instance); 20 "
-        "instances would hold 320 backends, most idle. PgBouncer in transaction mode keeps the backends near "
-        "the core count; the prebuilt statements are server-side prepared, which PgBouncer ≥ 1.21 supports "
-        "(max_prepared_statements).",
+        "- Connections: every app thread uses up to two, one from the pool and one kept in autocommit for the "
+        "statements that commit alone (at most the pool's size per process): 4 workers × 4 threads × 2 = 32 per "
+        "instance; 20 instances would hold 640 backends, most idle. PgBouncer in transaction mode keeps the "
+        "backends near the core count; the prebuilt statements are server-side prepared, which PgBouncer ≥ 1.21 "
+        "supports (max_prepared_statements).",
         "- Redis does one script call per verification and one session check per authenticated request: "
         "~0.1-0.3 ms of CPU each, so one Redis core carries ~5,000-10,000 verifications/s. Past that, Redis "
         "Cluster shards by key; the verification keys are per card and per terminal, so they spread "
