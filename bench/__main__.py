@@ -41,12 +41,20 @@ def _settings() -> dict:
         "connections": int(os.environ.get("BENCH_CONNECTIONS", 2 * workers)),
         # Fixed-rate rows: enough connections that a slow answer does not hold the schedule up.
         "rate_connections": int(os.environ.get("BENCH_RATE_CONNECTIONS", 4 * workers)),
-        "duration_s": float(os.environ.get("BENCH_DURATION", 10)),
+        "duration_s": _whole_seconds("BENCH_DURATION", 10),
         "two_instances": os.environ.get("BENCH_TWO_INSTANCES", "1") == "1",
-        "warmup_s": float(os.environ.get("BENCH_WARMUP", 1)),
+        "warmup_s": _whole_seconds("BENCH_WARMUP", 1),
         "citizens": int(os.environ.get("BENCH_CITIZENS", 300_000)),
         "only": [s for s in os.environ.get("BENCH_SCENARIOS", "").split(",") if s],
     }
+
+
+def _whole_seconds(variable: str, default: int) -> int:
+    """A duration setting: wrk takes whole seconds only (`-d 0.5s` is refused)."""
+    value = os.environ.get(variable, str(default))
+    if not value.isdigit():
+        raise SystemExit(f"{variable}: whole seconds, such as {default}; got {value!r}")
+    return int(value)
 
 
 def _get_json(host: str, port: int, path: str):
@@ -325,7 +333,8 @@ def main() -> int:
         halves = {**settings, "workers": max(1, settings["workers"] // 2)}
         scaled = two_instances(built, chosen, env, roots, halves, workdir) if settings["two_instances"] else {}
         wanted = not settings["only"] or "rebalancing_plan" in settings["only"]
-        print("rebalancing plan ...", flush=True)
+        if wanted:
+            print("rebalancing plan ...", flush=True)
         plan_result = plan.time_full_city_plan() if wanted else {}
     results = {
         "setup": {**{k: v for k, v in settings.items() if k != "only"}, "data": data},
