@@ -15,7 +15,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -287,11 +286,15 @@ def run_scenarios(built: dict, server, roots: dict, settings: dict, workdir: Pat
 
 
 def main() -> int:
+    with servers.scratch_folder("seoul-bench-") as workdir:
+        return _main(workdir)
+
+
+def _main(workdir: Path) -> int:
     from bench import fixtures as bench_fixtures
     from bench import plan
 
     settings = _settings()
-    workdir = Path(tempfile.mkdtemp(prefix="seoul-bench-"))
     notes: list[str] = []
     with servers.database_and_redis(workdir) as (database_url, redis_url, roots):
         if not roots:

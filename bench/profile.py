@@ -12,7 +12,6 @@ import json
 import os
 import pstats
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -79,10 +78,14 @@ class InProcessClient:
 
 
 def main() -> int:
+    with servers.scratch_folder("seoul-profile-") as workdir:
+        return _main(workdir)
+
+
+def _main(workdir: Path) -> int:
     name = sys.argv[1]
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     settings = {"citizens": int(os.environ.get("BENCH_CITIZENS", 20_000)), "only": [name]}
-    workdir = Path(tempfile.mkdtemp(prefix="seoul-profile-"))
     notes: list[str] = []
     with servers.database_and_redis(workdir) as (database_url, redis_url, roots):
         env = servers.production_environment(database_url, redis_url, PROXY_COUNT="1")

