@@ -73,6 +73,11 @@ def test_an_email_with_an_invisible_character_is_refused_not_a_second_account(cl
     assert response.status_code == 422 and "invisible" in response.get_json()["errors"]["email"][0]
 
 
+def test_a_decomposed_accent_in_an_email_names_the_composed_account(client):
+    register(client, email="josé@example.kr")
+    assert login(client, "jose\u0301@example.kr").status_code == 200
+
+
 def test_a_lone_surrogate_at_login_is_refused_not_a_server_error(client):
     response = _post_raw(client, "/api/v1/auth/login", '{"email": "a@example.kr", "password": "\\udfff"}')
     assert response.status_code == 422
