@@ -64,7 +64,9 @@ def database_url():
     if not base_url:
         import pgserver
 
-        server = pgserver.get_server(tempfile.mkdtemp(prefix="seoul-pg-"), cleanup_mode="stop")
+        # "delete", not "stop": a stopped server's data directory (~65 MB) stayed in /tmp after every run, and a
+        # day of runs on a shared machine filled its disk (686 of them, 44 GB; initdb then failed for everyone).
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="seoul-pg-"), cleanup_mode="delete")
         base_url = server.get_uri()
     # One database per test worker, created fresh for this run.
     yield fresh_database(base_url, f"seoul_test_{_worker_suffix()}")
