@@ -24,9 +24,23 @@ LATEST_DATE = date(2100, 12, 31)
 _YEAR_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-# No NUL, no lone surrogate; `_FILLED` also needs one character that is not whitespace.
-_STORABLE = r"^[^\x00\ud800-\udfff]*$"
-_FILLED = r"^\s*[^\s\x00\ud800-\udfff][^\x00\ud800-\udfff]*$"
+# Characters that show nothing: controls, soft hyphen, zero-width and joiners, direction controls, Hangul fillers,
+# variation selectors, the BOM; `_INVISIBLE` adds combining accents. A name of only these looks blank, and an
+# address holding one looks like another account's yet cannot receive mail (the IDNA check maps a zero-width
+# space away). Accents may follow a letter in an address: a decomposed "é" is normalised (NFKC) after the check.
+_HIDDEN = (
+    r"\x01-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+)
+_INVISIBLE = _HIDDEN + r"\u0300-\u036f"
+# No NUL; `_FILLED` also needs one character that is neither whitespace nor invisible, and `_ADDRESS` no invisible
+# character at all. Patterns rather than code, so the OpenAPI document states them. Lone surrogates are refused
+# in code (`_paired_surrogates`): a surrogate range in a pattern means code units to an ECMAScript client, which
+# then refuses every emoji, and schemathesis stops honouring such a pattern altogether.
+_STORABLE = r"^[^\x00]*$"
+_FILLED = rf"^[\s{_INVISIBLE}]*[^\s\x00{_INVISIBLE}][^\x00]*$"
+_ADDRESS = rf"^\s*[^\s\x00{_INVISIBLE}][^\x00{_HIDDEN}]*$"
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _with(kwargs: dict, *validators) -> list:
@@ -71,19 +85,25 @@ class Float(ma.fields.Float):
 
 class Text(ma.fields.String):
     """Text that can be stored: no NUL or lone surrogate, at most `max_length` characters and, when
-    `min_length` is 1 or more, not only whitespace. Returned without surrounding whitespace unless
-    `strip=False`: passwords are taken as typed, spaces included."""
+    `min_length` is 1 or more, something visible (not only whitespace or invisible characters). Returned
+    without surrounding whitespace unless `strip=False`: passwords are taken as typed, spaces included."""
+
+    FILLED, FILLED_MESSAGE = _FILLED, "validation.blank_or_unstorable"
 
     def __init__(self, *, max_length: int, min_length: int = 0, strip: bool = True, **kwargs):
         self.strip = strip
-        filled = bool(min_length and strip)
-        rule = validate.Regexp(_FILLED if filled else _STORABLE, error=self._rule_message(filled))
+        self.filled = filled = bool(min_length and strip)
+        if filled:
+            rule = validate.Regexp(self.FILLED, error=english(self.FILLED_MESSAGE))
+        else:
+            rule = validate.Regexp(_STORABLE, error=english("validation.unstorable"))
         length = validate.Length(min=min_length or None, max=max_length)
-        super().__init__(validate=_with(kwargs, length, rule), **kwargs)
+        super().__init__(validate=_with(kwargs, length, rule, self._paired_surrogates), **kwargs)
 
-    @staticmethod
-    def _rule_message(filled: bool) -> str:
-        return english("validation.blank_or_unstorable" if filled else "validation.unstorable")
+    def _paired_surrogates(self, text) -> None:
+        """A lone surrogate (JSON can escape one: "\\ud800") cannot be encoded as UTF-8, so cannot be stored."""
+        if isinstance(text, str) and _LONE_SURROGATE.search(text):
+            raise ma.ValidationError(english(self.FILLED_MESSAGE if self.filled else "validation.unstorable"))
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
         text = super().deserialize(value, attr, data, **kwargs)
@@ -92,8 +112,10 @@ class Text(ma.fields.String):
 
 class EmailAddress(Text):
     """An e-mail address, compatibility-normalised (NFKC) and lower-cased, so a full-width `ｍｉｎｓｕ.kim@…`
-    names the same account as `minsu.kim@…`. `check_format=False` takes any text (a login with a
-    malformed address is simply a failed login)."""
+    names the same account as `minsu.kim@…`, and without invisible characters. `check_format=False` takes
+    any visible text (a login with a malformed address is simply a failed login)."""
+
+    FILLED, FILLED_MESSAGE = _ADDRESS, "validation.blank_or_invisible_in_address"
 
     def __init__(self, *, check_format: bool = True, **kwargs):
         kwargs.setdefault("max_length", 254)

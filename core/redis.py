@@ -59,7 +59,10 @@ class _ThreadClient(redis.Redis):
     def __init__(self, pool: redis.ConnectionPool):
         super().__init__(connection_pool=pool)
         self.pid = os.getpid()
-        self.connection = pool.make_connection()  # redis-py's own single-connection mode, minus its lock
+        # redis-py's own single-connection mode, minus its lock. Made from the pool's settings but not counted by
+        # the pool: its count never falls, so under a server that starts a thread per request (werkzeug, `make
+        # run`) the 101st thread was refused. The connection closes when its thread ends and this client goes.
+        self.connection = pool.connection_class(**pool.connection_kwargs)
 
     def execute_command(self, *args, **options):
         # The pool's check at checkout, kept: a connection with something to read before a command was sent

@@ -64,7 +64,8 @@ def database_url():
     if not base_url:
         import pgserver
 
-        # Deleted when the run ends: a data directory is ~100 MB, and runs add up on a small disk.
+        # Deleted when the run ends: a data directory is ~65 MB, and runs add up on a small disk (a day of runs
+        # left 686 of them, 44 GB, on this machine; PostgreSQL then failed with DiskFull).
         server = pgserver.get_server(tempfile.mkdtemp(prefix="seoul-pg-"), cleanup_mode="delete")
         base_url = server.get_uri()
     # One database per test worker, created fresh for this run.

@@ -72,13 +72,21 @@ def docs():
     return _page("docs.html")
 
 
+def _is_own_page(path: str) -> bool:
+    """A path on this site. Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so
+    a slash, a tab and "/evil.example" is "//evil.example" to them: no control character, space or backslash."""
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in path) or "\\" in path:
+        return False
+    return path.startswith("/") and not path.startswith("//")
+
+
 @blp.get("/lang/<language>")
 def choose_language(language):
     """Remember the language switch in a cookie and go back to the page it was chosen on."""
     if language not in i18n.LANGUAGES:
         abort(404)
     back = request.args.get("next", "/")
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+    if not _is_own_page(back):
         back = "/"  # only this site's own pages, never an open redirect
     response = redirect(back, 303)
     response.set_cookie(i18n.LANGUAGE_COOKIE, language, max_age=ONE_YEAR, samesite="Lax", httponly=True)

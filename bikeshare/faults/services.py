@@ -13,8 +13,10 @@ from core.errors import Conflict, NotFound
 from core.problems import Message
 from core.ratelimits import Limit
 
-# Distinct riders whose open reports within the window take a bike out of service without an operator:
-# one account alone (or a few throwaway ones spread over weeks) cannot ground a bike.
+# Distinct riders of the bike whose open reports within the window take it out of service without an operator:
+# one account alone (or a few throwaway ones spread over weeks) cannot ground a bike, and accounts that never
+# rode it (one person's throwaway accounts naming bikes by their sequential numbers from anywhere) count for
+# nothing: their reports wait for staff.
 REPORTS_FOR_MAINTENANCE = 3
 REPORT_WINDOW = timedelta(days=7)
 RETURN_TO_SERVICE, SEND_TO_REPAIR = "return_to_service", "send_to_repair"  # an inspection's outcomes
@@ -51,12 +53,23 @@ def _last_rider(bike_id: str) -> int | None:
     )
 
 
-def _recent_reporters(bike_id: str, now: datetime) -> int:
+def _recent_reporting_riders(bike_id: str, now: datetime) -> int:
+    """Distinct riders who rode the bike within the window and have an open report on it from the window."""
+    rode_it = (
+        select(Rental.id)
+        .where(
+            Rental.bike_id == bike_id,
+            Rental.user_id == FaultReport.user_id,
+            Rental.started_at > now - REPORT_WINDOW,
+        )
+        .exists()
+    )
     return db.session.scalar(
         select(func.count(distinct(FaultReport.user_id))).where(
             FaultReport.bike_id == bike_id,
             FaultReport.resolved_at.is_(None),
             FaultReport.created_at > now - REPORT_WINDOW,
+            rode_it,
         )
     )
 
@@ -65,7 +78,8 @@ def report_fault(*, user, bike_id: str, kind: str, note: str | None = None, now:
     """Record a rider's fault report and hold the bike when it is unsafe.
 
     A safety fault from the bike's last rider holds it at once; otherwise REPORTS_FOR_MAINTENANCE distinct
-    riders within REPORT_WINDOW are needed. A rider's repeated reports return the first and count once.
+    riders who rode it, all within REPORT_WINDOW, are needed. A rider's repeated reports return the first and
+    count once.
     """
     now = now or utcnow()
     REPORTS_PER_RIDER.hit(str(user.id))
@@ -84,7 +98,7 @@ def report_fault(*, user, bike_id: str, kind: str, note: str | None = None, now:
     report = FaultReport(bike_id=bike.id, user_id=user.id, kind=kind, note=note, created_at=now)
     db.session.add(report)
     db.session.flush()
-    if (kind in SAFETY_KINDS and _last_rider(bike.id) == user.id) or _recent_reporters(
+    if (kind in SAFETY_KINDS and _last_rider(bike.id) == user.id) or _recent_reporting_riders(
         bike.id, now
     ) >= REPORTS_FOR_MAINTENANCE:
         _to_maintenance(bike, station)

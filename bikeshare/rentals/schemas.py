@@ -15,7 +15,10 @@ class RentSchema(Schema):
     )
     buy_day_pass = fields.String(
         validate=validate.OneOf(DAY_PASS_KINDS),
-        metadata={"description": "Buy this day pass with the rental (charged only if the rental succeeds)."},
+        metadata={
+            "description": "Buy this day pass with the rental if you hold no usable pass (charged only if the "
+            "rental succeeds)."
+        },
     )
 
 

@@ -55,9 +55,15 @@ def _refusal(station_id: int, *, returning: bool, bike_id: str | None = None) ->
 
 
 def rent(*, user, station_id: int, bike_id: str | None = None, buy_day_pass: str | None = None, now=None) -> dict:
-    """Rent a bike at a station (the system picks one, or the scanned `bike_id`)."""
+    """Rent a bike at a station (the system picks one, or the scanned `bike_id`).
+
+    `buy_day_pass` buys that day pass with the ride only if the rider holds no usable pass: a page that keeps its
+    choice asks again on every ride, and a second pass would be charged and ride on its shorter limit.
+    """
     now = now or utcnow()
-    bought = passes.add_pass(user=user, kind=buy_day_pass, now=now) if buy_day_pass else None
+    bought = None
+    if buy_day_pass and passes.usable_pass(user_id=user.id, now=now) is None:
+        bought = passes.add_pass(user=user, kind=buy_day_pass, now=now)
     try:
         rental = _way().rent(user_id=user.id, station_id=station_id, bike_id=bike_id, bought=bought, now=now)
     except IntegrityError as error:  # the open-rental indexes decide; the failed statement changed nothing

@@ -17,12 +17,17 @@ from cardapi.schemas import (
 )
 from cardapi.services import cards, eligibility, terminals, verification_guard
 from core.auth import auth_required, current_user
+from core.idempotency import idempotent
 
 blp = Blueprint("card_admin", __name__, url_prefix="/api/v1/admin", description="Citizen card administration")
+
+# A retry never creates a second terminal whose key nobody received, nor shows a key twice.
+_KEY_ALREADY_DELIVERED = "A replayed Idempotency-Key: the terminal and its key were already delivered, never twice"
 
 
 @blp.post("/facilities")
 @auth_required("admin")
+@idempotent
 @blp.arguments(FacilityCreateSchema())
 @blp.response(201, FacilitySchema)
 def create_facility(data):
@@ -59,9 +64,11 @@ def update_facility(changes, facility_id):
 
 @blp.post("/facilities/<int:facility_id>/terminals")
 @auth_required("admin")
+@idempotent(answer_holds_secret=True)
 @blp.arguments(TerminalCreateSchema())
 @blp.response(201, NewTerminalSchema)
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT", description=_KEY_ALREADY_DELIVERED)
 def create_terminal(data, facility_id):
     """Add a terminal; its API key is in this answer only."""
     return terminals.create_terminal(actor_id=current_user.id, facility_id=facility_id, **data)

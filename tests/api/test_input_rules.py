@@ -44,6 +44,40 @@ def test_a_name_of_spaces_nul_or_a_lone_surrogate_is_refused(client, name, field
     assert field_error in response.get_json()["errors"]["name"][0]
 
 
+@pytest.mark.parametrize(
+    "name", ["\u202e\u202e", "\u0301\u0301", "\u200b \u2060"], ids=["bidi-overrides", "accents", "zero-width"]
+)
+def test_a_name_of_only_invisible_characters_is_refused_as_blank(client, name):
+    body = {
+        "email": "x@example.kr",
+        "password": PASSWORD,
+        "name": name,
+        "birth_date": "1990-05-17",
+        "district": "강남구",
+    }
+    response = client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 422 and "blank" in response.get_json()["errors"]["name"][0]
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060"], ids=["zero-width-space", "soft-hyphen", "joiner"])
+def test_an_email_with_an_invisible_character_is_refused_not_a_second_account(client, invisible):
+    register(client, email="minsu.kim@example.kr")
+    body = {
+        "email": f"minsu.kim@example.kr{invisible}",
+        "password": PASSWORD,
+        "name": "김민수",
+        "birth_date": "1990-05-17",
+        "district": "강남구",
+    }
+    response = client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 422 and "invisible" in response.get_json()["errors"]["email"][0]
+
+
+def test_a_decomposed_accent_in_an_email_names_the_composed_account(client):
+    register(client, email="josé@example.kr")
+    assert login(client, "jose\u0301@example.kr").status_code == 200
+
+
 def test_a_lone_surrogate_at_login_is_refused_not_a_server_error(client):
     response = _post_raw(client, "/api/v1/auth/login", '{"email": "a@example.kr", "password": "\\udfff"}')
     assert response.status_code == 422

@@ -34,6 +34,7 @@ RULES_THE_DOCUMENT_CANNOT_STATE = {
     ("POST", "/api/v1/ops/rebalancing/plans"): "give either trucks or truck_count",
     ("POST", "/api/v1/ops/tasks/{task_id}/pickup"): "give bike_ids or count, not both",
     ("POST", "/api/v1/ops/tasks/{task_id}/dropoff"): "give bike_ids or count, not both",
+    ("POST", "/api/v1/ops/trucks/{truck_id}/dock"): "give bike_ids or count, not both",
     ("GET", "/api/v1/ops/stations/{station_id}/demand"): "since < until, at most 31 days apart",
 }
 

@@ -7,21 +7,42 @@ def _report(client, session, bike_id, kind="brakes"):
     return client.post(f"/api/v1/bikes/{bike_id}/reports", json={"kind": kind}, headers=session.headers)
 
 
-def test_three_distinct_riders_reporting_put_a_bike_in_maintenance_and_it_is_never_rented(app, client, network):
+def _rode(client, bike_id, station_id=101):
+    """A new rider who has just ridden `bike_id` from `station_id` and back."""
+    me = rider(client)
+    rental = rent(client, me, station_id, bike_id=bike_id, buy_day_pass="day_1h").get_json()
+    assert give_back(client, me, rental["id"], station_id).status_code == 200
+    return me
+
+
+def test_three_distinct_riders_of_the_bike_reporting_put_it_in_maintenance_and_it_is_never_rented(app, client, network):
     bikes = network({101: (10, 2, 1)})
     bike = bikes[101][0]
-    first = rider(client)
-    assert _report(client, first, bike).status_code == 201
-    assert _report(client, first, bike).status_code == 201  # the same rider again counts once
+    first = _rode(client, bike)
     assert _report(client, first, bike, "chain").status_code == 201
-    assert _report(client, rider(client), bike, "tyre").status_code == 201
+    assert _report(client, first, bike, "chain").status_code == 201  # the same rider again counts once
+    assert _report(client, first, bike, "light").status_code == 201
+    assert _report(client, _rode(client, bike), bike, "light").status_code == 201
     assert sql(app, "SELECT status FROM bikes") == [("available",)]
-    assert _report(client, rider(client), bike, "light").status_code == 201
+    assert _report(client, _rode(client, bike), bike, "other").status_code == 201
     assert sql(app, "SELECT status FROM bikes") == [("maintenance",)]
     assert sql(app, "SELECT bikes_parked, bikes_available FROM stations") == [(1, 0)]
     assert rent(client, rider(client), 101, buy_day_pass="day_1h").status_code == 409
     scanned = rent(client, rider(client), 101, bike_id=bike, buy_day_pass="day_1h")
     assert scanned.status_code == 409 and scanned.get_json()["type"] == "/problems/bike-not-available"
+
+
+def test_accounts_that_never_rode_the_bike_cannot_ground_it_but_staff_see_their_reports(app, client, network):
+    bikes = network({101: (10, 2, 1)})
+    bike = bikes[101][0]
+    # One person with throwaway accounts, anywhere in the city, naming a bike by its (sequential) number.
+    for kind in ("chain", "brakes", "tyre", "frame"):
+        assert _report(client, rider(client), bike, kind).status_code == 201
+    assert sql(app, "SELECT status FROM bikes") == [("available",)]
+    assert sql(app, "SELECT bikes_parked, bikes_available FROM stations") == [(1, 1)]
+    operator = staff(app, client, "operator")
+    listed = client.get("/api/v1/ops/faults", headers=operator.headers).get_json()
+    assert [(entry["bike"]["id"], entry["reporters"]) for entry in listed] == [(bike, 4)]
 
 
 def test_an_operator_takes_a_bike_into_maintenance_and_back(app, client, network):
@@ -95,13 +116,15 @@ def test_one_riders_reports_count_once(app, client, network):
 
 def test_reports_older_than_the_window_do_not_count_towards_a_hold(app, client, network):
     bikes = network({101: (10, 2, 1)})
+    bike = bikes[101][0]
     for _ in range(2):
-        _report(client, rider(client), bikes[101][0], "chain")
+        _report(client, _rode(client, bike), bike, "chain")
     sql(app, "UPDATE bike_fault_reports SET created_at = created_at - interval '8 days'")
-    _report(client, rider(client), bikes[101][0], "chain")
+    sql(app, "UPDATE bike_rentals SET started_at = started_at - interval '8 days', returned_at = started_at")
+    _report(client, _rode(client, bike), bike, "chain")
     assert sql(app, "SELECT status FROM bikes") == [("available",)]
-    _report(client, rider(client), bikes[101][0], "chain")
-    _report(client, rider(client), bikes[101][0], "chain")
+    _report(client, _rode(client, bike), bike, "chain")
+    _report(client, _rode(client, bike), bike, "chain")
     assert sql(app, "SELECT status FROM bikes") == [("maintenance",)]
 
 

@@ -109,3 +109,21 @@ def test_an_expired_season_pass_no_longer_rents_but_a_running_one_does(app, clie
     client.post("/api/v1/passes", json={"kind": "30d_2h"}, headers=me.headers)
     rental = rent(client, me, 101).get_json()
     assert (rental["pass_kind"], rental["ride_minutes"]) == ("30d_2h", 120)
+
+
+def test_a_day_pass_asked_with_a_rental_is_bought_only_when_no_pass_is_usable(client, network):
+    # The ride page keeps its day-pass choice: the day's second ride, and a season-pass holder's ride, asked for
+    # one again and were charged 1,000 won each time, the season-pass holder then riding on 1 h instead of 2 h.
+    network({101: (10, 2, 5)})
+    me = rider(client)
+    first = rent(client, me, 101, buy_day_pass="day_1h").get_json()
+    assert give_back(client, me, first["id"], 101).status_code == 200
+    second = rent(client, me, 101, buy_day_pass="day_1h").get_json()
+    assert second["pass_id"] == first["pass_id"]
+    assert [c["amount_won"] for c in client.get("/api/v1/charges/me", headers=me.headers).get_json()] == [1000]
+
+    holder = rider(client)
+    season = client.post("/api/v1/passes", json={"kind": "30d_2h"}, headers=holder.headers).get_json()
+    ride = rent(client, holder, 101, buy_day_pass="day_1h").get_json()
+    assert (ride["pass_id"], ride["ride_minutes"]) == (season["id"], 120)
+    assert [c["amount_won"] for c in client.get("/api/v1/charges/me", headers=holder.headers).get_json()] == [7000]

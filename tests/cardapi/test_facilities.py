@@ -50,3 +50,23 @@ def test_a_terminal_never_sees_birth_date_email_district_or_secret(client, admin
     for private in ("1990", card.session.email, "강남구", card.secret, "김민수"):
         assert private not in text
     assert body["holder"] == {"display_name": "김*수", "age_group": "30s"}
+
+
+def test_a_retried_terminal_creation_makes_one_terminal_and_never_shows_its_key_twice(client, admin, facility):
+    path = f"/api/v1/admin/facilities/{facility['id']}/terminals"
+    headers = {**admin.headers, "Idempotency-Key": "new-desk-1"}
+    first = client.post(path, json={"name": "1층 안내"}, headers=headers)
+    retry = client.post(path, json={"name": "1층 안내"}, headers=headers)
+    assert first.status_code == 201 and first.get_json()["api_key"].startswith("sct_")
+    assert retry.status_code == 409 and retry.get_json()["type"] == "/problems/answer-already-delivered"
+    assert "sct_" not in retry.get_data(as_text=True)
+    assert len(client.get(path, headers=admin.headers).get_json()) == 1  # no second live key nobody holds
+
+
+def test_a_retried_facility_creation_makes_one_facility(client, admin):
+    body = {"name": "서울도서관", "kind": "library", "district": "중구"}
+    headers = {**admin.headers, "Idempotency-Key": "new-library-1"}
+    first = client.post("/api/v1/admin/facilities", json=body, headers=headers)
+    retry = client.post("/api/v1/admin/facilities", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201 and retry.get_json() == first.get_json()
+    assert len(client.get("/api/v1/admin/facilities", headers=admin.headers).get_json()) == 1
