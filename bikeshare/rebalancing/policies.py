@@ -2,7 +2,7 @@
 
 All of them drive the same trucks through the same flow and routing machinery; they differ only in
 what they consider a good stock, so the comparison measures the targets, not the logistics.
-With a `shift_end_min`, routes are cut to end by then, so trucks are empty when the shift ends.
+With a `shift_end_min`, routes are cut to end a margin before then, so trucks are empty when the shift ends.
 """
 
 import time
@@ -124,11 +124,20 @@ class PlannerPolicy:
         return {r.truck_id: [(s.station, s.load_change) for s in r.stops] for r in plan.routes}
 
 
+# Routes are planned to end this long before the shift does, so trucks slower than the planner believes
+# still drop their last bikes in time. Measured on the replay (full city, 30 trucks of 20, re-planning every
+# 30 min, tuning mornings 3001-3004): a planner believing 0.5 min per bike against trucks taking 1 left
+# 146/163/114/131 bikes aboard at 10:30 without it, 10/13/13/10 with 15 minutes; with the true handling time
+# the margin cost nothing measurable (36.3 % fewer lost rentals than doing nothing, either way).
+SHIFT_END_MARGIN_MIN = 15.0
+
+
 def until_shift_end(settings: PlanSettings, *, now_min: float, shift_end_min: float | None) -> PlanSettings:
-    """The settings with routes cut to end by the shift's end (a truck's own load is dropped even after it)."""
+    """The settings with routes cut to end SHIFT_END_MARGIN_MIN before the shift's end (a truck's own load is
+    dropped even after it)."""
     if shift_end_min is None:
         return settings
-    minutes = max(min(settings.trucks.max_route_min, shift_end_min - now_min), 0.0)
+    minutes = max(min(settings.trucks.max_route_min, shift_end_min - now_min - SHIFT_END_MARGIN_MIN), 0.0)
     return replace(settings, trucks=replace(settings.trucks, max_route_min=minutes))
 
 
