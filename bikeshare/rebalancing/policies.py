@@ -12,7 +12,7 @@ import numpy as np
 
 from bikeshare.rebalancing.demand import DemandRates
 from bikeshare.rebalancing.model import StationNetwork
-from bikeshare.rebalancing.planner import PlanSettings, build_plan
+from bikeshare.rebalancing.planner import PlanSettings, after_committed_stops, build_plan
 from bikeshare.rebalancing.targets import TargetMethod, Targets, gap_dissatisfaction
 from bikeshare.rebalancing.zones import plan_zones
 
@@ -45,7 +45,7 @@ class RuleOfThumb:
 
     def decide(self, *, now_min, stock, trucks):
         docks, capacity = self.network.docks, self.network.capacity
-        stock = np.minimum(stock, capacity)
+        stock = after_committed_stops(stock=stock, trucks=trucks, capacity=capacity)
         low = np.where(stock < self.low_when * docks, np.ceil(self.low_to * docks), 0).astype(int)
         high = np.where(stock > self.high_when * docks, np.floor(self.high_to * docks), capacity).astype(int)
 
