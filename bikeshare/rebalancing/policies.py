@@ -128,7 +128,7 @@ class PlannerPolicy:
 # still drop their last bikes in time. Measured on the replay (full city, 30 trucks of 20, re-planning every
 # 30 min, tuning mornings 3001-3004): a planner believing 0.5 min per bike against trucks taking 1 left
 # 146/163/114/131 bikes aboard at 10:30 without it, 10/13/13/10 with 15 minutes; with the true handling time
-# the margin cost nothing measurable (36.3 % fewer lost rentals than doing nothing, either way).
+# it cost 0.2 points of lost rentals avoided on average over six paired mornings, within the noise.
 SHIFT_END_MARGIN_MIN = 15.0
 
 
