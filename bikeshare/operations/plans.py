@@ -76,9 +76,10 @@ def _trucks(*, network, trucks: list[dict] | None, truck_count: int | None, truc
             raise InvalidInput(
                 Message("operations.load_above_capacity", truck=truck.id, load=load), slug="load-above-capacity"
             )
-        # `busy_min` (the re-planning worker's): minutes until the stop a truck is committed to is done.
-        busy_min = given.get("busy_min", 0.0)
-        planned.append(PlanTruck(truck.id, position[given["station_id"]], load, truck.capacity, busy_min))
+        # `busy_min` and `committed_change` (the re-planning worker's): minutes until the stop a truck is
+        # committed to is done, and the bikes that stop is still to take (+) or leave (-) there.
+        busy_min, committed = given.get("busy_min", 0.0), given.get("committed_change", 0)
+        planned.append(PlanTruck(truck.id, position[given["station_id"]], load, truck.capacity, busy_min, committed))
     return planned
 
 

@@ -80,11 +80,12 @@ def _fleet() -> tuple[list[dict], dict[int, int], list[int]]:
     loads = truck_loads(t.id for t in fleet)
     planned, kept, unplaced = [], {}, []
     for truck in fleet:
-        load, station_id, busy_min = loads.get(truck.id, 0), truck.station_id, 0.0
+        load, station_id, busy_min, committed = loads.get(truck.id, 0), truck.station_id, 0.0, 0
         current = current_stop(truck_id=truck.id)
         if current is not None:
             left = current.planned - current.done
-            load = min(load + left, truck.capacity) if current.kind == TaskKind.PICKUP else max(load - left, 0)
+            after = min(load + left, truck.capacity) if current.kind == TaskKind.PICKUP else max(load - left, 0)
+            committed, load = after - load, after
             busy_min = _minutes_to_finish(current, left=left, since_station_id=truck.station_id)
             station_id = current.station_id
             kept[truck.id] = current.id
@@ -98,6 +99,7 @@ def _fleet() -> tuple[list[dict], dict[int, int], list[int]]:
                 "load": load,
                 "capacity": truck.capacity,
                 "busy_min": busy_min,
+                "committed_change": committed,
             }
         )
     return planned, kept, unplaced

@@ -42,10 +42,42 @@ def expected_outcomes(*, docks, capacity, rates: HorizonRates, deadline: float |
 
     Raises TimeoutError once `time.perf_counter()` passes `deadline` (checked between jumps).
     """
+    values = _by_capacity_class(
+        docks=docks, capacity=capacity, rates=rates, weights=np.eye(len(OUTCOMES)), deadline=deadline
+    )
+    return StockOutcomes(*values)
+
+
+def expected_dissatisfaction(
+    *,
+    docks,
+    capacity,
+    rates: HorizonRates,
+    overflow_weight: float,
+    refused_weight: float,
+    deadline: float | None = None,
+) -> np.ndarray:
+    """`expected_outcomes(...).dissatisfaction(...)`, a third of the work: the outcomes are weighed before
+    the backward equation (it is linear), so one value per stock is propagated instead of three.
+
+    Raises TimeoutError once `time.perf_counter()` passes `deadline`.
+    """
+    (total,) = _by_capacity_class(
+        docks=docks,
+        capacity=capacity,
+        rates=rates,
+        weights=np.array([[1.0, overflow_weight, refused_weight]]),
+        deadline=deadline,
+    )
+    return np.where(np.isnan(total), np.inf, total)
+
+
+def _by_capacity_class(*, docks, capacity, rates: HorizonRates, weights, deadline) -> np.ndarray:
+    """(len(weights), stations, stock): each row of `weights` combines the OUTCOMES; NaN beyond capacity."""
     docks = np.asarray(docks, dtype=int)
     capacity = np.asarray(capacity, dtype=int)
     width = capacity.max(initial=0) + 1
-    values = np.full((len(OUTCOMES), len(capacity), width), np.nan)
+    values = np.full((len(weights), len(capacity), width), np.nan)
     # Stations of similar capacity together: one 135-bike station must not widen every row to 136 levels.
     size_class = np.floor(np.log(capacity + 2) / np.log(CAPACITY_CLASS_RATIO)).astype(int)
     for group in np.unique(size_class):
@@ -55,13 +87,15 @@ def expected_outcomes(*, docks, capacity, rates: HorizonRates, deadline: float |
             return_per_h=np.asarray(rates.return_per_h)[rows],
             segment_hours=rates.segment_hours,
         )
-        part = _outcomes(docks=docks[rows], capacity=capacity[rows], rates=group_rates, deadline=deadline)
+        part = _outcomes(
+            docks=docks[rows], capacity=capacity[rows], rates=group_rates, weights=weights, deadline=deadline
+        )
         values[:, rows, : part.shape[2]] = part
-    return StockOutcomes(*values)
+    return values
 
 
-def _outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None) -> np.ndarray:
-    """(outcomes, stations, stock) for stations whose capacities are close (the width is the largest)."""
+def _outcomes(*, docks, capacity, rates: HorizonRates, weights, deadline: float | None) -> np.ndarray:
+    """(weights, stations, stock) for stations whose capacities are close (the width is the largest)."""
     n_stations = len(capacity)
     stock = np.arange(capacity.max() + 1)
     valid = stock[None, :] <= capacity[:, None]
@@ -70,7 +104,7 @@ def _outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None) -
     is_chained = (stock[None, :] >= docks[:, None]) & can_return
     at_capacity = stock[None, :] == capacity[:, None]
 
-    values = np.zeros((len(OUTCOMES), n_stations, len(stock)))
+    values = np.zeros((len(weights), n_stations, len(stock)))
     for segment in reversed(range(len(rates.segment_hours))):
         rent = np.asarray(rates.rent_per_h[:, segment], dtype=float)
         ret = np.asarray(rates.return_per_h[:, segment], dtype=float)
@@ -83,7 +117,7 @@ def _outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None) -
         )
         values = _uniformised_step(
             values_end=values,
-            cost_rates=cost_rates,
+            cost_rates=np.tensordot(weights, cost_rates, axes=1),
             down=np.where(can_rent, rent[:, None], 0.0),
             up=np.where(can_return, ret[:, None], 0.0),
             duration_h=float(rates.segment_hours[segment]),

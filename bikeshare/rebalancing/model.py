@@ -53,6 +53,8 @@ class Truck:
 
     `busy_min` is how long it is still busy before that route can start (driving to and serving the
     stop it is committed to), so the route's minutes are counted from now, not from that stop.
+    `committed_change` is what that stop is still to take (+) or leave (-) at `station` (`load` already
+    counts it): the planner plans with the stock as the stop will leave it.
     """
 
     truck_id: int
@@ -60,6 +62,7 @@ class Truck:
     load: int
     capacity: int
     busy_min: float = 0.0
+    committed_change: int = 0
 
 
 @dataclass(frozen=True)

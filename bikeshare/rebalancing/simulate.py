@@ -170,14 +170,15 @@ def replay(
 
 
 def _truck_view(state: _TruckState, *, now: float, handling_min_per_bike: float) -> Truck:
-    """Where and when a truck's next route can start: after the stop it is already driving to."""
+    """Where and when a truck's next route can start: after the stop it is already driving to, and what
+    that stop will change there."""
     if state.heading_to is None:
         return Truck(state.truck_id, state.station, state.load, state.capacity, max(state.ready_at - now, 0.0))
     station, change = state.heading_to
     expected_load = min(max(state.load + change, 0), state.capacity)
     handled = abs(expected_load - state.load)
     busy = state.arrives_at + handled * handling_min_per_bike - now
-    return Truck(state.truck_id, station, expected_load, state.capacity, max(busy, 0.0))
+    return Truck(state.truck_id, station, expected_load, state.capacity, max(busy, 0.0), expected_load - state.load)
 
 
 class _Replay:

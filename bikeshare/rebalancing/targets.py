@@ -1,6 +1,6 @@
 """Target stock per station: the chain's least-dissatisfaction interval, or a quick one when time is short.
 
-The chain (`chain.expected_outcomes`) prices every starting stock by expected lost rentals and bad
+The chain (`chain.expected_dissatisfaction`) prices every starting stock by expected lost rentals and bad
 returns over the horizon; it is the planner's real objective and costs about half a second for the
 city on a quiet machine. When a zone's share of the time limit cannot pay for it, the zone gets
 quick targets from the horizon's expected net demand (a fluid approximation: enough bikes for the
@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from bikeshare.rebalancing.chain import expected_outcomes, target_intervals
+from bikeshare.rebalancing.chain import expected_dissatisfaction, target_intervals
 from bikeshare.rebalancing.model import HorizonRates
 
 
@@ -46,8 +46,14 @@ def chain_targets(
     deadline: float | None = None,
 ) -> Targets:
     """The chain's targets; raises TimeoutError when they cannot be computed before `deadline`."""
-    outcomes = expected_outcomes(docks=docks, capacity=capacity, rates=rates, deadline=deadline)
-    dissatisfaction = outcomes.dissatisfaction(overflow_weight=overflow_weight, refused_weight=refused_weight)
+    dissatisfaction = expected_dissatisfaction(
+        docks=docks,
+        capacity=capacity,
+        rates=rates,
+        overflow_weight=overflow_weight,
+        refused_weight=refused_weight,
+        deadline=deadline,
+    )
     low, high = target_intervals(dissatisfaction=dissatisfaction, tolerance=tolerance)
     return Targets(dissatisfaction, low, high, TargetMethod.CHAIN)
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.stats import poisson
 
-from bikeshare.rebalancing.chain import expected_outcomes, target_intervals
+from bikeshare.rebalancing.chain import expected_dissatisfaction, expected_outcomes, target_intervals
 from bikeshare.rebalancing.model import HorizonRates
 
 
@@ -44,6 +44,22 @@ def test_stock_beyond_a_stations_capacity_is_impossible():
     dissatisfaction = outcomes.dissatisfaction(overflow_weight=0.5, refused_weight=1.0)
     assert np.isinf(dissatisfaction[0, 5:]).all()
     assert np.isfinite(dissatisfaction[1, :8]).all()
+
+
+def test_dissatisfaction_weighed_before_the_chain_equals_the_weighed_outcomes():
+    # Busy and quiet stations of very different capacities (two capacity classes), rates changing per segment.
+    rng = np.random.default_rng(7)
+    rates = HorizonRates(rng.uniform(0, 12, (4, 3)), rng.uniform(0, 12, (4, 3)), np.array([0.5, 1.0, 1.5]))
+    docks, capacity = [3, 10, 12, 40], [4, 13, 12, 55]
+    weighed_after = expected_outcomes(docks=docks, capacity=capacity, rates=rates).dissatisfaction(
+        overflow_weight=0.2, refused_weight=1.0
+    )
+    weighed_before = expected_dissatisfaction(
+        docks=docks, capacity=capacity, rates=rates, overflow_weight=0.2, refused_weight=1.0
+    )
+    assert np.array_equal(np.isinf(weighed_before), np.isinf(weighed_after))
+    finite = np.isfinite(weighed_after)
+    np.testing.assert_allclose(weighed_before[finite], weighed_after[finite], rtol=1e-9, atol=1e-9)
 
 
 def test_symmetric_station_has_a_symmetric_target_interval_around_half():

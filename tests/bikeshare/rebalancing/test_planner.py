@@ -109,3 +109,16 @@ def test_a_big_surplus_next_to_a_big_deficit_is_one_large_stop_at_each(make_line
     pickup, drop = route.stops
     assert pickup.load_change >= 10 and drop.load_change == -pickup.load_change
     assert drop.load_after == 0
+
+
+def test_bikes_a_committed_stop_is_taking_are_not_planned_again(make_line_network):
+    network = make_line_network(km_positions=[0, 1, 2], docks=[15, 15, 15], allowance=[3, 3, 3])
+    rates = _rates(3, rent=[6.0, 0.5, 2.0], ret=[0.5, 6.0, 2.0])
+    stock = np.array([1, 15, 7])
+    # Truck 1 is on its way to take 12 of station 1's 15 bikes (its load already counts them); truck 2 is free.
+    committed = Truck(truck_id=1, station=1, load=12, capacity=20, busy_min=14.0, committed_change=12)
+    free = Truck(truck_id=2, station=2, load=0, capacity=20)
+    plan = morning_plan(network, stock, rates, [committed, free], horizon_h=3.0)
+    picked_at_1 = sum(s.load_change for r in plan.routes for s in r.stops if s.station == 1 and s.load_change > 0)
+    assert picked_at_1 <= 3
+    assert plan.stock_after[1] >= 0 and plan.stock_after[0] > stock[0]

@@ -7,7 +7,7 @@ from bikeshare.rebalancing.demand import WEEKDAY, DemandRates
 from bikeshare.rebalancing.model import Truck
 from bikeshare.rebalancing.policies import DoNothing, PlannerPolicy
 from bikeshare.rebalancing.simulate import TripStream, replay
-from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS, TRUCK_MODEL
+from tests.bikeshare.rebalancing.conftest import PLAN_SETTINGS, TRUCK_MODEL, TRUCKS
 
 
 def _trips(rows):
@@ -107,6 +107,27 @@ def test_a_planner_working_a_shift_that_ends_with_the_window_leaves_no_bike_on_a
     # How many are aboard without a shift end depends on the route the solver found in its second (fewer
     # under CPU load); that some are, and none with the shift end, does not.
     assert aboard[None] > 0 and aboard[620.0] == 0
+
+
+def test_a_planner_believing_trucks_faster_than_they_are_still_ends_its_shift_with_no_bike_aboard(make_line_network):
+    # The planner counts half the handling time the trucks take; its last routes still finish before the shift ends.
+    network = make_line_network(km_positions=[0, 2.8, 5], docks=[20, 20, 20], allowance=[5, 5, 5])
+    trips = _trips([(1, s, 0, s + 15) for s in np.arange(485.0, 620.0, 2.0)])
+    rent, ret = np.zeros((3, 2, 24)), np.zeros((3, 2, 24))
+    rent[1, :, 8:11] = 30.0
+    ret[0, :, 8:11] = 30.0
+    believed = replace(TRUCK_MODEL, handling_min_per_bike=0.5)
+    policy = PlannerPolicy(
+        network=network,
+        rates=DemandRates(rent_per_h=rent, return_per_h=ret),
+        zones=np.zeros(3, dtype=int),
+        settings=replace(PLAN_SETTINGS, trucks=replace(TRUCKS, model=believed, max_route_min=30.0)),
+        time_limit_s=1.0,
+        shift_end_min=620.0,
+    )
+    metrics, _ = _replay(network, [25, 0, 10], trips, policy=policy, trucks=[Truck(1, 0, 0, 20)], end_min=620.0)
+    assert metrics.bikes_moved > 0
+    assert metrics.bikes_on_trucks_at_end == 0
 
 
 class _ScriptedPolicy:
