@@ -28,6 +28,8 @@ def test_request_threads_that_come_and_go_never_run_out_of_connections(app):
         with app.app_context():
             get_redis().ping()
 
+    with app.app_context():
+        before = len(app.extensions["redis"].client_list())  # the server is shared with other tests' apps
     for _ in range(150):
         thread = threading.Thread(target=one_request)
         thread.start()
@@ -35,4 +37,4 @@ def test_request_threads_that_come_and_go_never_run_out_of_connections(app):
 
     with app.app_context():
         assert get_redis().ping()
-        assert len(app.extensions["redis"].client_list()) < 10  # a finished thread's connection is closed
+        assert len(app.extensions["redis"].client_list()) <= before + 2  # a finished thread's connection is closed
