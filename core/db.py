@@ -241,12 +241,16 @@ class HotStatement:
         try:
             result = self._execute(hot.cursor, engine.dialect, params, read_cursor)
         except psycopg.Error as error:
-            lost = engine.dialect.is_disconnect(error, hot.cursor.connection, hot.cursor)
+            lost = True  # a connection in doubt is not kept, whatever fails while finding out
+            try:
+                lost = engine.dialect.is_disconnect(error, hot.cursor.connection, hot.cursor)
+            finally:
+                if lost:
+                    _hot_connections.discard(hot)
+                else:  # in autocommit a failed statement leaves no transaction behind
+                    _hot_connections.give_back(hot)
             if lost:
-                _hot_connections.discard(hot)
                 engine.pool._invalidate(None, error)  # the server may have restarted: every connection is suspect
-            else:  # in autocommit a failed statement leaves no transaction behind
-                _hot_connections.give_back(hot)
             raise self._wrapped(error, engine.dialect, params, lost=lost) from error
         except BaseException:  # interrupted mid-statement: what the connection holds is unknown
             _hot_connections.discard(hot)
@@ -365,10 +369,9 @@ class _HotConnections:
             self.discard(hot)
 
     def give_back(self, hot: _Hot) -> None:
-        if hot.owner.retired:
-            self.discard(hot)
-        else:
-            hot.owner.idle.append(hot)
+        hot.owner.idle.append(hot)
+        if hot.owner.retired:  # checked after the append: a dispose in between has emptied the list already
+            self._close_idle(hot.owner)
 
     def discard(self, hot: _Hot) -> None:
         hot.cursor.connection.close()
@@ -382,8 +385,15 @@ class _HotConnections:
         if hot_set is None or hot_set.pid != os.getpid():
             return
         hot_set.retired = True
-        while hot_set.idle:
-            self.discard(hot_set.idle.pop())
+        self._close_idle(hot_set)
+
+    def _close_idle(self, hot_set: _HotSet) -> None:
+        while True:
+            try:  # another thread may take the last one between a check and a pop
+                hot = hot_set.idle.pop()
+            except IndexError:
+                return
+            self.discard(hot)
 
     def _set(self, engine) -> _HotSet:
         hot_set = self.sets.get(engine)

@@ -24,12 +24,12 @@ LATEST_DATE = date(2100, 12, 31)
 _YEAR_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-# Characters that show nothing: controls, soft hyphen, zero-width and joiners, direction controls, Hangul fillers,
+# Characters that show nothing: controls, soft hyphens, zero-width and joiners, direction controls, Hangul fillers,
 # variation selectors, the BOM; `_INVISIBLE` adds combining accents. A name of only these looks blank, and an
 # address holding one looks like another account's yet cannot receive mail (the IDNA check maps a zero-width
 # space away). Accents may follow a letter in an address: a decomposed "é" is normalised (NFKC) after the check.
 _HIDDEN = (
-    r"\x01-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    r"\x01-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u1806\u180b-\u180f\u200b-\u200f\u202a-\u202e"
     r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
 )
 _INVISIBLE = _HIDDEN + r"\u0300-\u036f"
@@ -39,7 +39,7 @@ _INVISIBLE = _HIDDEN + r"\u0300-\u036f"
 # then refuses every emoji, and schemathesis stops honouring such a pattern altogether.
 _STORABLE = r"^[^\x00]*$"
 _FILLED = rf"^[\s{_INVISIBLE}]*[^\s\x00{_INVISIBLE}][^\x00]*$"
-_ADDRESS = rf"^\s*[^\s\x00{_INVISIBLE}][^\x00{_HIDDEN}]*$"
+_ADDRESS = rf"^\s*[^\s\x00{_INVISIBLE}][^\x00{_HIDDEN}]*\s*$"  # whitespace around is trimmed later
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 

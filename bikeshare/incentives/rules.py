@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bikeshare.rebalancing.chain import expected_outcomes
+from bikeshare.rebalancing.chain import expected_dissatisfaction
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandRates, horizon_rates
 from bikeshare.rebalancing.model import StationNetwork
 from bikeshare.rebalancing.planner import PlanSettings
@@ -81,14 +81,13 @@ def station_dissatisfaction(
     *, network: StationNetwork, rates: DemandRates, day_type: int, start_hour: float, rules: PlannerRules
 ) -> np.ndarray:
     """The planner's F(s) per station and starting stock over the horizon (+inf where impossible)."""
-    outcomes = expected_outcomes(
+    # The planner's own weights (its class defaults), so points and trucks chase the same F.
+    return expected_dissatisfaction(
         docks=network.docks,
         capacity=network.capacity,
         rates=horizon_rates(rates=rates, day_type=day_type, start_hour=start_hour, horizon_h=rules.horizon_h),
-    )
-    # The planner's own weights (its class defaults), so points and trucks chase the same F.
-    return outcomes.dissatisfaction(
-        overflow_weight=PlanSettings.overflow_weight, refused_weight=PlanSettings.refused_weight
+        overflow_weight=PlanSettings.overflow_weight,
+        refused_weight=PlanSettings.refused_weight,
     )
 
 

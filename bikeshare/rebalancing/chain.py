@@ -33,8 +33,19 @@ class StockOutcomes:
 
     def dissatisfaction(self, *, overflow_weight: float, refused_weight: float) -> np.ndarray:
         """F(s) = lost rentals + weighted bad returns; +inf where the stock is impossible."""
-        total = self.lost_rentals + overflow_weight * self.overflow_returns + refused_weight * self.refused_returns
-        return np.where(np.isnan(total), np.inf, total)
+        weights = _dissatisfaction_weights(overflow_weight=overflow_weight, refused_weight=refused_weight)
+        total = sum(weight * getattr(self, outcome) for weight, outcome in zip(weights, OUTCOMES, strict=True))
+        return _impossible_is_infinite(total)
+
+
+def _dissatisfaction_weights(*, overflow_weight: float, refused_weight: float) -> np.ndarray:
+    """What each of OUTCOMES counts for in F: a lost rental 1, a bad return its weight."""
+    return np.array([1.0, overflow_weight, refused_weight])
+
+
+def _impossible_is_infinite(total: np.ndarray) -> np.ndarray:
+    """F is NaN beyond a station's capacity; +inf there, so no target or move ever chooses such a stock."""
+    return np.where(np.isnan(total), np.inf, total)
 
 
 def expected_outcomes(*, docks, capacity, rates: HorizonRates, deadline: float | None = None) -> StockOutcomes:
@@ -66,10 +77,10 @@ def expected_dissatisfaction(
         docks=docks,
         capacity=capacity,
         rates=rates,
-        weights=np.array([[1.0, overflow_weight, refused_weight]]),
+        weights=_dissatisfaction_weights(overflow_weight=overflow_weight, refused_weight=refused_weight)[np.newaxis],
         deadline=deadline,
     )
-    return np.where(np.isnan(total), np.inf, total)
+    return _impossible_is_infinite(total)
 
 
 def _by_capacity_class(*, docks, capacity, rates: HorizonRates, weights, deadline) -> np.ndarray:

@@ -97,7 +97,8 @@ def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> 
     """Open the rental: the rider's usable pass (or `bought`), one bike fewer at the station, the bike
     rented, the pass started, the demand booked. The rental's row, or None (nothing was changed then).
 
-    Without a pass bought in this request the statement is the whole unit of work, so it commits alone.
+    Without a pass bought in this request the statement is the whole unit of work: it commits alone unless
+    the request already began a transaction (a day pass asked for, every kept connection busy), which it joins.
     """
     params = {"user": user_id, "station": station_id, **passes.unstarted_window(now)}
     if bike_id is not None:

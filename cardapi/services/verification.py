@@ -223,7 +223,7 @@ def _accept(terminal: TerminalContext, card, step: int, now: datetime) -> dict |
     )
     if visit_id is None:  # the database saw a later step or a rotated secret: the step lost
         return None
-    db.session.commit()  # on PostgreSQL the statement committed itself, unless a terminal cache miss began one
+    db.session.commit()  # on PostgreSQL the statement committed itself, unless it joined a transaction (accept)
     return _accepted(card, now, visit_id=visit_id, member_id=member_id, benefits=benefits, duplicate=False)
 
 

@@ -118,8 +118,8 @@ def accept(card, *, step: int, visit: dict, touch: bool, synchronous_commit: boo
     visit's id, or None if the step lost (then nothing is written: the caller's refusal records the use).
 
     `visit` holds the card_visits columns. On PostgreSQL the one statement commits itself unless the request
-    has a transaction open (a terminal read on a cache miss), which it then joins; elsewhere nothing is
-    committed here.
+    has a transaction open (a terminal read on a cache miss, or a read that found every kept connection
+    busy), which it then joins; elsewhere nothing is committed here.
     """
     guard = {"card_id": card.id, "checked_version": card.secret_version, "step": step}
     details = {"terminal_id": visit["terminal_id"], "facility_id": visit["facility_id"]}

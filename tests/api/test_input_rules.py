@@ -59,11 +59,15 @@ def test_a_name_of_only_invisible_characters_is_refused_as_blank(client, name):
     assert response.status_code == 422 and "blank" in response.get_json()["errors"]["name"][0]
 
 
-@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060"], ids=["zero-width-space", "soft-hyphen", "joiner"])
+@pytest.mark.parametrize(
+    "invisible",
+    ["\u200b", "\u00ad", "\u2060", "\u1806"],
+    ids=["zero-width-space", "soft-hyphen", "joiner", "mongolian-soft-hyphen"],
+)
 def test_an_email_with_an_invisible_character_is_refused_not_a_second_account(client, invisible):
     register(client, email="minsu.kim@example.kr")
     body = {
-        "email": f"minsu.kim@example.kr{invisible}",
+        "email": f"minsu.kim@exam{invisible}ple.kr",
         "password": PASSWORD,
         "name": "김민수",
         "birth_date": "1990-05-17",
@@ -71,6 +75,11 @@ def test_an_email_with_an_invisible_character_is_refused_not_a_second_account(cl
     }
     response = client.post("/api/v1/auth/register", json=body)
     assert response.status_code == 422 and "invisible" in response.get_json()["errors"]["email"][0]
+
+
+def test_a_login_address_pasted_with_whitespace_around_it_names_the_trimmed_account(client):
+    register(client, email="minsu.kim@example.kr")
+    assert login(client, " minsu.kim@example.kr\t").status_code == 200
 
 
 def test_a_decomposed_accent_in_an_email_names_the_composed_account(client):

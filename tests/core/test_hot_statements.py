@@ -101,22 +101,29 @@ def test_statements_on_their_own_reuse_a_kept_connection_until_the_engine_is_dis
         assert kept == first and after_dispose != first
 
 
-def test_after_a_lost_connection_the_other_threads_replace_theirs_before_their_next_statement(app):
-    def backend():
-        with app.app_context():
-            return BACKEND.scalar({}, own_transaction=True)
+SLOW_BACKEND = HotStatement(select(func.pg_backend_pid(), func.pg_sleep(0.3)))
 
-    with ThreadPoolExecutor(max_workers=1) as other_thread, app.app_context():
-        theirs = other_thread.submit(backend).result()
-        mine = BACKEND.scalar({}, own_transaction=True)
-        with db.engine.connect() as elsewhere:  # as a restart of PostgreSQL would, for both threads
-            for pid in (mine, theirs):
+
+def test_after_a_lost_connection_every_kept_one_is_replaced_before_its_next_statement(app):
+    """A restart of PostgreSQL ends every kept connection: one statement fails, not one per kept connection."""
+    both_running = threading.Barrier(2)
+
+    def slow_backend() -> int:
+        with app.app_context():
+            both_running.wait()
+            return SLOW_BACKEND.first({}, own_transaction=True)[0]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        kept = set(pool.map(lambda _: slow_backend(), range(2)))  # two at once: two kept connections
+    with app.app_context():
+        with db.engine.connect() as elsewhere:  # as a restart of PostgreSQL would
+            for pid in kept:
                 elsewhere.scalar(select(func.pg_terminate_backend(pid)))
         with pytest.raises(DBAPIError):
             BACKEND.scalar({}, own_transaction=True)
-        theirs_now = other_thread.submit(backend).result()
+        after = BACKEND.scalar({}, own_transaction=True)
 
-        assert theirs_now not in (None, theirs)
+    assert len(kept) == 2 and after not in kept
 
 
 def test_a_burst_of_threads_opens_no_more_connections_than_the_pool_allows(make_app):
