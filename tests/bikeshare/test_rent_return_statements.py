@@ -152,8 +152,9 @@ def test_a_return_whose_points_cannot_be_credited_changes_nothing(app_with_offer
     app, client = app_with_offers, app_with_offers.test_client()
     crowded, sparse = 1, 10  # 140 % and 20 % of their docks, ~1.2 km apart
     place_network(app, {crowded: (10, 10, 14), sparse: (10, 5, 2)})
-    with app.app_context():
+    with app.app_context():  # the slot the ride is moved back into, and the one it is rented in
         current_offers(now=utcnow() - timedelta(minutes=5))
+        current_offers()
     me = _rider_with_an_unstarted_day_pass(client)
     rental = rent(client, me, crowded).get_json()
     sql(app, "UPDATE bike_rentals SET started_at = now() - interval '5 minutes' WHERE id = :id", id=rental["id"])
