@@ -140,6 +140,7 @@ def _main(workdir: Path) -> int:
         quiet = chunks[len(chunks) // 4] / CHUNK * 1000 if chunks else float("nan")
         per_request = f"{wall / requests * 1000:.2f} ms wall, {cpu / requests * 1000:.2f} ms app CPU"
         print(f"{name}: unprofiled {per_request} per request ({quiet:.2f} ms in the quietest quarter of chunks)")
+        print(f"{name}: unprofiled statuses {dict(client.statuses)}, errors {dict(client.errors.most_common(5))}")
         statements.clear()
         first[:] = []
         client = InProcessClient(app, requests)

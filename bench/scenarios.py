@@ -16,9 +16,10 @@ import pyotp
 from bench import dataset
 from bench.wrk import SEOUL_LAT, SEOUL_LON
 
-# Terminals the verification scenarios use: each takes a few dozen requests (under its rate limit), so the
-# profile sees terminals in service (cached, last use recorded this minute), not 1,666 first uses.
-PROFILED_TERMINALS = 40
+# Terminals the verification scenarios use, half for each pass: each takes a few dozen requests (under its
+# rate limit of 120 a minute up to 4,800 requests a pass), so the profile sees terminals in service (cached,
+# last use recorded this minute), not 1,666 first uses, and no pass is answered 429 in part.
+PROFILED_TERMINALS = 80
 # SCC2 payloads made ahead of their requests: a few dozen milliseconds of requests, so none is a step old.
 SCC2_PAYLOADS_AHEAD = 20
 
@@ -123,7 +124,7 @@ class VerifyScc2:
     name: str = "qr_scc2"
 
     def drive(self, client, slot: int, slots: int) -> None:
-        mine, keys = self.cards[slot::slots], self.terminal_keys[:PROFILED_TERMINALS]
+        mine, keys = self.cards[slot::slots], self.terminal_keys[:PROFILED_TERMINALS][slot::slots]
         spawn = multiprocessing.get_context("spawn")  # not fork: the parent holds database and Redis connections
         made = spawn.Queue(maxsize=SCC2_PAYLOADS_AHEAD)
         maker = spawn.Process(target=make_scc2_payloads, args=(mine, made), daemon=True)

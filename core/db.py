@@ -201,6 +201,10 @@ class HotStatement:
         """The first column of the first row, or None."""
         return self._run(params, own_transaction, self._first_value, lambda result: result.scalar())
 
+    def all(self, params: dict, *, own_transaction: bool = False) -> list:
+        """Every row."""
+        return self._run(params, own_transaction, lambda cursor: cursor.fetchall(), lambda result: result.all())
+
     def rowcount(self, params: dict, *, own_transaction: bool = False) -> int:
         """Run it for its effect; the number of rows it touched."""
         return self._run(params, own_transaction, lambda cursor: cursor.rowcount, lambda result: result.rowcount)
