@@ -45,7 +45,7 @@ def run_evaluation(
     hourly_profile_path,
     seed: int = 2026,
     seeds: int = 5,
-    training_mornings: int = 5,
+    training_mornings: int,
     truck_count: int = 30,
     truck_capacity: int = 20,
     replan_every_min: float = 30.0,
@@ -62,25 +62,30 @@ def run_evaluation(
     Every policy plans with the truck model the replay drives (`trucks`, the configured one in the
     product), except the sensitivity row, whose planner believes a faster crew than the replay's.
     Routes may end with `max_end_load` bikes aboard (every truck policy's shift ends with the window).
+    The planners' demand rates come from `training_mornings` mornings of history (`estimated_rates`).
     `progress`, when given, is called with a line of text after each morning.
     """
     station_list = data.read_station_list(stations_path)
     snapshot = data.read_status_snapshot(snapshot_path)
     network, stock = data.network_from_snapshot(snapshot=snapshot, station_list=station_list)
-    profile = data.read_hourly_profile(hourly_profile_path)["weekday"]
+    profile = data.read_hourly_profile(hourly_profile_path)
     model = calibrate_trip_model(
         network=network,
         trips=data.read_trips(trips_path),
-        hourly_profile=profile,
+        hourly_profile=profile[WEEKDAY],
         settings=TripModelSettings(daily_rides=daily_rides),
     )
     fleet = place_trucks(network=network, count=truck_count, capacity=truck_capacity)
     zones = zone_labels(stations=network, count=6)
-    # Training mornings use seeds below `seed`, the evaluated mornings `seed` and up: always held out.
-    history = _training_history(
-        network=network, stock=stock, model=model, seed=seed, mornings=training_mornings, fleet=trucks
+    rates = estimated_rates(
+        network=network,
+        stock=stock,
+        model=model,
+        seed=seed,
+        mornings=training_mornings,
+        fleet=trucks,
+        hourly_profile=profile,
     )
-    rates = estimate_rates(network=network, history=history)
 
     runs: dict[str, list[dict]] = {}
     trip_counts = []
@@ -127,6 +132,7 @@ def run_evaluation(
         "truck_model": vars(trucks),
         "replan_every_min": replan_every_min,
         "replan_horizon_h": replan_horizon_h,
+        "training_mornings": training_mornings,
         "policies": summarise(runs),
         "full_city_plan": _time_full_city_plan(
             settings=PlanSettings(trucks=TruckSettings(model=trucks, max_end_load=max_end_load)),
@@ -218,6 +224,16 @@ def summarise(runs: dict[str, list[dict]]) -> dict[str, dict]:
             h: float(np.mean([v["lost_by_hour"].get(h, 0) for v in values])) for h in hours
         }
     return summary
+
+
+def estimated_rates(*, network, stock, model, seed, mornings, fleet, hourly_profile) -> DemandRates:
+    """The planner's rates, estimated as the product estimates them (`estimate_rates` with the city's hourly
+    profile) from `mornings` synthetic training mornings without rebalancing.
+
+    Training mornings use seeds below `seed`, the evaluated mornings `seed` and up: always held out.
+    """
+    history = _training_history(network=network, stock=stock, model=model, seed=seed, mornings=mornings, fleet=fleet)
+    return estimate_rates(network=network, history=history, hourly_profile=hourly_profile)
 
 
 def _training_history(*, network, stock, model, seed, mornings, fleet) -> DemandHistory:
