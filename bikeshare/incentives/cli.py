@@ -45,7 +45,7 @@ def publish_incentives():
 def evaluate_incentives(full, district, seeds, shares, seed):
     """Replay the morning rush: nothing, trucks only, incentives only (pilot, ours), both; mean ± sd."""
     from bikeshare.incentives import evaluation  # NumPy, SciPy, OR-Tools: loaded by this command only
-    from bikeshare.operations.network import truck_settings
+    from bikeshare.operations.network import truck_settings, weekday_mornings_in_window
 
     try:
         response_shares = tuple(float(share) for share in shares.split(","))
@@ -60,6 +60,7 @@ def evaluate_incentives(full, district, seeds, shares, seed):
         seed=seed,
         shares=response_shares,
         trucks=truck_settings(),
+        training_mornings=weekday_mornings_in_window(),
         progress=click.echo,
     )
     click.echo("Assumptions:")

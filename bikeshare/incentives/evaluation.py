@@ -17,12 +17,12 @@ from bikeshare.incentives.riders import __doc__ as RIDER_ASSUMPTIONS
 from bikeshare.incentives.rules import PilotRules, PlannerRules
 from bikeshare.operations.evaluation import FILES, QUICK_OPTIONS, _one_district
 from bikeshare.rebalancing import data
-from bikeshare.rebalancing.demand import WEEKDAY, estimate_rates
+from bikeshare.rebalancing.demand import WEEKDAY
 from bikeshare.rebalancing.evaluate import (
     RUSH_END_MIN,
     RUSH_START_MIN,
     SYNTHETIC_NOTICE,
-    _training_history,
+    estimated_rates,
     place_trucks,
 )
 from bikeshare.rebalancing.planner import PlanSettings, zone_labels
@@ -69,17 +69,22 @@ def run(
     seed: int = 2026,
     shares=(0.1, 0.3),
     trucks: TruckSettings,
+    training_mornings: int,
     progress=None,
 ) -> dict:
-    """Replay every scenario on `seeds` held-out mornings; per scenario the mean and sd of each figure."""
+    """Replay every scenario on `seeds` held-out mornings; per scenario the mean and sd of each figure.
+
+    The planner and the incentive rules learn demand from `training_mornings` mornings (2 in quick mode)."""
     paths = {name: Path(data_dir) / file for name, file in FILES.items()}
-    options = {"truck_count": 30, "truck_capacity": 20, "policy_time_limit_s": 4.0, "training_mornings": 5}
+    options = {"truck_count": 30, "truck_capacity": 20, "policy_time_limit_s": 4.0}
+    options["training_mornings"] = training_mornings
     with tempfile.TemporaryDirectory() as folder:
         daily_rides = TripModelSettings.daily_rides
         if quick:
             paths, share = _one_district(paths, district, Path(folder))
             daily_rides *= share
             options.update({k: QUICK_OPTIONS[k] for k in ("truck_count", "policy_time_limit_s", "training_mornings")})
+        profile = data.read_hourly_profile(paths["hourly_profile_path"])
         network, stock = data.network_from_snapshot(
             snapshot=data.read_status_snapshot(paths["snapshot_path"]),
             station_list=data.read_station_list(paths["stations_path"]),
@@ -87,15 +92,20 @@ def run(
         model = calibrate_trip_model(
             network=network,
             trips=data.read_trips(paths["trips_path"]),
-            hourly_profile=data.read_hourly_profile(paths["hourly_profile_path"])["weekday"],
+            hourly_profile=profile[WEEKDAY],
             settings=TripModelSettings(daily_rides=daily_rides),
         )
     fleet = place_trucks(network=network, count=options["truck_count"], capacity=options["truck_capacity"])
     zones = zone_labels(stations=network, count=6)
-    history = _training_history(
-        network=network, stock=stock, model=model, seed=seed, mornings=options["training_mornings"], fleet=trucks.model
+    rates = estimated_rates(
+        network=network,
+        stock=stock,
+        model=model,
+        seed=seed,
+        mornings=options["training_mornings"],
+        fleet=trucks.model,
+        hourly_profile=profile,
     )
-    rates = estimate_rates(network=network, history=history)
 
     def truck_policy():
         return PlannerPolicy(

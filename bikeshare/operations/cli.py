@@ -136,7 +136,7 @@ def evaluate(out_dir, quick, district, seeds, speed_kmh, road_factor, handling_m
     from dataclasses import replace
 
     from bikeshare.operations import evaluation  # NumPy, SciPy, OR-Tools, matplotlib
-    from bikeshare.operations.network import truck_settings
+    from bikeshare.operations.network import truck_settings, weekday_mornings_in_window
 
     given = {"speed_kmh": speed_kmh, "road_factor": road_factor, "handling_min_per_bike": handling_min_per_bike}
     configured = truck_settings()
@@ -153,6 +153,7 @@ def evaluate(out_dir, quick, district, seeds, speed_kmh, road_factor, handling_m
         seeds=seeds,
         trucks=trucks,
         replan_horizon_h=current_app.config["BIKESHARE_REPLAN_HORIZON_H"],
+        training_mornings=weekday_mornings_in_window(),
         progress=click.echo,
     )
     click.echo(metrics["notice"])

@@ -73,13 +73,15 @@ def evaluate(
     seeds: int | None = None,
     trucks: TruckSettings,
     replan_horizon_h: float,
+    training_mornings: int,
     progress=None,
 ):
     """Replay the morning rush under every policy, write the report; returns (metrics, report path).
 
     `seeds` held-out mornings (default 5, 2 in quick mode); `trucks` is the truck model of the
     replay and of the planners, and the load routes may end with (the configured ones by default);
-    `replan_horizon_h` the re-planning worker's horizon (`BIKESHARE_REPLAN_HORIZON_H`).
+    `replan_horizon_h` the re-planning worker's horizon (`BIKESHARE_REPLAN_HORIZON_H`); the planners learn
+    demand from `training_mornings` mornings (2 in quick mode).
     """
     paths = {name: Path(data_dir) / file for name, file in FILES.items()}
     options = {
@@ -92,7 +94,7 @@ def evaluate(
     if seeds is not None:
         options["seeds"] = seeds
     if not quick:
-        metrics = run_evaluation(**paths, **options)
+        metrics = run_evaluation(**paths, **options, training_mornings=training_mornings)
         return metrics, write_report(metrics, out_dir)
     with tempfile.TemporaryDirectory() as folder:
         small, share = _one_district(paths, district, Path(folder))

@@ -248,8 +248,13 @@ def truck_settings(config: Mapping | None = None) -> TruckSettings:
     )
 
 
+def weekday_mornings_in_window() -> int:
+    """How many weekday mornings the demand window (`BIKESHARE_DEMAND_WINDOW_DAYS` days with records) holds in
+    steady operation: what the evaluation's planners learn demand from, so they know what the product's does."""
+    return round(current_app.config["BIKESHARE_DEMAND_WINDOW_DAYS"] * 5 / 7)
+
+
 @cache
 def city_hourly_profile() -> np.ndarray:
     """Mean city-wide rentals per (day type, hour of day), read once per process."""
-    profile = read_hourly_profile(HOURLY_PROFILE_FILE)
-    return np.stack([profile["weekday"], profile["weekend"]])
+    return read_hourly_profile(HOURLY_PROFILE_FILE)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import numpy as np
 
+from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND
 from bikeshare.rebalancing.geo import neighbour_tree
 from bikeshare.rebalancing.model import StationNetwork
 
@@ -81,17 +82,18 @@ def read_trips(path) -> Trips:
     )
 
 
-def read_hourly_profile(path) -> dict[str, np.ndarray]:
-    """Mean rentals per hour of day (UCI file) on working days and on weekends or holidays."""
+def read_hourly_profile(path) -> np.ndarray:
+    """Mean rentals per (day type, hour of day) from the UCI file: `WEEKDAY` for working days, `WEEKEND` for
+    weekends and holidays."""
     rows = [r for r in _rows(path) if r["Functioning Day"] == "Yes"]
-    totals = {"weekday": np.zeros(24), "weekend": np.zeros(24)}
-    days = {"weekday": set(), "weekend": set()}
+    totals = np.zeros((2, 24))
+    days = (set(), set())
     for row in rows:
         day = datetime.strptime(row["Date"], "%d/%m/%Y")
-        kind = "weekend" if day.weekday() >= 5 or row["Holiday"] == "Holiday" else "weekday"
-        totals[kind][int(row["Hour"])] += float(row["Rented Bike Count"])
+        kind = WEEKEND if day.weekday() >= 5 or row["Holiday"] == "Holiday" else WEEKDAY
+        totals[kind, int(row["Hour"])] += float(row["Rented Bike Count"])
         days[kind].add(day)
-    return {kind: totals[kind] / max(len(days[kind]), 1) for kind in totals}
+    return totals / np.maximum([[len(days[WEEKDAY])], [len(days[WEEKEND])]], 1)
 
 
 def build_network(*, station_no, lat, lon, docks, district, observed_stock) -> StationNetwork:

@@ -39,7 +39,10 @@ def write_report(metrics: dict, out_dir) -> Path:
         f"trucks {metrics['trucks']}, policies called every {metrics['replan_every_min']:g} min "
         f"(re-planning over the next {metrics['replan_horizon_h']:g} h).",
         f"- Mean ± sd over {len(metrics['seeds'])} held-out mornings (seeds {metrics['seeds'][0]}-"
-        f"{metrics['seeds'][-1]}); the planner's demand rates come from separate synthetic training mornings.",
+        f"{metrics['seeds'][-1]}); the planner's demand rates come from {metrics['training_mornings']} separate "
+        "synthetic training mornings (what the product's demand window holds), estimated as the product estimates "
+        "them. Each synthetic morning's volume varies as real dry weekday mornings' does; local events are "
+        "not modelled, so history predicts a station's morning somewhat better than on real days.",
         f"- Trucks: {model['speed_kmh']:g} km/h over road distance = {model['road_factor']:g} × straight line, "
         f"{model['handling_min_per_bike']:g} min per bike at each end; the planners assume the same, except "
         'the row "planner believing …", whose planner assumes faster handling than the trucks manage.',

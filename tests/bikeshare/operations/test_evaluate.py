@@ -13,4 +13,5 @@ def test_quick_evaluation_prints_every_policy_says_the_trips_are_synthetic_and_w
         assert policy in result.output
     report = (written / "rebalancing_report.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in report and "| planner (re-planning) |" in report
+    assert "from 2 separate synthetic training mornings" in report  # quick mode's; the city's: the window's
     assert (written / "lost_rentals.png").stat().st_size > 0 and (written / "lost_by_hour.png").stat().st_size > 0

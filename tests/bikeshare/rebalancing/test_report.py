@@ -36,6 +36,7 @@ def test_report_says_the_trips_are_synthetic_gives_mean_and_sd_and_draws_its_plo
         "truck_model": {"speed_kmh": 20.0, "road_factor": 1.4, "handling_min_per_bike": 1.0},
         "replan_every_min": 30.0,
         "replan_horizon_h": 3.0,
+        "training_mornings": 20,
         "policies": summarise(
             {"do nothing": [_morning(100), _morning(100)], "planner": [_morning(50, 2), _morning(70, 4)]}
         ),
@@ -53,6 +54,7 @@ def test_report_says_the_trips_are_synthetic_gives_mean_and_sd_and_draws_its_plo
     report = write_report(metrics, tmp_path / "out")
     text = report.read_text(encoding="utf-8")
     assert "SYNTHETIC" in text and "road distance = 1.4 × straight line" in text
+    assert "from 20 separate synthetic training mornings" in text
     assert "| planner | 60 ± 14 | 40.0% ± 14.1% |" in text
     assert text.rstrip().count("| 3 ± 1 |") == 1  # bikes aboard at the end
     assert (tmp_path / "out" / "lost_rentals.png").stat().st_size > 0

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from bikeshare.rebalancing import data
-from bikeshare.rebalancing.tripgen import calibrate_trip_model, generate_trips
+from bikeshare.rebalancing.tripgen import TripModelSettings, calibrate_trip_model, generate_trips
 
 TRIPS_CSV = """rent_datetime,rent_station_no,return_datetime,return_station_no
 2025-10-01 08:00:00,00101,2025-10-01 08:09:40,00102
@@ -43,10 +43,11 @@ def test_generated_trips_follow_the_sample_and_the_hourly_volume(make_line_netwo
     profile = np.zeros(24)
     profile[8] = 1.0
     model = calibrate_trip_model(network=network, trips=data.read_trips(path), hourly_profile=profile)
-    trips = generate_trips(model=model, start_min=480, end_min=540, seed=3)
-    again = generate_trips(model=model, start_min=480, end_min=540, seed=3)
+    steady = TripModelSettings(day_to_day_sd=0.0)
+    trips = generate_trips(model=model, start_min=480, end_min=540, seed=3, settings=steady)
+    again = generate_trips(model=model, start_min=480, end_min=540, seed=3, settings=steady)
     np.testing.assert_array_equal(trips.origin, again.origin)
-    # The whole day's 120,000 rides fall in this hour.
+    # Without day-to-day variation the whole day's 120,000 rides fall in this hour, give or take chance.
     assert abs(len(trips.origin) - 120_000) < 5 * np.sqrt(120_000)
     assert np.all(np.diff(trips.start_min) >= 0)
     assert np.all(trips.end_min > trips.start_min)
@@ -54,3 +55,21 @@ def test_generated_trips_follow_the_sample_and_the_hourly_volume(make_line_netwo
     # Station 101 is where the sample's riders start; 103 only appears as a destination.
     shares = np.bincount(trips.origin, minlength=3) / len(trips.origin)
     assert shares[0] > 0.5 > shares[2]
+
+
+def test_mornings_vary_in_volume_as_real_dry_weekday_mornings_do(make_line_network, tmp_path):
+    network = make_line_network(km_positions=[0, 1, 2], docks=[10, 10, 10])
+    path = tmp_path / "trips.csv"
+    path.write_text(TRIPS_CSV, encoding="utf-8")
+    profile = np.zeros(24)
+    profile[8] = 1.0
+    model = calibrate_trip_model(
+        network=network,
+        trips=data.read_trips(path),
+        hourly_profile=profile,
+        settings=TripModelSettings(daily_rides=4000),
+    )
+    volumes = np.array([len(generate_trips(model=model, start_min=480, end_min=540, seed=s).origin) for s in range(80)])
+    # Chance alone would spread 4,000 rides by a log-sd of 0.016; the mornings' own factor spreads them by 0.175.
+    assert 0.13 < np.std(np.log(volumes)) < 0.22
+    assert abs(volumes.mean() / 4000 - 1) < 0.06  # the factor's mean is one
