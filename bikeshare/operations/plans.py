@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from bikeshare.operations.models import Plan, Task, Truck
 from bikeshare.operations.network import PlanningDemand, load_network, planning_demand, truck_settings
+from bikeshare.operations.planning_lock import holding_the_planner, seconds_until_free
 from bikeshare.operations.zones import zone_districts
 from bikeshare.rebalancing.demand import WEEKDAY, WEEKEND, DemandRates
 from bikeshare.rebalancing.model import Truck as PlanTruck
@@ -19,7 +20,7 @@ from bikeshare.rebalancing.zones import place_trucks
 from bikeshare.stations.models import Bike
 from core import audit
 from core.db import db, utcnow
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.problems import Message
 from core.timezones import SEOUL
 
@@ -70,15 +71,23 @@ def _trucks(*, network, trucks: list[dict] | None, truck_count: int | None, truc
         truck.capacity = given.get("capacity") or truck.capacity or truck_capacity
         truck.station_id = given["station_id"]
         db.session.add(truck)
-        load = given.get("load")
-        load = loads.get(truck.id, 0) if load is None else load
+        # `busy_min` and `committed_change` (the re-planning worker's): minutes until the stop a truck is
+        # committed to is done, and the bikes that stop is still to take (+) or leave (-) there.
+        busy_min, committed = given.get("busy_min", 0.0), given.get("committed_change", 0)
+        # The load is what the service knows will be aboard after that stop: a plan for another load would plan
+        # drops of bikes the truck does not carry (each answered 409) or leave bikes aboard with no drop.
+        aboard = loads.get(truck.id, 0)
+        load = aboard + committed
+        if given.get("load", load) != load:
+            raise Conflict(
+                Message("operations.load_mismatch", truck=truck.id, load=given["load"], aboard=aboard),
+                slug="load-mismatch",
+                aboard=aboard,
+            )
         if load > truck.capacity:
             raise InvalidInput(
                 Message("operations.load_above_capacity", truck=truck.id, load=load), slug="load-above-capacity"
             )
-        # `busy_min` and `committed_change` (the re-planning worker's): minutes until the stop a truck is
-        # committed to is done, and the bikes that stop is still to take (+) or leave (-) there.
-        busy_min, committed = given.get("busy_min", 0.0), given.get("committed_change", 0)
         planned.append(PlanTruck(truck.id, position[given["station_id"]], load, truck.capacity, busy_min, committed))
     return planned
 
@@ -103,82 +112,92 @@ def create_plan(
     began; the call's start by default): demand, planning and writing.
     `keep` maps a truck to a task it is working on, which stays its first stop, and `next_round_min` is the
     time to the next round, which routes last (the re-planning worker).
+    One plan is made at a time (`planning_lock`): while another is, this raises Conflict `planning-busy`.
     """
     started = time.perf_counter() if started is None else started
     time_limit_s = time_limit_s or current_app.config["BIKESHARE_PLAN_TIME_LIMIT_S"]
     start_at = (start_at or utcnow()).astimezone(UTC)
-    loading_began = time.perf_counter()
-    network, stock = load_network(districts=zone_districts(zone))
-    if network.size < 2:
-        raise InvalidInput(Message("operations.area_too_small"), slug="area-too-small")
-    fleet = _trucks(network=network, trucks=trucks, truck_count=truck_count, truck_capacity=truck_capacity)
-    # Storing and answering take about WRITING_VS_LOADING times as long as loading did: the same database
-    # on the same machine, however busy it is right now.
-    loading_s = time.perf_counter() - loading_began
-    writing_s = max(WRITING_SHARE * time_limit_s, WRITING_VS_LOADING * loading_s)
-    result, demand = plan_network(
-        network=network,
-        stock=stock,
-        fleet=fleet,
-        start_at=start_at,
-        horizon_h=horizon_h,
-        deadline=started + time_limit_s - writing_s,
-        next_round_min=next_round_min,
-    )
-    ids = network.station_ids
-    plan = Plan(
-        created_by=user_id,
-        zone=zone,
-        start_at=start_at,
-        day_type="weekend" if _day_type(start_at) == WEEKEND else "weekday",
-        horizon_h=horizon_h,
-        time_limit_s=time_limit_s,
-        elapsed_s=0.0,
-        station_count=network.size,
-        dissatisfaction_before=result.dissatisfaction_before,
-        dissatisfaction_after=result.dissatisfaction_after,
-        bikes_moved=result.bikes_moved,
-        truck_km=result.truck_km,
-        moves=moves_json(result=result, ids=ids),
-        trucks={
-            str(t.truck_id): {"station_id": int(ids[t.station]), "load": t.load, "capacity": t.capacity} for t in fleet
-        },
-        history=history_used(demand=demand, bikes_moved=result.bikes_moved),
-        zones=zones_json(result),
-    )
-    db.session.add(plan)
-    db.session.flush()
-    superseded = _supersede_unfinished(
-        truck_ids=[t.truck_id for t in fleet], plan_id=plan.id, keep_task_ids=list((keep or {}).values())
-    )
-    for route in result.routes:
-        for sequence, stop in enumerate(route.stops, start=1):
-            plan.tasks.append(
-                Task(
-                    truck_id=route.truck_id,
-                    sequence=sequence,
-                    station_id=int(ids[stop.station]),
-                    kind="pickup" if stop.load_change > 0 else "dropoff",
-                    planned=abs(stop.load_change),
-                    done=0,
-                    load_after=stop.load_after,
-                    distance_km=stop.distance_km,
-                    arrival_min=stop.arrival_min,
-                )
+    with holding_the_planner(time_limit_s=time_limit_s) as held:
+        if not held:
+            wait_s = seconds_until_free()
+            raise Conflict(
+                Message("operations.planning_busy", seconds=wait_s),
+                slug="planning-busy",
+                headers={"Retry-After": str(wait_s)},
             )
-    plan.elapsed_s = time.perf_counter() - started
-    db.session.flush()
-    audit.record(
-        "rebalancing_plan_created",
-        actor_id=user_id,
-        subject=f"plan:{plan.id}",
-        zone=zone,
-        trucks=len(fleet),
-        bikes_moved=plan.bikes_moved,
-        superseded_tasks=superseded,
-    )
-    db.session.commit()
-    return plan
+        loading_began = time.perf_counter()
+        network, stock = load_network(districts=zone_districts(zone))
+        if network.size < 2:
+            raise InvalidInput(Message("operations.area_too_small"), slug="area-too-small")
+        fleet = _trucks(network=network, trucks=trucks, truck_count=truck_count, truck_capacity=truck_capacity)
+        # Storing and answering take about WRITING_VS_LOADING times as long as loading did: the same database
+        # on the same machine, however busy it is right now.
+        loading_s = time.perf_counter() - loading_began
+        writing_s = max(WRITING_SHARE * time_limit_s, WRITING_VS_LOADING * loading_s)
+        result, demand = plan_network(
+            network=network,
+            stock=stock,
+            fleet=fleet,
+            start_at=start_at,
+            horizon_h=horizon_h,
+            deadline=started + time_limit_s - writing_s,
+            next_round_min=next_round_min,
+        )
+        ids = network.station_ids
+        plan = Plan(
+            created_by=user_id,
+            zone=zone,
+            start_at=start_at,
+            day_type="weekend" if _day_type(start_at) == WEEKEND else "weekday",
+            horizon_h=horizon_h,
+            time_limit_s=time_limit_s,
+            elapsed_s=0.0,
+            station_count=network.size,
+            dissatisfaction_before=result.dissatisfaction_before,
+            dissatisfaction_after=result.dissatisfaction_after,
+            bikes_moved=result.bikes_moved,
+            truck_km=result.truck_km,
+            moves=moves_json(result=result, ids=ids),
+            trucks={
+                str(t.truck_id): {"station_id": int(ids[t.station]), "load": t.load, "capacity": t.capacity}
+                for t in fleet
+            },
+            history=history_used(demand=demand, bikes_moved=result.bikes_moved),
+            zones=zones_json(result),
+        )
+        db.session.add(plan)
+        db.session.flush()
+        superseded = _supersede_unfinished(
+            truck_ids=[t.truck_id for t in fleet], plan_id=plan.id, keep_task_ids=list((keep or {}).values())
+        )
+        for route in result.routes:
+            for sequence, stop in enumerate(route.stops, start=1):
+                plan.tasks.append(
+                    Task(
+                        truck_id=route.truck_id,
+                        sequence=sequence,
+                        station_id=int(ids[stop.station]),
+                        kind="pickup" if stop.load_change > 0 else "dropoff",
+                        planned=abs(stop.load_change),
+                        done=0,
+                        load_after=stop.load_after,
+                        distance_km=stop.distance_km,
+                        arrival_min=stop.arrival_min,
+                    )
+                )
+        plan.elapsed_s = time.perf_counter() - started
+        db.session.flush()
+        audit.record(
+            "rebalancing_plan_created",
+            actor_id=user_id,
+            subject=f"plan:{plan.id}",
+            zone=zone,
+            trucks=len(fleet),
+            bikes_moved=plan.bikes_moved,
+            superseded_tasks=superseded,
+        )
+        db.session.commit()
+        return plan
 
 
 def plan_network(

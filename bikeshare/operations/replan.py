@@ -6,46 +6,37 @@ driving there): it stays, and the new route starts where it ends, with the load 
 what is aboard is always planned to a drop. The new route's clock starts when that stop is done: the
 drive to it from where the truck last handled bikes, plus handling what is left there (the crew may be
 part way: the estimate errs late, which only shortens the new route). The other unfinished stops are
-superseded by the new plan. One worker re-plans at a time: a round runs only under a Redis lock (SET NX
-with an expiry longer than a round, released only by its holder), so a second worker, or a second
-replica, skips the round. Every round that ran is recorded (`replan_rounds`), with the plan it made or why it failed.
+superseded by the new plan. A round runs only under the planning lock (`planning_lock`, held from reading
+the fleet to storing the plan), so a second worker, a second replica, or a round that starts while staff
+are making a plan, skips the round. Every round that ran is recorded (`replan_rounds`), with the plan it
+made or why it failed.
 """
 
 import logging
-import secrets
 
 from flask import current_app
 from sqlalchemy import select
 
 from bikeshare.operations.models import ReplanRound, ReplanStatus, Task, TaskKind, Truck
 from bikeshare.operations.network import truck_settings
+from bikeshare.operations.planning_lock import holding_the_planner
 from bikeshare.operations.plans import create_plan, truck_loads
 from bikeshare.rebalancing.geo import haversine_km
 from bikeshare.stations.models import Station
 from core.db import db, utcnow
 from core.errors import DomainError
-from core.redis import get_redis
 
 log = logging.getLogger(__name__)
-LOCK_KEY = "bikeshare:replan:lock"
-# Deletes the lock only if it still holds this round's token (an expired lock may belong to another worker).
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-LOCK_MARGIN_S = 60  # a round's lock outlives its time limit by this much (loading, storing, a slow database)
 
 
 def replan_round(*, every_min: float | None = None) -> ReplanRound | None:
-    """Run one round under the lock, its routes lasting until the next round in `every_min` minutes
-    (BIKESHARE_REPLAN_EVERY_MIN by default); the recorded round, or None when another worker is re-planning."""
-    redis = get_redis()
-    token = secrets.token_hex(16)
-    expiry_s = current_app.config["BIKESHARE_REPLAN_TIME_LIMIT_S"] + LOCK_MARGIN_S
-    if not redis.set(LOCK_KEY, token, nx=True, ex=int(expiry_s)):
-        log.info("replan round skipped: another worker holds the lock")
-        return None
-    try:
+    """Run one round under the planning lock, its routes lasting until the next round in `every_min` minutes
+    (BIKESHARE_REPLAN_EVERY_MIN by default); the recorded round, or None when another planner holds the lock."""
+    with holding_the_planner(time_limit_s=current_app.config["BIKESHARE_REPLAN_TIME_LIMIT_S"]) as held:
+        if not held:
+            log.info("replan round skipped: another worker or a staff plan holds the planning lock")
+            return None
         return _round(every_min=every_min or current_app.config["BIKESHARE_REPLAN_EVERY_MIN"])
-    finally:
-        redis.eval(_RELEASE, 1, LOCK_KEY, token)
 
 
 def _round(*, every_min: float) -> ReplanRound:

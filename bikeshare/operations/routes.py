@@ -48,6 +48,7 @@ def station_demand_rates(query):
 @idempotent
 @blp.arguments(PlanCreateSchema())
 @blp.response(201, PlanSchema)
+@blp.alt_response(409, response="CONFLICT")
 def create_plan(data):
     """Plan truck routes that move stock toward each station's target; its stops become tasks."""
     started = time.perf_counter()  # a cold worker's imports count in the time limit too

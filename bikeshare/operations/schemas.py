@@ -36,7 +36,13 @@ class DemandSchema(Schema):
 class PlanTruckSchema(Schema):
     truck_id = Integer(required=True, validate=validate.Range(min=1))
     station_id = Integer(required=True)
-    load = Integer(validate=validate.Range(min=0), metadata={"description": "Default: bikes on board."})
+    load = Integer(
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "The bikes the crew believes are on board; a plan is made only when it is the number the "
+            "service knows (409 load-mismatch otherwise, with `aboard`). Default: the bikes on board."
+        },
+    )
     capacity = Integer(validate=validate.Range(min=1, max=100))
 
 

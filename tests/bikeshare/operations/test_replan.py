@@ -116,3 +116,49 @@ def test_a_round_without_trucks_is_recorded_as_failed_and_says_why(app, client, 
     assert latest["status"] == "failed" and latest["plan_id"] is None
     bad = runner.invoke(args=["bikeshare", "replan", "--every", "soon"])
     assert bad.exit_code == 2 and "not a period" in bad.output
+
+
+def test_staff_plans_racing_make_one_plan_and_the_other_is_told_when_to_retry(app, network, operator, make_app):
+    network(CROWDED_AND_EMPTY)
+    busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
+    instances = [make_app() for _ in range(2)]  # two app instances sharing PostgreSQL and Redis
+    start = threading.Barrier(len(instances))
+    answers = []
+
+    def run(instance):
+        client = instance.test_client()
+        start.wait()
+        answers.append(plan_over_http(client, operator, trucks=[{"truck_id": 5, "station_id": 1, "capacity": 20}]))
+
+    threads = [threading.Thread(target=run, args=(instance,)) for instance in instances]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [201, 409]
+    busy = next(answer for answer in answers if answer.status_code == 409)
+    assert busy.get_json()["type"] == "/problems/planning-busy" and int(busy.headers["Retry-After"]) >= 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Plan)) == 1
+    # The lock is free again once the plan is stored.
+    again = plan_over_http(app.test_client(), operator, trucks=[{"truck_id": 5, "station_id": 1, "capacity": 20}])
+    assert again.status_code == 201, again.get_json()
+
+
+def test_a_staff_plan_while_a_round_holds_the_planning_lock_waits_its_turn_and_stores_nothing(
+    app, client, network, operator, make_app
+):
+    from bikeshare.operations.planning_lock import holding_the_planner
+
+    network(CROWDED_AND_EMPTY)
+    truck = [{"truck_id": 5, "station_id": 1, "capacity": 20}]
+    # Another instance's worker is re-planning.
+    with make_app().app_context(), holding_the_planner(time_limit_s=30) as held:
+        assert held
+        refused = plan_over_http(client, operator, trucks=truck)
+        assert refused.status_code == 409, refused.get_json()
+        assert 1 <= int(refused.headers["Retry-After"]) <= 30
+        assert "try again" in refused.get_json()["detail"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Plan)) == 0
+    assert plan_over_http(client, operator, trucks=truck).status_code == 201

@@ -125,8 +125,8 @@ def test_bikes_aboard_dock_anywhere_with_room_even_after_a_newer_plan(app, clien
     network(CROWDED_AND_EMPTY)
     busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
     aboard = picked_up(client, operator)
-    # A newer plan for the same truck supersedes its drops; the bikes must still come off.
-    newer = plan(client, operator, trucks=[{"truck_id": 7, "station_id": 5, "capacity": 12, "load": 0}]).get_json()
+    # A newer plan for the same truck supersedes its drops (and plans its own); the bikes can come off anywhere.
+    newer = plan(client, operator, trucks=[{"truck_id": 7, "station_id": 5, "capacity": 12}]).get_json()
     truck = client.get("/api/v1/ops/trucks/7", headers=operator.headers).get_json()
     assert {(task["plan_id"], task["status"]) for task in truck["open_tasks"]} <= {(newer["id"], "open")}
 
@@ -145,6 +145,25 @@ def test_bikes_aboard_dock_anywhere_with_room_even_after_a_newer_plan(app, clien
             (operator.id, "truck:7", 1),
             (operator.id, "truck:7", aboard - 1),
         ]
+
+
+def test_a_plan_for_a_load_other_than_aboard_is_refused_and_changes_nothing(app, client, network, operator):
+    network(CROWDED_AND_EMPTY)
+    busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
+    aboard = picked_up(client, operator)
+    before = client.get("/api/v1/ops/trucks/7", headers=operator.headers).get_json()
+    # A crew that believes the truck empty would get drops for bikes it does not plan to carry, and the reverse.
+    for believed in (0, aboard + 1):
+        response = plan(client, operator, trucks=[{"truck_id": 7, "station_id": 5, "capacity": 12, "load": believed}])
+        assert response.status_code == 409, response.get_json()
+        problem = response.get_json()
+        assert problem["type"].endswith("load-mismatch") and problem["aboard"] == aboard, problem
+        assert f"{aboard}" in problem["detail"]
+    assert client.get("/api/v1/ops/trucks/7", headers=operator.headers).get_json() == before
+    agreed = plan(client, operator, trucks=[{"truck_id": 7, "station_id": 5, "capacity": 12, "load": aboard}])
+    assert agreed.status_code == 201, agreed.get_json()
+    stops = [stop for route in agreed.get_json()["routes"] for stop in route["stops"]]
+    assert sum(-stop["load_change"] for stop in stops if stop["kind"] == "dropoff") >= aboard
 
 
 def test_docking_refuses_a_full_station_an_empty_truck_and_unknown_places(app, client, network, operator):
