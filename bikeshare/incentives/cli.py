@@ -37,10 +37,11 @@ def publish_incentives():
 )
 @click.option(
     "--seed",
-    type=int,
+    # The training mornings are the seeds just below it, and a seed is never negative.
+    type=click.IntRange(min=100),
     default=2031,
     show_default=True,
-    help="First held-out morning (our rules were tuned on 2026-2027).",
+    help="First held-out morning (our rules were tuned on 2026-2027; training uses the mornings below it).",
 )
 def evaluate_incentives(full, district, seeds, shares, seed):
     """Replay the morning rush: nothing, trucks only, incentives only (pilot, ours), both; mean ± sd."""

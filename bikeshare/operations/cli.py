@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bikeshare.operations import trips
-from core.errors import InvalidInput
+from core.errors import DomainError, InvalidInput
 from core.timezones import SEOUL
 
 
@@ -58,15 +58,18 @@ def plan(truck_count, truck_capacity, horizon_h, zone, time_limit_s, start_at, s
     from bikeshare.operations.schemas import PlanSchema
 
     started = datetime.now()
-    stored = plans.create_plan(
-        user_id=None,
-        horizon_h=horizon_h,
-        time_limit_s=time_limit_s,
-        truck_count=truck_count,
-        truck_capacity=truck_capacity,
-        zone=zone,
-        start_at=start_at.replace(tzinfo=SEOUL) if start_at else None,
-    )
+    try:
+        stored = plans.create_plan(
+            user_id=None,
+            horizon_h=horizon_h,
+            time_limit_s=time_limit_s,
+            truck_count=truck_count,
+            truck_capacity=truck_capacity,
+            zone=zone,
+            start_at=start_at.replace(tzinfo=SEOUL) if start_at else None,
+        )
+    except DomainError as error:  # another plan under way, an area too small, ...
+        raise click.ClickException(error.detail) from None
     if as_json:
         click.echo(json.dumps(PlanSchema().dump(stored), ensure_ascii=False, indent=2))
         return

@@ -72,18 +72,22 @@ def _trucks(*, network, trucks: list[dict] | None, truck_count: int | None, truc
         truck.station_id = given["station_id"]
         db.session.add(truck)
         # `busy_min` and `committed_change` (the re-planning worker's): minutes until the stop a truck is
-        # committed to is done, and the bikes that stop is still to take (+) or leave (-) there.
-        busy_min, committed = given.get("busy_min", 0.0), given.get("committed_change", 0)
-        # The load is what the service knows will be aboard after that stop: a plan for another load would plan
-        # drops of bikes the truck does not carry (each answered 409) or leave bikes aboard with no drop.
-        aboard = loads.get(truck.id, 0)
-        load = aboard + committed
-        if given.get("load", load) != load:
-            raise Conflict(
-                Message("operations.load_mismatch", truck=truck.id, load=given["load"], aboard=aboard),
-                slug="load-mismatch",
-                aboard=aboard,
-            )
+        # committed to is done, and the bikes that stop is still to take (+) or leave (-) there. The worker's
+        # `load` is what that stop will leave aboard, from one reading of the truck and the stop (a crew working
+        # the stop meanwhile changes the bikes aboard, not what the stop leaves).
+        busy_min, committed = given.get("busy_min", 0.0), given.get("committed_change")
+        if committed is not None:
+            load = given["load"]
+        else:
+            # A person's figure is a check of what the service knows is aboard: a plan for another load would plan
+            # drops of bikes the truck does not carry (each answered 409) or leave bikes aboard with no drop.
+            committed, load = 0, loads.get(truck.id, 0)
+            if given.get("load", load) != load:
+                raise Conflict(
+                    Message("operations.load_mismatch", truck=truck.id, load=given["load"], aboard=load),
+                    slug="load-mismatch",
+                    aboard=load,
+                )
         if load > truck.capacity:
             raise InvalidInput(
                 Message("operations.load_above_capacity", truck=truck.id, load=load), slug="load-above-capacity"

@@ -43,6 +43,22 @@ def test_rent_and_return_move_the_bike_and_the_counters_and_book_demand(app, cli
     assert booked == {101: [(1, 0)], 102: [(0, 1)]}
 
 
+def test_nearest_stations_come_with_their_live_counts_nearest_first(client, network):
+    # Station n stands at (37.56 + n/1000, 126.97 + n/1000): 101 is ~140 m from 102, 103 twice as far.
+    network({101: (10, 2, 3), 102: (10, 2, 0), 103: (10, 0, 10)})
+    me = rider(client)
+    assert rent(client, me, 101, buy_day_pass="day_1h").status_code == 201
+    here = "lat=37.661&lon=127.071"
+    nearby = client.get(f"/api/v1/stations?{here}&radius_m=500").get_json()
+    assert [(s["id"], s["bikes_available"], s["docks_available"]) for s in nearby] == [
+        (101, 2, 8),
+        (102, 0, 10),
+        (103, 10, 0),
+    ]
+    assert nearby[0]["distance_m"] == 0 and nearby[1]["distance_m"] < nearby[2]["distance_m"]
+    assert [s["has_room"] for s in nearby] == [True, True, False]  # 103 is full: no chained parking allowed
+
+
 def test_an_empty_station_refuses_a_rental_and_a_full_one_a_return(client, network):
     network({201: (10, 0, 0), 202: (2, 0, 2), 203: (5, 0, 1)})
     me = rider(client)

@@ -56,6 +56,30 @@ def test_a_round_keeps_each_trucks_current_stop_and_plans_its_load_to_drops(app,
     assert_one_place_each(app, sum(len(bikes) for bikes in placed.values()))
 
 
+def test_a_crew_working_its_stop_while_a_round_reads_the_fleet_does_not_fail_the_round(
+    app, client, network, operator, make_app, monkeypatch
+):
+    from bikeshare.operations import replan
+
+    _, stops = loaded_truck(app, client, network, operator)
+    current = stops[1]
+    read_fleet = replan._fleet
+
+    def fleet_then_a_crew_works_its_stop():
+        fleet = read_fleet()
+        # Between the round's reading of the fleet and its plan, the crew does part of its current stop.
+        done = client.post(
+            f"/api/v1/ops/tasks/{current['id']}/{current['kind']}", json={"count": 1}, headers=operator.headers
+        )
+        assert done.status_code == 200, done.get_json()
+        return fleet
+
+    monkeypatch.setattr(replan, "_fleet", fleet_then_a_crew_works_its_stop)
+    with make_app(BIKESHARE_REPLAN_TIME_LIMIT_S=1.0).app_context():
+        round_ = replan.replan_round()
+        assert round_.status == "planned", round_.detail
+
+
 def test_a_rounds_new_route_starts_once_the_kept_stop_is_done(app, client, network, operator, make_app):
     _, stops = loaded_truck(app, client, network, operator)
     last_worked, current = stops[0], stops[1]  # the crew picked up at the first stop and drives to the second

@@ -158,7 +158,7 @@ def test_a_plan_for_a_load_other_than_aboard_is_refused_and_changes_nothing(app,
         assert response.status_code == 409, response.get_json()
         problem = response.get_json()
         assert problem["type"].endswith("load-mismatch") and problem["aboard"] == aboard, problem
-        assert f"{aboard}" in problem["detail"]
+        assert f"carries {aboard} bikes, not {believed}" in problem["detail"]
     assert client.get("/api/v1/ops/trucks/7", headers=operator.headers).get_json() == before
     agreed = plan(client, operator, trucks=[{"truck_id": 7, "station_id": 5, "capacity": 12, "load": aboard}])
     assert agreed.status_code == 201, agreed.get_json()
