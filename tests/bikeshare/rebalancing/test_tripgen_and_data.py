@@ -36,13 +36,20 @@ def test_overflow_allowance_is_at_least_what_the_station_held_beyond_its_docks()
     assert network.overflow_allowance[1] == 6
 
 
-def test_generated_trips_follow_the_sample_and_the_hourly_volume(make_line_network, tmp_path):
+def _eight_oclock_model(make_line_network, tmp_path, **settings):
+    """A three-station line calibrated on the sample, the whole day's rides falling in 08:00-09:00."""
     network = make_line_network(km_positions=[0, 1, 2], docks=[10, 10, 10])
     path = tmp_path / "trips.csv"
     path.write_text(TRIPS_CSV, encoding="utf-8")
     profile = np.zeros(24)
     profile[8] = 1.0
-    model = calibrate_trip_model(network=network, trips=data.read_trips(path), hourly_profile=profile)
+    return calibrate_trip_model(
+        network=network, trips=data.read_trips(path), hourly_profile=profile, settings=TripModelSettings(**settings)
+    )
+
+
+def test_generated_trips_follow_the_sample_and_the_hourly_volume(make_line_network, tmp_path):
+    model = _eight_oclock_model(make_line_network, tmp_path)
     steady = TripModelSettings(day_to_day_sd=0.0)
     trips = generate_trips(model=model, start_min=480, end_min=540, seed=3, settings=steady)
     again = generate_trips(model=model, start_min=480, end_min=540, seed=3, settings=steady)
@@ -58,17 +65,7 @@ def test_generated_trips_follow_the_sample_and_the_hourly_volume(make_line_netwo
 
 
 def test_mornings_vary_in_volume_as_real_dry_weekday_mornings_do(make_line_network, tmp_path):
-    network = make_line_network(km_positions=[0, 1, 2], docks=[10, 10, 10])
-    path = tmp_path / "trips.csv"
-    path.write_text(TRIPS_CSV, encoding="utf-8")
-    profile = np.zeros(24)
-    profile[8] = 1.0
-    model = calibrate_trip_model(
-        network=network,
-        trips=data.read_trips(path),
-        hourly_profile=profile,
-        settings=TripModelSettings(daily_rides=4000),
-    )
+    model = _eight_oclock_model(make_line_network, tmp_path, daily_rides=4000)
     volumes = np.array([len(generate_trips(model=model, start_min=480, end_min=540, seed=s).origin) for s in range(80)])
     # Chance alone would spread 4,000 rides by a log-sd of 0.016; the mornings' own factor spreads them by 0.175.
     assert 0.13 < np.std(np.log(volumes)) < 0.22
