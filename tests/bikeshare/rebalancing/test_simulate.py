@@ -84,18 +84,25 @@ def test_re_planning_reduces_lost_rentals_on_an_imbalanced_network(make_line_net
     assert planned.truck_km > 0
 
 
+def _rush_from_the_middle(make_line_network, *, every_min, until_min, per_h):
+    """A 5 km line whose riders leave the middle station for the first from 08:05 (one every `every_min` until
+    `until_min`), and rates that expect `per_h` of them each hour from 08:00 to 11:00."""
+    network = make_line_network(km_positions=[0, 2.8, 5], docks=[20, 20, 20], allowance=[5, 5, 5])
+    trips = _trips([(1, s, 0, s + 15) for s in np.arange(485.0, until_min, every_min)])
+    rent, ret = np.zeros((3, 2, 24)), np.zeros((3, 2, 24))
+    rent[1, :, 8:11] = per_h
+    ret[0, :, 8:11] = per_h
+    return network, trips, DemandRates(rent_per_h=rent, return_per_h=ret)
+
+
 def test_a_planner_working_a_shift_that_ends_with_the_window_leaves_no_bike_on_a_truck(make_line_network):
     # Each pickup-and-drop round takes about 40 minutes: one started late is still aboard when the window ends at 10:20.
-    network = make_line_network(km_positions=[0, 2.8, 5], docks=[20, 20, 20], allowance=[5, 5, 5])
-    trips = _trips([(1, s, 0, s + 15) for s in np.arange(485.0, 600.0, 3.0)])
-    rent, ret = np.zeros((3, 2, 24)), np.zeros((3, 2, 24))
-    rent[1, :, 8:11] = 20.0
-    ret[0, :, 8:11] = 20.0
+    network, trips, rates = _rush_from_the_middle(make_line_network, every_min=3.0, until_min=600.0, per_h=20.0)
     aboard = {}
     for shift_end in (None, 620.0):
         policy = PlannerPolicy(
             network=network,
-            rates=DemandRates(rent_per_h=rent, return_per_h=ret),
+            rates=rates,
             zones=np.zeros(3, dtype=int),
             settings=PLAN_SETTINGS,
             time_limit_s=1.0,
@@ -111,15 +118,11 @@ def test_a_planner_working_a_shift_that_ends_with_the_window_leaves_no_bike_on_a
 
 def test_a_planner_believing_trucks_faster_than_they_are_still_ends_its_shift_with_no_bike_aboard(make_line_network):
     # The planner counts half the handling time the trucks take; its last routes still finish before the shift ends.
-    network = make_line_network(km_positions=[0, 2.8, 5], docks=[20, 20, 20], allowance=[5, 5, 5])
-    trips = _trips([(1, s, 0, s + 15) for s in np.arange(485.0, 620.0, 2.0)])
-    rent, ret = np.zeros((3, 2, 24)), np.zeros((3, 2, 24))
-    rent[1, :, 8:11] = 30.0
-    ret[0, :, 8:11] = 30.0
+    network, trips, rates = _rush_from_the_middle(make_line_network, every_min=2.0, until_min=620.0, per_h=30.0)
     believed = replace(TRUCK_MODEL, handling_min_per_bike=0.5)
     policy = PlannerPolicy(
         network=network,
-        rates=DemandRates(rent_per_h=rent, return_per_h=ret),
+        rates=rates,
         zones=np.zeros(3, dtype=int),
         settings=replace(PLAN_SETTINGS, trucks=replace(TRUCKS, model=believed, max_route_min=30.0)),
         time_limit_s=1.0,
