@@ -158,6 +158,9 @@ def _measure(
     how = f"at {rate:,.0f}/s" if rate else "closed loop"
     connections = connections or (settings["rate_connections"] if rate else settings["connections"])
     print(f"{server.kind} {name}: {settings['duration_s']:g} s over {connections} connections, {how} ...", flush=True)
+    # A run past capacity leaves seconds of accepted requests behind when wrk stops; the next run must not
+    # pay for them (they took a third of the rent + return row that followed the fixed-rate QR rows).
+    cpu.wait_idle({"app": [server.process.pid], **roots}, timeout=20.0)
     if settings["warmup_s"]:  # its own lines: one-time payloads are not spent twice
         wrk.run(scenario, server, workdir, roots={}, connections=connections, duration=settings["warmup_s"])
     record = sampling.start(server.process.pid, f"{server.kind}-{name}", settings["duration_s"])

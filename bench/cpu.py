@@ -92,10 +92,11 @@ class Window:
 
 
 def wait_idle(roots: dict[str, list[int]], *, below: float = 0.25, timeout: float = 60.0) -> None:
-    """Wait until the process trees use less than `below` cores over a second (workers done importing).
+    """Wait until the process trees use less than `below` cores over a second.
 
     A server answers once one worker is up; the others may still be importing the app, which would
-    take the first measurement's cores.
+    take the first measurement's cores. And a run past capacity leaves queued requests (and their
+    writes for PostgreSQL's background work) that would take the next run's.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
