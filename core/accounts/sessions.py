@@ -43,6 +43,11 @@ def _roles_cache_key(user_id: int) -> str:
     return f"auth:roles:{user_id}"
 
 
+def _roles_generation_key(user_id: int) -> str:
+    """A counter moved by every role change: a cached role set names the generation it was read in."""
+    return f"auth:roles-generation:{user_id}"
+
+
 def _retry_pair_key(jti: str) -> str:
     return f"auth:refresh-retry:{jti}"
 
@@ -184,10 +189,17 @@ def _mark_revoked_in_redis(client: redis.Redis, family_ids) -> None:
 
 
 def forget_cached_roles(user_id: int) -> None:
-    """Drop a cached role set; when Redis is unreachable, note it (in the caller's unit of work) so the
-    cache is cleared when Redis returns."""
+    """Make the cached role set stale: move the user's roles generation on (and drop the set). A request that
+    read the old roles from the database before the change and caches them after it writes them under the old
+    generation, which no check believes. When Redis is unreachable, note it (in the caller's unit of work) so
+    the cache is cleared when Redis returns."""
     try:
-        get_redis().delete(_roles_cache_key(user_id))
+        with get_redis().pipeline(transaction=True) as pipe:
+            # It outlives every role set cached under an older generation, so it never restarts below one.
+            pipe.incr(_roles_generation_key(user_id))
+            pipe.expire(_roles_generation_key(user_id), 2 * ROLES_CACHE_SECONDS)
+            pipe.delete(_roles_cache_key(user_id))
+            pipe.execute()
     except redis.exceptions.RedisError:
         log.warning("redis unavailable: role change kept in the database; Redis is refilled when it returns")
         _note_redis_write_failure()
@@ -208,8 +220,13 @@ def check_session(payload: dict) -> frozenset[str]:
     """
     user_id, family_id = int(payload["sub"]), payload.get("fam")
     try:
-        family_revoked, cached_roles, mirrored_at = get_redis().mget(
-            [_revoked_family_key(family_id or ""), _roles_cache_key(user_id), MIRRORED_AT_KEY]
+        family_revoked, cached_roles, generation, mirrored_at = get_redis().mget(
+            [
+                _revoked_family_key(family_id or ""),
+                _roles_cache_key(user_id),
+                _roles_generation_key(user_id),
+                MIRRORED_AT_KEY,
+            ]
         )
     except redis.exceptions.RedisError:
         log.warning("redis unavailable: session checked in the database")
@@ -223,10 +240,12 @@ def check_session(payload: dict) -> frozenset[str]:
         return roles
     if family_revoked:
         raise _revoked()
-    if cached_roles is not None:
-        return frozenset(filter(None, cached_roles.split(",")))
+    generation = generation or "0"
+    cached_generation, _, cached = (cached_roles or "").partition("/")
+    if cached_roles is not None and cached_generation == generation:
+        return frozenset(filter(None, cached.split(",")))
     roles = _roles_in_database(user_id)
-    get_redis().set(_roles_cache_key(user_id), ",".join(sorted(roles)), ex=ROLES_CACHE_SECONDS)
+    get_redis().set(_roles_cache_key(user_id), f"{generation}/{','.join(sorted(roles))}", ex=ROLES_CACHE_SECONDS)
     return roles
 
 

@@ -41,6 +41,22 @@ def test_role_changes_take_effect_without_a_new_login(app, client):
     assert client.get("/api/v1/admin/audit-events", headers=operator.headers).status_code == 403
 
 
+def test_a_role_set_read_before_a_revocation_and_cached_after_it_is_not_believed(app, client):
+    from core.redis import get_redis
+
+    admin, operator = staff(app, client, "admin"), staff(app, client, "admin")
+    for _ in range(2):  # the first request after start-up fills the revocation mirror, the next the role cache
+        assert client.get("/api/v1/admin/audit-events", headers=operator.headers).status_code == 200
+    with app.app_context():
+        # What a request that read the roles just before the revocation committed writes just after it.
+        key = next(key for key in get_redis().scan_iter(match="*auth:roles:*") if key.endswith(f":{operator.id}"))
+        slow_fill = get_redis().get(key)
+    assert client.delete(f"/api/v1/admin/users/{operator.id}/roles/admin", headers=admin.headers).status_code == 200
+    with app.app_context():
+        get_redis().set(key, slow_fill)
+    assert client.get("/api/v1/admin/audit-events", headers=operator.headers).status_code == 403
+
+
 def test_security_events_are_audited_with_request_id_and_never_secrets(make_app):
     app = make_app(REFRESH_GRACE_SECONDS=0)  # the second refresh is a reuse, not a retry
     client = app.test_client()
