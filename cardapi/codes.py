@@ -15,7 +15,8 @@ from urllib.parse import quote, urlencode
 SECRET_BYTES = 20  # 160 bits, the RFC 4226 recommendation
 CARD_NUMBER_PREFIX = "9410"
 CARD_NUMBER_LENGTH = 16
-PAYLOAD_PATTERN = re.compile(r"^SCC1:(\d{16}):(\d{1,12}):(\d{6,10})$")
+# [0-9], not \d: \d also matches other scripts' digits, which int() reads and compare_digest refuses (a 500).
+PAYLOAD_PATTERN = re.compile(r"^SCC1:([0-9]{16}):([0-9]{1,12}):([0-9]{6,10})$")
 _DIGESTS = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}
 
 

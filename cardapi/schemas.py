@@ -160,11 +160,11 @@ class VerificationSchema(ma.Schema):
     )
     reason = ma.fields.String(
         required=True,
-        validate=validate.OneOf(("ok", "invalid_code", "replayed", "backoff", "locked")),
+        validate=validate.OneOf(("ok", "invalid_code", "backoff", "locked")),
         metadata={
             "description": "ok; invalid_code (not valid: ask the citizen to open the app; a wrong or expired code, "
-            "an unknown, suspended or revoked card all get this one answer); replayed (this code was used at "
-            "another terminal); backoff (too many wrong SCC1 codes from this terminal, see retry_after); "
+            "a code already used at another terminal, an unknown, suspended or revoked card all get this one "
+            "answer); backoff (too many wrong SCC1 codes from this terminal, see retry_after); "
             "locked (this terminal takes no more SCC1 codes for this card)"
         },
     )

@@ -11,7 +11,7 @@ from core.fields import Integer, Timestamp
 class RentSchema(Schema):
     station_id = Integer(required=True, metadata={"description": "The station's official number."})
     bike_id = fields.String(
-        validate=validate.Regexp(r"^SPB-\d{5}$"), metadata={"description": "The scanned bike; omit to get any."}
+        validate=validate.Regexp(r"^SPB-[0-9]{5}$"), metadata={"description": "The scanned bike; omit to get any."}
     )
     buy_day_pass = fields.String(
         validate=validate.OneOf(DAY_PASS_KINDS),

@@ -119,6 +119,13 @@ def verify(*, api_key: str, payload: str) -> dict:
     )
 
 
+def _answered(reason: str) -> str:
+    """The reason a terminal is told. A replay is answered as a wrong code (DESIGN.md): "replayed" would tell a
+    terminal that the code was genuine and used at another terminal, maybe another facility, a moment ago. The
+    audit row keeps the difference."""
+    return "invalid_code" if reason == "replayed" else reason
+
+
 def _read(payload: str) -> Presented:
     """The payload's claim; InvalidInput (422) when it is no card code at all, Scc2Error when unreadable."""
     if payload.startswith(scc2.PREFIX):
@@ -181,7 +188,7 @@ def _answer_refusal(terminal: TerminalContext, reason: str, retry_after: float |
     return {
         "accepted": False,
         "duplicate": False,
-        "reason": reason,
+        "reason": _answered(reason),
         "holder": None,
         "benefits": [],
         "member_id": None,
