@@ -153,9 +153,14 @@ def _needs(name: str, s: dict, closed: dict, results: dict, cores: int) -> list[
         allowed = 1000 * cores / rate
         gap = total - allowed
         if gap <= 0:
+            missed_by = (
+                "so the latency came from outside this CPU budget: other processes on the cores, or a pause"
+                if s.get("fixed_rate")
+                else "so the cores it left idle and the spread between runs missed the rate"
+            )
             return (
                 f"{why}: {rate:,.0f}/s on {cores} cores leaves {allowed:.2f} ms for everything, and this run's "
-                f"{total:.2f} fit it: the cores it left idle and the spread between runs missed the rate."
+                f"{total:.2f} fit it, {missed_by}."
             )
         app = 1000 * closed["cores"].get("app", 0.0) / max(closed["units_per_s"], 1e-9)
         return (
