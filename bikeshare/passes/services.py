@@ -57,8 +57,9 @@ _NOW = bindparam("now", type_=UTCDateTime())
 
 
 def usable_pass_query(*, user_id, now):
-    """The pass a ride starting `now` uses (id, kind, ride_minutes, valid_from): a running one first,
-    else an unstarted day pass; longest rides first. `user_id` and `now` are SQL expressions or values."""
+    """The pass a ride starting `now` uses (id, kind, ride_minutes, valid_from): the longest rides first
+    (a 2-hour day pass bought for today's long ride starts now, though a 1-hour pass runs), and of those a
+    running pass before an unstarted day pass. `user_id` and `now` are SQL expressions or values."""
     return (
         select(_passes.c.id, _passes.c.kind, _passes.c.ride_minutes, _passes.c.valid_from)
         .where(
@@ -68,7 +69,7 @@ def usable_pass_query(*, user_id, now):
                 _passes.c.valid_from.is_(None) & (_passes.c.start_by > now),
             ),
         )
-        .order_by(_passes.c.valid_from.is_(None), _passes.c.ride_minutes.desc(), _passes.c.valid_until.desc())
+        .order_by(_passes.c.ride_minutes.desc(), _passes.c.valid_from.is_(None), _passes.c.valid_until.desc())
         .limit(1)
     )
 

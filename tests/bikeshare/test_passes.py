@@ -35,6 +35,21 @@ def test_a_season_pass_runs_from_purchase_and_a_day_pass_from_its_first_rental(c
     assert day["valid_from"] is None and day["start_by"] is not None
 
 
+def test_a_two_hour_day_pass_bought_while_a_one_hour_pass_runs_is_the_one_the_next_ride_uses(client, network):
+    network({101: (10, 0, 3)})
+    me = rider(client)
+    season = client.post("/api/v1/passes", json={"kind": "7d_1h"}, headers=me.headers).get_json()
+    long_ride = client.post("/api/v1/passes", json={"kind": "day_2h"}, headers=me.headers).get_json()
+    ride = rent(client, me, 101).get_json()
+    assert (ride["pass_id"], ride["ride_minutes"]) == (long_ride["id"], 120)
+    assert give_back(client, me, ride["id"], 101).status_code == 200
+    # Of two 1-hour passes the running one goes first: an unstarted day pass keeps its 24 hours for later.
+    other = rider(client)
+    running = client.post("/api/v1/passes", json={"kind": "7d_1h"}, headers=other.headers).get_json()
+    client.post("/api/v1/passes", json={"kind": "day_1h"}, headers=other.headers)
+    assert rent(client, other, 101).get_json()["pass_id"] == running["id"] != season["id"]
+
+
 def test_an_unknown_pass_kind_is_422(client):
     response = client.post("/api/v1/passes", json={"kind": "3d_1h"}, headers=rider(client).headers)
     assert response.status_code == 422
