@@ -5,6 +5,7 @@ asked another origin for anything or the Content-Security-Policy refused somethi
 """
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,15 +24,24 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def server(app):
-    """The app on 127.0.0.1 (a secure context, so WebCrypto, IndexedDB and service workers work)."""
-    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+@contextmanager
+def serving(app, host: str = "127.0.0.1"):
+    """The app at http://HOST:PORT. Any loopback address is a secure context, so WebCrypto, IndexedDB and
+    service workers work; 127.0.0.2 stands for a real host where a library treats 127.0.0.1 as a developer's."""
+    http = make_server(host, 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    http.server_close()
+    try:
+        yield f"http://{host}:{http.server_port}"
+    finally:
+        http.shutdown()
+        http.server_close()
+
+
+@pytest.fixture
+def server(app):
+    with serving(app) as base_url:
+        yield base_url
 
 
 class Visit:

@@ -203,3 +203,50 @@ def test_keyboard_alone_creates_a_terminal_and_copies_its_key(app, client, visit
     page.get_by_role("status").filter(has_text="The key is copied.").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == key
     assert verify(client, {"api_key": key}, issue_card(client).payload()).get_json()["accepted"] is True
+
+
+def lose_the_answer(route):
+    route.fetch()  # the server does it ...
+    route.abort()  # ... and its answer never reaches the console
+
+
+def test_retried_creations_make_one_facility_and_one_terminal_whose_key_no_one_else_gets(app, client, visit):
+    admin = staff(app, client, "admin")
+    page = visit(language="en").open("/admin")
+    log_in(page, admin.email, "en")
+    keys = {"facilities": [], "terminals": []}  # each creation request's Idempotency-Key, by what it creates
+
+    def watch(sent):
+        if sent.method == "POST" and sent.url.endswith(("/facilities", "/terminals")):
+            keys[sent.url.rsplit("/", 1)[1]].append(sent.headers.get("idempotency-key"))
+
+    page.on("request", watch)
+
+    page.route("**/api/v1/admin/facilities", lose_the_answer, times=1)
+    page.get_by_label("Facility name").fill("Mapo library")
+    page.get_by_role("button", name="Create facility").click()
+    page.get_by_role("status").filter(has_text="Cannot reach the server").wait_for()
+    page.get_by_role("button", name="Create facility").click()  # tried again
+    page.get_by_role("status").filter(has_text="Created the facility Mapo library.").wait_for()
+    facility = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Mapo library"))
+    assert facility.count() == 1
+
+    page.route("**/api/v1/admin/facilities/*/terminals", lose_the_answer, times=1)
+    facility.get_by_label("Terminal name").fill("front desk")
+    facility.get_by_role("button", name="Add a terminal to Mapo library").click()
+    page.get_by_role("status").filter(has_text="Cannot reach the server").wait_for()
+    facility.get_by_role("button", name="Add a terminal to Mapo library").click()  # tried again
+    page.get_by_role("status").filter(has_text="its key never reached this page").wait_for()
+    assert facility.get_by_text("front desk · key").count() == 1
+    assert page.get_by_role("region", name="Key of terminal front desk at Mapo library").count() == 0
+
+    facility.get_by_label("Terminal name").fill("side door")
+    facility.get_by_role("button", name="Add a terminal to Mapo library").dblclick()  # one tap too many
+    page.get_by_role("region", name="Key of terminal side door at Mapo library").wait_for()
+
+    facilities, terminals = keys["facilities"], keys["terminals"]
+    assert len(facilities) == 2 and facilities[0] is not None and facilities[0] == facilities[1]
+    assert len(terminals) == 3 and terminals[0] is not None and terminals[0] == terminals[1] != terminals[2]
+    [made] = client.get("/api/v1/admin/facilities", headers=admin.headers).get_json()
+    listed = client.get(f"/api/v1/admin/facilities/{made['id']}/terminals", headers=admin.headers).get_json()
+    assert sorted(terminal["name"] for terminal in listed) == ["front desk", "side door"]

@@ -37,6 +37,9 @@ KEPT_FIELDS = """() => new Promise((resolve, reject) => {
     };
 })"""
 
+# The desk's cue, as the device's vibration motor would receive it.
+VIBRATIONS = "navigator.vibrate = (pattern) => (window.vibrations ??= []).push(pattern) > 0;"
+
 
 def claim(payload: str) -> scc2.Claim:
     """What the service reads from a code the page shows (an SCC2 code: the browser keeps a device key)."""
@@ -72,6 +75,7 @@ def test_citizen_shows_card_and_desk_accepts_it(visit, client, admin, terminal):
     screenshot(card_page, "card-with-qr-ko-phone")
 
     tablet = visit(language="ko", size="tablet")
+    tablet.context.add_init_script(VIBRATIONS)
     desk = tablet.open("/desk")
     assert axe_violations(desk) == []
     desk.get_by_label("단말기 키", exact=True).fill(terminal["api_key"])
@@ -88,8 +92,17 @@ def test_citizen_shows_card_and_desk_accepts_it(visit, client, admin, terminal):
 
     desk.get_by_label("카드 코드").fill(payload)  # the same code read again: the same visit, not a failure
     desk.get_by_label("카드 코드").press("Enter")
-    desk.get_by_role("status").filter(has_text="같은 방문").wait_for()
+    # ... but not a second welcome either: a second person showing the same code must not be waved in.
+    duplicate = desk.get_by_role("status").filter(has_text="이미 입장 처리된 코드")
+    duplicate.wait_for()
+    assert "다른 사람은 이 코드로 입장할 수 없습니다" in duplicate.inner_text()
+    assert "확인됨" not in duplicate.inner_text()
+    assert duplicate.get_attribute("class").split() == ["result", "duplicate"]  # not the accepted colour
+    assert desk.evaluate("window.vibrations") == [120, 400]  # nor its cue
     assert desk.get_by_role("listitem").count() == 2
+    assert desk.get_by_role("listitem").first.inner_text().endswith("이미 입장 처리된 코드 · 김*수")
+    assert axe_violations(desk) == []
+    screenshot(desk, "desk-duplicate-ko-tablet")
 
     elsewhere = create_terminal(client, admin, terminal["facility_id"], name="gate 2")
     replayed = verify(client, elsewhere, payload).get_json()

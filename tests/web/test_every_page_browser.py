@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import SIZES, axe_violations, screenshot
+from tests.web.conftest import SIZES, Visit, axe_violations, screenshot, serving
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,17 @@ def test_docs_page_shows_the_api_offline(visit):
 
     page.get_by_role("heading", name="Seoul citizen card and public bike API").wait_for()
     assert page.get_by_text("/api/v1/verifications").first.is_visible()
+
+
+def test_docs_page_asks_no_other_origin_to_check_the_api(app, browser):
+    # Swagger UI treats a document at localhost or 127.0.0.1 as a developer's (no validator badge, for one);
+    # 127.0.0.2, loopback too, stands for the service's real host.
+    with serving(app, "127.0.0.2") as base_url:
+        device = Visit(browser, base_url, language="en")
+        page = device.open("/docs")
+        page.get_by_role("heading", name="Seoul citizen card and public bike API").wait_for()
+        page.evaluate("() => new Promise((settled) => setTimeout(settled, 200))")  # what it would fetch is asked by now
+        device.close()  # no request to another origin, nothing refused by the CSP
 
 
 def test_language_switch_is_remembered_across_pages(visit):

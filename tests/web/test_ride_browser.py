@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from core.problems import catalogue as problem_catalogue
 from tests.bikeshare.helpers import place_network
-from tests.helpers import PASSWORD, register
+from tests.helpers import PASSWORD, citizen, register
 from tests.web.conftest import SIZES, axe_violations, screenshot
 
 pytestmark = pytest.mark.browser
@@ -154,3 +154,37 @@ def test_rider_page_works_from_the_keyboard_alone(app, client, visit):
     page.get_by_role("button", name=m("ride.buy_pass")).focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text(m("ride.pass_name_day", minutes=60))
+
+
+def test_a_retry_after_a_lost_answer_and_a_double_tap_each_buy_one_pass(client, visit):
+    m = Messages("en")
+    rider = citizen(client)
+    page = visit(language="en").open("/ride")
+    log_in(page, m, rider.email)
+    keys = []  # each purchase request's Idempotency-Key
+    page.on("request", lambda sent: sent.url.endswith("/passes") and keys.append(sent.headers["idempotency-key"]))
+
+    def lose_the_answer(route):
+        route.fetch()  # the server buys the pass ...
+        route.abort()  # ... and its answer never reaches the phone
+
+    page.route("**/api/v1/passes", lose_the_answer, times=1)
+    buy = page.get_by_role("button", name=m("ride.buy_pass"))
+    buy.click()
+    expect(page.get_by_role("status")).to_have_text(m("error.offline"))
+    buy.click()  # the rider tries again
+    pass_name = m("ride.pass_name_day", minutes=60)
+    bought = m("ride.pass_bought", name=pass_name, won=m("ride.won", won="1,000"))
+    expect(page.get_by_role("status")).to_have_text(bought)
+    history = page.get_by_role("list", name=m("ride.my_passes_title"))
+    mine = history.get_by_role("listitem").filter(has_text=pass_name)
+    expect(mine).to_have_count(1)
+
+    buy.dblclick()  # the next pass, with one tap too many
+    expect(mine).to_have_count(2)
+    expect(buy).to_be_enabled()
+
+    assert len(keys) == 3 and keys[0] == keys[1] != keys[2]  # the retry repeated its key; the next pass has its own
+    passes = client.get("/api/v1/passes/me", headers=rider.headers).get_json()
+    charges = client.get("/api/v1/charges/me", headers=rider.headers).get_json()
+    assert len(passes) == len(charges) == 2

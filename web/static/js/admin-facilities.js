@@ -1,10 +1,16 @@
 // The admin console's facilities: create one, change its benefit rules, add terminals (the key is shown
 // once, with a copy button) and revoke them.
-import { $ } from "./dom.js";
-import { api } from "./api.js";
+import { $, oneAtATime } from "./dom.js";
+import { api, ChangeKey } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 
 let page = null; // { act, failed, say } from admin.js
+// A retried creation (a double tap, an answer lost on the way) repeats its key: the server then makes no duplicate
+// facility, and no second terminal whose live key nobody received.
+const newFacility = new ChangeKey();
+const newTerminals = new Map(); // facility id -> ChangeKey
+// The server's answer to a retried terminal creation: made before, and its key is never shown twice.
+const ALREADY_DELIVERED = "/problems/answer-already-delivered";
 
 function optionText(selectId, value) {
   const option = [...$(selectId).options].find((each) => each.value === value);
@@ -81,7 +87,7 @@ function facilityItem(facility, terminals) {
   });
   slot("add-terminal").addEventListener("submit", (event) => {
     event.preventDefault();
-    addTerminal(facility, event.target.elements.name.value);
+    addTerminal(facility, event.target);
   });
   return element;
 }
@@ -119,15 +125,32 @@ function toggleFacility(facility) {
   }, () => (active ? t("admin.facility_reopened", { name }) : t("admin.facility_closed", { name })));
 }
 
-function addTerminal(facility, name) {
-  page.act(async () => {
-    const terminal = await api(`/admin/facilities/${facility.id}/terminals`, { method: "POST", body: { name } });
-    await redraw(facility);
-    $("new-key-title").textContent = t("admin.new_key_title", { name: terminal.name, facility: facility.name });
-    $("new-key-value").value = terminal.api_key;
-    $("new-key").hidden = false;
-    $("new-key-title").focus();
-  }, () => t("admin.terminal_created", { name }));
+function addTerminal(facility, form) {
+  const name = form.elements.name.value;
+  if (!newTerminals.has(facility.id)) newTerminals.set(facility.id, new ChangeKey());
+  const newTerminal = newTerminals.get(facility.id);
+  let outcome = t("admin.terminal_created", { name });
+  return oneAtATime(form, () =>
+    page.act(async () => {
+      const path = `/admin/facilities/${facility.id}/terminals`;
+      const request = { method: "POST", body: { name }, headers: newTerminal.headers({ name }) };
+      const terminal = await api(path, request).catch((error) => {
+        if (error.problem?.type === ALREADY_DELIVERED) return null;
+        throw error;
+      });
+      newTerminal.done();
+      const fresh = await redraw(facility);
+      if (terminal === null) {
+        outcome = t("admin.terminal_key_lost", { name }); // made by the try whose answer was lost
+        fresh.querySelector('[data-slot="add-terminal"] input').focus();
+        return;
+      }
+      $("new-key-title").textContent = t("admin.new_key_title", { name: terminal.name, facility: facility.name });
+      $("new-key-value").value = terminal.api_key;
+      $("new-key").hidden = false;
+      $("new-key-title").focus();
+    }, () => outcome),
+  );
 }
 
 function revokeTerminal(facility, terminal) {
@@ -149,12 +172,15 @@ export function startFacilities(handlers) {
   $("create-facility").addEventListener("submit", (event) => {
     event.preventDefault();
     const body = { ...Object.fromEntries(new FormData(event.target)), benefit_rules: [] };
-    page.act(async () => {
-      const facility = await api("/admin/facilities", { method: "POST", body });
-      $("facilities").prepend(await facilityWithTerminals(facility));
-      event.target.reset();
-      document.querySelector(`[data-facility="${facility.id}"] [data-slot="add-rule"] select`).focus();
-    }, () => t("admin.facility_created", { name: body.name }));
+    oneAtATime(event.target, () =>
+      page.act(async () => {
+        const facility = await api("/admin/facilities", { method: "POST", body, headers: newFacility.headers(body) });
+        newFacility.done();
+        $("facilities").prepend(await facilityWithTerminals(facility));
+        event.target.reset();
+        document.querySelector(`[data-facility="${facility.id}"] [data-slot="add-rule"] select`).focus();
+      }, () => t("admin.facility_created", { name: body.name })),
+    );
   });
   $("copy-key").addEventListener("click", async () => {
     try {

@@ -61,3 +61,21 @@ export async function api(path, options = {}) {
 export async function anonymous(path, options = {}) {
   return answer(await send(path, options));
 }
+
+/** The Idempotency-Key of the change a form asks for. A retry of the same change (a double tap, an answer lost
+ * on the way) sends the same key, so the server makes that change once; another change, or the same one again
+ * once it is done, gets a new key. (The server keeps a key per person for 24 h and refuses it for another body.) */
+export class ChangeKey {
+  #change = null;
+  #key = null;
+
+  headers(change) {
+    const asked = JSON.stringify(change);
+    if (asked !== this.#change) [this.#change, this.#key] = [asked, crypto.randomUUID()];
+    return { "Idempotency-Key": this.#key };
+  }
+
+  done() {
+    this.#change = null;
+  }
+}

@@ -31,12 +31,26 @@ function benefitsText(benefits) {
     .join(", ");
 }
 
+function paragraph(text, className = "") {
+  return Object.assign(document.createElement("p"), { className, textContent: text });
+}
+
+// A duplicate is the first acceptance answered again (scanners read twice), not a new one: it has its own
+// look, words and sound, so a second person showing the same code is not waved in as "accepted".
+function outcomeOf(answer) {
+  if (!answer.accepted) return "refused";
+  return answer.duplicate ? "duplicate" : "accepted";
+}
+
 function showAnswer(answer) {
-  let verdict = t("desk.refused", { reason: t(`reason.${answer.reason}`) });
-  if (answer.accepted) verdict = answer.duplicate ? t("card.desk_duplicate") : t("desk.accepted");
-  const heading = document.createElement("p");
-  heading.className = "verdict";
-  heading.textContent = verdict;
+  const outcome = outcomeOf(answer);
+  const verdict = {
+    accepted: t("desk.accepted"),
+    duplicate: t("desk.duplicate"),
+    refused: t("desk.refused", { reason: t(`reason.${answer.reason}`) }),
+  }[outcome];
+  const said = [paragraph(verdict, "verdict")];
+  if (outcome === "duplicate") said.push(paragraph(t("desk.duplicate_hint")));
   const facts = document.createElement("dl");
   facts.className = "facts";
   if (answer.holder) {
@@ -48,49 +62,52 @@ function showAnswer(answer) {
     fact(facts, t("desk.member_id"), answer.member_id ?? "—");
   }
   if (answer.retry_after) fact(facts, t("desk.retry_after"), t("desk.seconds", { seconds: Math.ceil(answer.retry_after) }));
-  $("result").className = `result ${answer.accepted ? "accepted" : "refused"}`;
-  $("result").replaceChildren(heading, facts);
-  cue(answer.accepted);
-  remember(answer.accepted, `${new Date().toLocaleTimeString()} · ${verdict}${answer.holder ? ` · ${answer.holder.display_name}` : ""}`);
+  $("result").className = `result ${outcome}`;
+  $("result").replaceChildren(...said, facts);
+  cue(outcome);
+  remember(outcome, `${new Date().toLocaleTimeString()} · ${verdict}${answer.holder ? ` · ${answer.holder.display_name}` : ""}`);
 }
 
 function showProblem(text) {
-  const heading = document.createElement("p");
-  heading.className = "verdict";
-  heading.textContent = text;
   $("result").className = "result refused";
-  $("result").replaceChildren(heading);
-  cue(false);
-  remember(false, `${new Date().toLocaleTimeString()} · ${text}`);
+  $("result").replaceChildren(paragraph(text, "verdict"));
+  cue("refused");
+  remember("refused", `${new Date().toLocaleTimeString()} · ${text}`);
 }
 
-function remember(accepted, text) {
-  history.unshift({ accepted, text });
+function remember(outcome, text) {
+  history.unshift({ outcome, text });
   history.length = Math.min(history.length, HISTORY_LENGTH);
   $("history").replaceChildren(
     ...history.map((scan) => {
       const item = document.createElement("li");
-      item.className = scan.accepted ? "accepted" : "refused";
+      item.className = scan.outcome;
       item.textContent = scan.text;
       return item;
     }),
   );
 }
 
-// One short high tone for accepted, two low ones for refused; a vibration where the device has one.
+// Accepted: one short high tone. Duplicate: one long middle tone, neither the welcome nor the refusal.
+// Refused: two low ones. A vibration of the same rhythm where the device has one. Tones: [hertz, start s, length s].
+const CUES = {
+  accepted: { vibration: 120, tones: [[880, 0, 0.15]] },
+  duplicate: { vibration: 400, tones: [[440, 0, 0.4]] },
+  refused: { vibration: [80, 60, 80], tones: [[220, 0, 0.15], [220, 0.22, 0.15]] },
+};
 let audio = null;
-function cue(accepted) {
-  navigator.vibrate?.(accepted ? 120 : [80, 60, 80]);
+function cue(outcome) {
+  const { vibration, tones } = CUES[outcome];
+  navigator.vibrate?.(vibration);
   audio ??= new AudioContext();
-  const tones = accepted ? [[880, 0]] : [[220, 0], [220, 0.22]];
-  for (const [frequency, start] of tones) {
+  for (const [frequency, start, length] of tones) {
     const oscillator = audio.createOscillator();
     const gain = audio.createGain();
     gain.gain.value = 0.15;
     oscillator.frequency.value = frequency;
     oscillator.connect(gain).connect(audio.destination);
     oscillator.start(audio.currentTime + start);
-    oscillator.stop(audio.currentTime + start + 0.15);
+    oscillator.stop(audio.currentTime + start + length);
   }
 }
 

@@ -10,3 +10,19 @@ export function fact(list, term, value) {
   dd.textContent = value;
   list.append(dt, dd);
 }
+
+// A form's submit button is off while its request is in flight, so a double tap sends it once; a submit that
+// arrives anyway (Enter in a field, requestSubmit) is dropped. The button comes back however the request ends,
+// with the keyboard's focus if it had it (a disabled button loses focus).
+export async function oneAtATime(form, work) {
+  const button = form.querySelector('button[type="submit"]');
+  if (button.disabled) return;
+  const focused = document.activeElement === button;
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+    if (focused && document.activeElement === document.body) button.focus();
+  }
+}

@@ -1,10 +1,11 @@
 // The rider's account: the discounts they hold, buying a pass, fault reports, and rides, passes and charges.
-import { $ } from "./dom.js";
-import { api } from "./api.js";
+import { $, oneAtATime } from "./dom.js";
+import { api, ChangeKey } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 import { guarded, say, won } from "./ride-status.js";
 
-const idempotent = () => ({ "Idempotency-Key": crypto.randomUUID() });
+// Kept until the purchase succeeds or another pass is chosen, so a retry never buys and charges twice.
+const purchase = new ChangeKey();
 
 function item(text) {
   const li = document.createElement("li");
@@ -76,10 +77,13 @@ export function wireLedger(onChange) {
     "submit",
     guarded(async (event) => {
       event.preventDefault();
-      const kind = event.target.elements.kind.value;
-      const bought = await api("/passes", { method: "POST", body: { kind }, headers: idempotent() });
-      say(t("ride.pass_bought", { name: passName(bought.kind), won: won(bought.price_won) }));
-      await onChange();
+      await oneAtATime(event.target, async () => {
+        const body = { kind: event.target.elements.kind.value };
+        const bought = await api("/passes", { method: "POST", body, headers: purchase.headers(body) });
+        purchase.done();
+        say(t("ride.pass_bought", { name: passName(bought.kind), won: won(bought.price_won) }));
+        await onChange();
+      });
     }),
   );
   $("fault").addEventListener(
