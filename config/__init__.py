@@ -118,7 +118,7 @@ class BaseConfig:
     # request's Host header, which any client can set.
     PUBLIC_BASE_URL = DEVELOPMENT_PUBLIC_BASE_URL
     # Content-Security-Policy per endpoint or blueprint name; "default" for the rest (JSON loads nothing).
-    # The Swagger UI page at /docs runs its bundle from the CDN and one inline start-up script.
+    # The pages, /docs included (vendored Swagger UI, no inline script), load only this origin's files.
     CONTENT_SECURITY_POLICY = {
         "default": "default-src 'none'; frame-ancestors 'none'",
         # Pages load only this origin's files: no inline script or style, no plug-ins, no framing.
