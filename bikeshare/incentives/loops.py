@@ -36,6 +36,8 @@ def not_taken_back(rental_id):
 
 
 def return_points_just_before(user, *, started_at, loop_since):
+    """The return points `user` earned from `loop_since` to `started_at` and not taken back, as a SQL scalar
+    (NULL if none): found on the (user_id, earned_at) index, so a return can ask for it in its own statement."""
     entry = MileageEntry.__table__
     return (
         select(func.sum(entry.c.points))
