@@ -22,6 +22,8 @@ class IncentivePolicy(StrEnum):
 class EarnReason(StrEnum):
     RENT_AT_CROWDED_STATION = "rent-at-crowded-station"
     RETURN_AT_SPARSE_STATION = "return-at-sparse-station"
+    # A return's points reversed (negative) because the rider rented again near it at once: stock unchanged.
+    RETURN_TAKEN_BACK = "return-taken-back"
 
 
 REASON_OF_KIND = {
@@ -90,14 +92,22 @@ class MileageAccount(db.Model):
 
 
 class MileageEntry(db.Model):
-    """Points credited at a qualifying return, with the reason and the station that earned them."""
+    """Points credited at a qualifying return, with the reason and the station that earned them.
+
+    A take-back carries the rental and station of the return it reverses, so a return is taken back once.
+    """
 
     __tablename__ = "mileage_entries"
     __table_args__ = (
         UniqueConstraint("rental_id", "reason", name="one_entry_per_rental_reason"),
         Index("ix_mileage_entries_user_earned_at", "user_id", "earned_at"),
         enum_check("reason", EarnReason, name="known_reason"),
-        CheckConstraint("points > 0 AND points <= offered", name="points_within_offer"),
+        # Credits are positive and within the offer; only a take-back is negative, and takes back at most that.
+        CheckConstraint(
+            f"(reason <> '{EarnReason.RETURN_TAKEN_BACK}' AND points > 0 AND points <= offered)"
+            f" OR (reason = '{EarnReason.RETURN_TAKEN_BACK}' AND points < 0 AND -points <= offered)",
+            name="points_within_offer",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -24,10 +24,17 @@ class OffersSchema(Schema):
 
 
 class EarnedReasonSchema(Schema):
-    reason = fields.String(metadata={"description": "`rent-at-crowded-station` or `return-at-sparse-station`."})
+    reason = fields.String(
+        metadata={
+            "description": "`rent-at-crowded-station`, `return-at-sparse-station`, or `return-taken-back` (an "
+            "earlier return's points reversed: the rider rented again near it at once)."
+        }
+    )
     station_id = fields.Integer()
     offered = fields.Integer()
-    points = fields.Integer(metadata={"description": "Credited (less than offered when a cap was reached)."})
+    points = fields.Integer(
+        metadata={"description": "Credited (less than offered when a cap was reached); negative when taken back."}
+    )
 
 
 class EarnedSchema(Schema):

@@ -9,10 +9,10 @@ return). The service then looks for the reason (the rare path); the open-rental 
 have the last word (an IntegrityError for the whole statement).
 """
 
-from sqlalchemy import bindparam, case, literal, select, true
+from sqlalchemy import and_, bindparam, case, literal, select, true
 
 from bikeshare.demand import services as demand
-from bikeshare.incentives.ledger import live_offers
+from bikeshare.incentives.ledger import MILEAGE_AT_RETURN, loop_window_start, mileage_at_return
 from bikeshare.passes import services as passes
 from bikeshare.passes.models import Charge, ChargeReason
 from bikeshare.rentals.statements import (
@@ -110,12 +110,13 @@ def rent(*, user_id: int, station_id: int, bike_id: str | None, bought, now) -> 
 
 
 def _return(*, alone: bool) -> HotStatement:
-    """RETURNING the closed rental's row (NULLs if it was not closed) and the offers live at either end; no
-    row if the rental is not the rider's.
+    """RETURNING the closed rental's row (NULLs if it was not closed) and what the ledger needs
+    (`mileage_at_return`: the offers live at either end, return points just before the ride); no row if the
+    rental is not the rider's.
 
     Nothing is changed unless the rental is closed: the rider's open one, at a station with room (and,
-    `alone`, with no offer live at either end, whose points `ledger.earn_at_return` would credit after
-    the statement: only then is the statement the whole unit of work).
+    `alone`, with none of what the ledger needs, whose points `ledger.earn_at_return` would credit or take
+    back after the statement: only then is the statement the whole unit of work).
 
     The rental is locked first, as overdue flagging locks it before the bike: the station's update reads
     it in a one-time condition, evaluated before the station's row is fetched. The fare is computed from
@@ -131,13 +132,19 @@ def _return(*, alone: bool) -> HotStatement:
         .with_for_update()
         .cte("ride")
     )
-    offers = live_offers(
-        start_station=ride.c.start_station_id, started_at=ride.c.started_at, end_station=STATION_ID, now=NOW
+    mileage = mileage_at_return(
+        user=bindparam("user"),
+        start_station=ride.c.start_station_id,
+        started_at=ride.c.started_at,
+        loop_since=loop_window_start(ride.c.started_at),
+        end_station=STATION_ID,
+        now=NOW,
     )
-    offered = select(ride.c.id, ride.c.returned_at, *offers).cte("offered")
+    offered = select(ride.c.id, ride.c.returned_at, *mileage).cte("offered")
+    mileage = [offered.c[column.name] for column in mileage]
     closable = offered.c.returned_at.is_(None)
     if alone:
-        closable &= offered.c.rent_points.is_(None) & offered.c.return_points.is_(None)
+        closable &= and_(*(column.is_(None) for column in mileage))
     still_open = select(offered.c.id).where(closable).exists()
     bike_id = select(ride.c.bike_id).scalar_subquery()
     parked_as = select(Bike.status_when_parked).where(Bike.id == bike_id).with_for_update().scalar_subquery()
@@ -167,9 +174,7 @@ def _return(*, alone: bool) -> HotStatement:
     )
     before = select(station).where(_exists(closed)).subquery("counted")
     booked = demand.booking(before, now=NOW, returns=1).cte("booked")
-    answer = select(closed, offered.c.rent_points, offered.c.return_points).select_from(
-        offered.outerjoin(closed, true())
-    )
+    answer = select(closed, *mileage).select_from(offered.outerjoin(closed, true()))
     return HotStatement(answer.add_cte(charged, booked))
 
 
@@ -178,18 +183,18 @@ _RETURN_ALONE, _RETURN = _return(alone=True), _return(alone=False)
 
 def park(*, user_id: int, rental_id: int, station_id: int, now) -> tuple[dict, tuple] | None:
     """Close the rider's open rental at the station: one bike more there, the bike parked, the rental
-    closed with its fare, its overtime charged, the demand booked. The closed rental's row and the offers
-    live at either end (rent_points, return_points), or None if the rental is not the rider's open one or
-    the station refused (nothing was changed then).
+    closed with its fare, its overtime charged, the demand booked. The closed rental's row and what the
+    ledger needs (`MILEAGE_AT_RETURN`), or None if the rental is not the rider's open one or the station
+    refused (nothing was changed then).
 
-    A return with no offer live commits alone; one with an offer is run again in the session's transaction,
-    which the points credited after it join.
+    A return the ledger has nothing to do for commits alone; any other is run again in the session's
+    transaction, which the points credited (or taken back) after it join.
     """
     params = {"user": user_id, "rental": rental_id, "station": station_id, "now": now}
     row = _RETURN_ALONE.first(params, own_transaction=True)
-    if row is not None and row.id is None and (row.rent_points is not None or row.return_points is not None):
+    if row is not None and row.id is None and any(getattr(row, name) is not None for name in MILEAGE_AT_RETURN):
         row = _RETURN.first(params)
     if row is None or row.id is None:
         return None
     closed = row._asdict()
-    return closed, (closed.pop("rent_points"), closed.pop("return_points"))
+    return closed, tuple(closed.pop(name) for name in MILEAGE_AT_RETURN)

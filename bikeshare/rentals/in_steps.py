@@ -6,7 +6,7 @@ before, nor chain data-modifying parts). The answers are `in_one`'s.
 from sqlalchemy import bindparam, select, update
 
 from bikeshare.demand import services as demand
-from bikeshare.incentives.ledger import live_offers
+from bikeshare.incentives.ledger import loop_window_start, mileage_at_return
 from bikeshare.passes import services as passes
 from bikeshare.passes.fares import fare
 from bikeshare.passes.models import Charge, ChargeReason
@@ -50,11 +50,13 @@ _CLOSE_RENTAL = HotStatement(
         rental_id=bindparam("rental"), duration_seconds=bindparam("duration"), overtime_won=bindparam("overtime")
     )
 )
-_LIVE_OFFERS = HotStatement(
+_MILEAGE_AT_RETURN = HotStatement(
     select(
-        *live_offers(
+        *mileage_at_return(
+            user=bindparam("user"),
             start_station=bindparam("start_station"),
             started_at=bindparam("started_at", type_=UTCDateTime()),
+            loop_since=bindparam("loop_since", type_=UTCDateTime()),
             end_station=STATION_ID,
             now=NOW,
         )
@@ -116,7 +118,15 @@ def park(*, user_id: int, rental_id: int, station_id: int, now):
             Charge(user_id=user_id, amount_won=ride.overtime_won, reason=ChargeReason.OVERTIME, rental_id=rental.id)
         )
     demand.record_change(demand.StationState(*station), now=now, returns=1)
-    offers = _LIVE_OFFERS.first({**params, "start_station": rental.start_station_id, "started_at": rental.started_at})
+    mileage = _MILEAGE_AT_RETURN.first(
+        {
+            **params,
+            "user": user_id,
+            "start_station": rental.start_station_id,
+            "started_at": rental.started_at,
+            "loop_since": loop_window_start(rental.started_at),
+        }
+    )
     closed = {
         **rental._asdict(),
         "returned_at": now,
@@ -124,4 +134,4 @@ def park(*, user_id: int, rental_id: int, station_id: int, now):
         "duration_seconds": ride.duration_seconds,
         "overtime_won": ride.overtime_won,
     }
-    return closed, tuple(offers)
+    return closed, tuple(mileage)

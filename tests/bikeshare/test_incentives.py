@@ -17,6 +17,7 @@ from tests.helpers import staff
 ALL_DAY = {"weekday": [[0, 24]], "weekend": [[0, 24]]}
 # Stations ~1.2 km apart: 1 holds 140 % of its docks (rent there), 10 and 20 hold 20 % and 10 % (return there).
 CROWDED, SPARSE, SPARSER, ORDINARY = 1, 10, 20, 30
+NEAR_CROWDED, NEAR_SPARSE = 2, 11  # ~140 m from 1 and from 10, placed by the tests that need them
 SPEC = {CROWDED: (10, 10, 14), SPARSE: (10, 5, 2), SPARSER: (10, 5, 1), ORDINARY: (10, 5, 5)}
 
 
@@ -28,11 +29,17 @@ def app(make_app):
 @pytest.fixture
 def bikes(app):
     placed = place_network(app, SPEC)
+    publish_before_the_rides(app)
+    return placed
+
+
+def publish_before_the_rides(app):
+    """This slot's offers and the last one's (the tests move rentals' starts back into it), dated an hour
+    back: an offer pays only rides begun after its publication, as when cron publishes ahead."""
     with app.app_context():
-        # The slot five minutes ago too: the tests move rentals' starts back into it.
         current_offers(now=utcnow() - timedelta(minutes=5))
         current_offers()
-    return placed
+    sql(app, "UPDATE incentive_slots SET published_at = published_at - interval '1 hour'")
 
 
 def started_minutes_ago(app, rental_id, minutes: float):
@@ -148,7 +155,57 @@ def test_renting_again_right_where_one_returned_is_a_loop(app, client, bikes):
     _, mileage = ride(app, client, me, SPARSE, SPARSER)
     assert mileage["withheld_because"] == ["return-and-rent-loop"]
     account = client.get("/api/v1/me/mileage", headers=me.headers).get_json()
-    assert account["balance"] == 200
+    assert account["balance"] == 100  # the first ride's rent at CROWDED stands; its return at SPARSE was undone
+
+
+def test_renting_a_walk_away_from_where_one_returned_is_a_loop(app, client, bikes):
+    place_network(app, {NEAR_CROWDED: (10, 5, 5)})
+    me = rider(client)
+    first, _ = ride(app, client, me, ORDINARY, NEAR_CROWDED)
+    move_back(app, first["id"], 8)
+    _, mileage = ride(app, client, me, CROWDED, SPARSE)
+    assert mileage == {"points": 0, "reasons": [], "withheld_because": ["return-and-rent-loop"]}
+    assert client.get("/api/v1/me/mileage", headers=me.headers).get_json()["balance"] == 0
+
+
+@pytest.mark.parametrize("second_start", [SPARSE, NEAR_SPARSE])
+def test_touch_and_go_at_a_sparse_station_takes_its_return_points_back(app, client, bikes, second_start):
+    # Returning at SPARSE and riding on at once (from there or a walk away) leaves SPARSE's stock as it was.
+    place_network(app, {NEAR_SPARSE: (10, 5, 5)})
+    me = rider(client)
+    first, earned = ride(app, client, me, ORDINARY, SPARSE)
+    assert earned["points"] == 100
+    move_back(app, first["id"], 8)
+    second, mileage = ride(app, client, me, second_start, ORDINARY)  # no offer at either end of this ride
+    assert mileage["points"] == -100 and mileage["withheld_because"] == ["return-and-rent-loop"]
+    assert [(r["reason"], r["station_id"], r["points"]) for r in mileage["reasons"]] == [
+        ("return-taken-back", SPARSE, -100)
+    ]
+    account = client.get("/api/v1/me/mileage", headers=me.headers).get_json()
+    assert (account["balance"], account["today"], account["this_month"]) == (0, 0, 0)
+    operator = staff(app, client, "operator")
+    flags = client.get("/api/v1/ops/incentives/flags", headers=operator.headers).get_json()
+    assert [(f["rental_id"], f["rule"], f["points_withheld"]) for f in flags] == [
+        (second["id"], "return-and-rent-loop", 100)
+    ]
+
+
+@pytest.mark.parametrize(("published_first", "earned"), [(True, 200), (False, 100)])
+def test_a_rent_offer_pays_only_rentals_begun_after_it_was_published(app, client, published_first, earned):
+    # A slot is published by its first reader: one who rented before can't publish it and be paid for it.
+    place_network(app, SPEC)
+    if published_first:
+        publish_before_the_rides(app)
+    me = rider(client)
+    rental = rent(client, me, CROWDED, buy_day_pass="day_1h").get_json()
+    if not published_first:
+        assert client.get("/api/v1/incentives").status_code == 200  # publishes this slot now
+        with app.app_context():
+            current_offers(now=utcnow() - timedelta(minutes=5))
+    started_minutes_ago(app, rental["id"], 5)
+    mileage = give_back(client, me, rental["id"], SPARSE).get_json()["mileage"]
+    assert mileage["points"] == earned
+    assert ("return-at-sparse-station", 100) in [(r["reason"], r["points"]) for r in mileage["reasons"]]
 
 
 def test_a_failed_return_leaves_no_points(app, client, make_app):

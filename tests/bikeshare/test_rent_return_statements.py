@@ -155,6 +155,8 @@ def test_a_return_whose_points_cannot_be_credited_changes_nothing(app_with_offer
     with app.app_context():  # the slot the ride is moved back into, and the one it is rented in
         current_offers(now=utcnow() - timedelta(minutes=5))
         current_offers()
+    # Published before the ride began (an offer pays nothing begun before its publication).
+    sql(app, "UPDATE incentive_slots SET published_at = published_at - interval '1 hour'")
     me = _rider_with_an_unstarted_day_pass(client)
     rental = rent(client, me, crowded).get_json()
     sql(app, "UPDATE bike_rentals SET started_at = now() - interval '5 minutes' WHERE id = :id", id=rental["id"])
