@@ -201,6 +201,11 @@ class BaseConfig:
     GBFS_STATIC_TTL = 3600
     GBFS_FEED_CONTACT_EMAIL = "gbfs@example.com"  # set per deployment
 
+    # --- bikeshare open data (bikeshare/network/open_data.py): anonymous, so cached and limited per address ---
+    OPEN_DATA_TTL = 300  # seconds an open table is served before its records are read again (0: every request)
+    OPEN_DATA_REQUESTS_PER_ADDRESS = 60
+    OPEN_DATA_LIMIT_WINDOW_SECONDS = 60
+
     JSON_LOGS = False
     LOG_LEVEL = "INFO"
 
