@@ -57,7 +57,6 @@ STATION_HOUR_FIELDS = (
 )
 _WINDOW_KEY = "bikeshare:open-data:window"
 _TABLE_KEY = "bikeshare:open-data:station-hours:{form}:{station_id}:{day_type}:{district}"
-_TABLE_KEPT_S = 3600  # a table nobody asked for in an hour is dropped (with live records its window has moved on)
 _REBUILD_LOCK_MS = 60_000  # longer than the city's table takes; frees itself if the rebuilding request dies
 
 
@@ -123,7 +122,7 @@ def station_hours_file(
             return PublishedTable(text, stored_tag, 0)
     text = _render(state, form, query)
     with client.pipeline(transaction=False) as pipe:
-        pipe.set(key, f"{tag}\n{text}", ex=_TABLE_KEPT_S).delete(f"{key}:rebuilding").execute()
+        pipe.set(key, f"{tag}\n{text}", ex=2 * lifetime).delete(f"{key}:rebuilding").execute()
     return PublishedTable(text, tag, ttl)
 
 
@@ -165,7 +164,8 @@ def _render(state: _WindowState, form: str, query: dict) -> str:
     table = _station_hours(state=state, **query)
     if form == "csv":
         return as_csv(table["rows"], STATION_HOUR_FIELDS)
-    return current_app.json.dumps(OpenStationHoursSchema().dump(table))
+    # Compact, as Flask sends JSON it serialises itself.
+    return current_app.json.dumps(OpenStationHoursSchema().dump(table), separators=(",", ":"))
 
 
 def _station_hours(
