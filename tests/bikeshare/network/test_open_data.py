@@ -197,3 +197,13 @@ def test_the_network_report_district_table_is_public_once_a_report_exists(app, c
     assert [row["district"] for row in table["districts"]] == ["중구"]
     assert table["districts"][0]["docks"] == 20 and table["districts"][0]["weekday_rentals"] > 0
     assert text.splitlines()[0].startswith("district,stations,docks") and "중구" in text
+
+
+def test_without_redis_the_table_is_refused_as_unavailable_rather_than_computed_unlimited(make_app, network, tmp_path):
+    network(CITY)
+    client = make_app(REDIS_URL=f"unix://{tmp_path}/no-redis.sock").test_client()
+
+    refused = client.get(TABLE)
+
+    assert refused.status_code == 503 and refused.content_type == "application/problem+json"
+    assert "Retry-After" in refused.headers
