@@ -201,6 +201,13 @@ class BaseConfig:
     GBFS_STATIC_TTL = 3600
     GBFS_FEED_CONTACT_EMAIL = "gbfs@example.com"  # set per deployment
 
+    # --- bikeshare open data (bikeshare/network/open_data.py): anonymous, so cached and limited per address ---
+    # Seconds a station-hours table is served before its records are read again (0: every request). Its records
+    # are hourly and the city's table costs ~15 s of CPU to compute, so about as often as the window moves.
+    OPEN_DATA_TTL = 3600
+    OPEN_DATA_REQUESTS_PER_ADDRESS = 60
+    OPEN_DATA_LIMIT_WINDOW_SECONDS = 60
+
     JSON_LOGS = False
     LOG_LEVEL = "INFO"
 

@@ -46,8 +46,10 @@ class Window:
     days: int  # Seoul days with at least one record
 
 
-def load_network(*, districts: set[str] | None = None) -> tuple[StationNetwork, np.ndarray]:
-    """Active stations in id order (optionally only some districts), and the bikes parked at each."""
+def load_network(
+    *, districts: set[str] | None = None, station_id: int | None = None
+) -> tuple[StationNetwork, np.ndarray]:
+    """Active stations in id order (optionally only some districts, or one station), and the bikes parked at each."""
     query = select(
         Station.id,
         Station.lat,
@@ -59,6 +61,8 @@ def load_network(*, districts: set[str] | None = None) -> tuple[StationNetwork, 
     ).where(Station.active)
     if districts is not None:
         query = query.where(Station.district.in_(districts))
+    if station_id is not None:
+        query = query.where(Station.id == station_id)
     rows = db.session.execute(query.order_by(Station.id)).all()
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(7)]
     network = StationNetwork(
@@ -121,26 +125,35 @@ def _slot(hour_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(weekday >= 5, WEEKEND, WEEKDAY), local % 24
 
 
-def load_history(*, network: StationNetwork, since: datetime, until: datetime) -> tuple[DemandHistory, Window]:
-    """Counts and exposure per (station, day type, hour of day) from the records in [since, until)."""
-    rows = db.session.execute(
-        select(
-            StationHourStat.station_id,
-            StationHourStat.hour_start,
-            StationHourStat.rentals,
-            StationHourStat.returns,
-            StationHourStat.empty_minutes,
-            StationHourStat.full_minutes,
-        ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
-    ).all()
+def load_history(
+    *, network: StationNetwork, since: datetime, until: datetime, observed: list[datetime] | None = None
+) -> tuple[DemandHistory, Window]:
+    """Counts and exposure per (station, day type, hour of day) from the records in [since, until).
+
+    `observed`, when the caller has them, are the window's hours with a record anywhere in the city (what
+    makes an hour observed): then only the network's own records are read, a district's or a station's
+    rather than the city's.
+    """
+    query = select(
+        StationHourStat.station_id,
+        StationHourStat.hour_start,
+        StationHourStat.rentals,
+        StationHourStat.returns,
+        StationHourStat.empty_minutes,
+        StationHourStat.full_minutes,
+    ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
+    if observed is not None:
+        query = query.where(StationHourStat.station_id.in_(network.station_ids.tolist()))
+    rows = db.session.execute(query).all()
+    recorded = set(observed) if observed is not None else {row[1] for row in rows}
     now = utcnow()
     # Stations empty or full now have been so since their last change, which is booked only at their next one.
-    rows += unbooked_minutes(since=since, until=min(until, now), hours={row[1] for row in rows})
+    rows += unbooked_minutes(since=since, until=min(until, now), hours=recorded)
     shape = (network.size, 2, 24)
     rentals, returns, empty, full = (np.zeros(shape) for _ in range(4))
     observed_min = np.zeros((2, 24))
     hours = np.array([int(row[1].timestamp()) // 3600 for row in rows], dtype=np.int64)
-    unique_hours = np.unique(hours)
+    unique_hours = np.unique(np.array([int(hour.timestamp()) // 3600 for hour in recorded], dtype=np.int64))
     day_type, hour = _slot(unique_hours)
     # The hour under way has been observed only up to now: counting all of it would bias its rates low.
     elapsed_min = np.clip(now.timestamp() / 60 - unique_hours * 60, 0.0, 60.0)
@@ -203,16 +216,7 @@ def planning_demand(*, network: StationNetwork) -> PlanningDemand:
     user) keeps its process, and each web worker estimates once per history change.
     """
     since, until = history_window()
-    fingerprint = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(StationHourStat.rentals), 0),
-            func.coalesce(func.sum(StationHourStat.returns), 0),
-            func.coalesce(func.sum(StationHourStat.empty_minutes), 0.0),
-            func.coalesce(func.sum(StationHourStat.full_minutes), 0.0),
-        ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
-    ).one()
-    key = (_network_key(network), since, until, tuple(fingerprint))
+    key = (_network_key(network), since, until, history_fingerprint(since=since, until=until))
     # One estimate at a time: a request arriving while the worker's warm-up estimates waits for that
     # estimate instead of computing the same one beside it.
     with _ESTIMATING:
@@ -224,6 +228,22 @@ def planning_demand(*, network: StationNetwork) -> PlanningDemand:
         while len(_ESTIMATES) > _ESTIMATES_KEPT:
             _ESTIMATES.popitem(last=False)
         return _ESTIMATES[key]
+
+
+def history_fingerprint(*, since: datetime, until: datetime) -> tuple:
+    """The count and sums of the records in [since, until), one aggregate query: any new or changed record in
+    the window, imported or live, changes it."""
+    return tuple(
+        db.session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(StationHourStat.rentals), 0),
+                func.coalesce(func.sum(StationHourStat.returns), 0),
+                func.coalesce(func.sum(StationHourStat.empty_minutes), 0.0),
+                func.coalesce(func.sum(StationHourStat.full_minutes), 0.0),
+            ).where(StationHourStat.hour_start >= since, StationHourStat.hour_start < until)
+        ).one()
+    )
 
 
 def _network_key(network: StationNetwork) -> str:
