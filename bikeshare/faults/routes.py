@@ -15,6 +15,7 @@ from bikeshare.faults.schemas import (
     ReportedBikeSchema,
 )
 from core.auth import auth_required, current_user
+from core.idempotency import idempotent
 
 blp = Blueprint("bike_faults", __name__, url_prefix="/api/v1", description="Bike fault reports")
 ops_blp = Blueprint("bike_ops", __name__, url_prefix="/api/v1/ops", description="Operations: bikes")
@@ -71,6 +72,7 @@ def list_reported_bikes(query):
 
 @ops_blp.post("/bikes/<string:bike_id>/inspection")
 @auth_required("operator", "admin")
+@idempotent
 @ops_blp.arguments(InspectionSchema())
 @ops_blp.response(200, BikeSchema)
 @ops_blp.alt_response(404, response="NOT_FOUND")

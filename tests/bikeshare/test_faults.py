@@ -184,7 +184,17 @@ def test_staff_inspect_a_held_bike_and_return_it_to_service_or_send_it_to_repair
     assert client.get("/api/v1/ops/faults", headers=operator.headers).get_json() == []
     again = inspect(first, "send_to_repair")
     assert again.status_code == 409 and again.get_json()["type"] == "/problems/bike-not-reported"
+    # A tablet that lost the answer retries with the same key and gets it, not a 409 for its own success.
+    _report(client, me, first, "brakes")
+    keyed = {**operator.headers, "Idempotency-Key": "inspect-first-brakes"}
+    url = f"/api/v1/ops/bikes/{first}/inspection"
+    answers = [client.post(url, json={"outcome": "send_to_repair"}, headers=keyed) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200] and answers[0].get_json() == answers[1].get_json()
     audited = sql(
         app, "SELECT subject, details->>'outcome' FROM audit_events WHERE event = 'bike_inspected' ORDER BY id"
     )
-    assert audited == [(f"bike:{first}", "return_to_service"), (f"bike:{second}", "send_to_repair")]
+    assert audited == [
+        (f"bike:{first}", "return_to_service"),
+        (f"bike:{second}", "send_to_repair"),
+        (f"bike:{first}", "send_to_repair"),
+    ]
