@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cardapi import scc2
 from cardapi.codes import new_card_number
@@ -149,3 +150,57 @@ def test_qr_keeps_rotating_with_the_network_cut(visit, client, terminal):
         "/api/v1/verifications", json={"payload": later}, headers={"X-Terminal-Key": terminal["api_key"]}
     )
     assert answer.get_json()["accepted"] is True
+
+
+def test_taking_the_card_again_after_a_lost_answer_makes_one_card_that_works_here(visit, client, terminal):
+    page = visit(language="ko").open("/card")
+    keys = []  # each card request's Idempotency-Key
+    page.on("request", lambda sent: sent.url.endswith("/cards") and keys.append(sent.headers.get("idempotency-key")))
+
+    def lose_the_answer(route):
+        route.fetch()  # the service issues the card ...
+        route.abort()  # ... and its answer, with the secret, never reaches the phone
+
+    page.route("**/api/v1/cards", lose_the_answer, times=1)
+    citizen = page.get_by_role("group", name="가입하기")
+    citizen.get_by_label("이메일").fill("lost-answer@example.kr")
+    citizen.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_label("이름").fill("김민수")
+    page.get_by_label("생년월일").fill("1990-05-17")
+    page.get_by_label("거주 자치구").select_option("중구")
+    page.get_by_role("button", name="가입하기").click()
+    page.get_by_role("button", name="카드 받기").click()
+    page.get_by_role("status").filter(has_text="서버에 연결할 수 없습니다").wait_for()
+    page.get_by_role("button", name="카드 받기").click()  # the citizen tries again
+
+    page.get_by_role("img", name=re.compile("시민카드 QR 코드")).wait_for()
+    page.get_by_role("status").filter(has_text="카드가 준비되었습니다").wait_for()
+    assert axe_violations(page) == []
+    assert len(keys) == 2 and keys[0] is not None and keys[0] == keys[1]
+    assert verify(client, terminal, decode_qr(page)).get_json()["accepted"] is True  # the card made by the first try
+
+
+def test_without_a_device_key_a_lost_issue_answer_leads_to_a_reissue(visit, client, terminal):
+    phone = visit(language="ko")
+    phone.context.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")  # SCC1 only
+    page = phone.open("/card")
+    page.route("**/api/v1/cards", lambda route: (route.fetch(), route.abort()), times=1)  # done, answer lost
+    citizen = page.get_by_role("group", name="가입하기")
+    citizen.get_by_label("이메일").fill("lost-secret@example.kr")
+    citizen.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_label("이름").fill("김민수")
+    page.get_by_label("생년월일").fill("1990-05-17")
+    page.get_by_label("거주 자치구").select_option("중구")
+    page.get_by_role("button", name="가입하기").click()
+    page.get_by_role("button", name="카드 받기").click()
+    page.get_by_role("status").filter(has_text="서버에 연결할 수 없습니다").wait_for()
+    page.get_by_role("button", name="카드 받기").click()  # tried again: the card exists, its secret is gone
+
+    page.get_by_role("status").filter(has_text="재발급하세요").wait_for()
+    reissue = page.get_by_role("button", name="카드 재발급")
+    expect(reissue).to_be_focused()
+    assert axe_violations(page) == []
+    reissue.click()
+    page.get_by_role("img", name=re.compile("시민카드 QR 코드")).wait_for()
+    payload = decode_qr(page)
+    assert payload.startswith("SCC1:") and verify(client, terminal, payload).get_json()["accepted"] is True

@@ -140,3 +140,45 @@ def test_operator_sees_the_console_in_korean_with_a_stations_demand(app, client,
     expect(page.get_by_text("열린 고장 신고가 없습니다.")).to_be_visible()
     assert axe_violations(page) == []
     screenshots(page, "ops-detail-ko")
+
+
+def test_a_pickup_retried_after_a_lost_answer_loads_the_bikes_once(app, client, visit):
+    place_network(app, CROWDED_AND_EMPTY)
+    busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
+    operator = staff(app, client, "operator")
+    page = visit(language="en", size="tablet").open("/ops")
+    log_in(page, operator, email_label="Email", password_label="Password", button="Log in")
+    page.get_by_label("Trucks").fill("1")
+    page.get_by_label("Bikes per truck").fill("12")
+    page.get_by_label("Start (Seoul time; empty: now)").fill("2025-09-08T07:30")
+    page.get_by_role("button", name="Create plan").click()
+    page.get_by_role("heading", name="Truck 1").wait_for()
+    stops = stops_of_the_plan(client, operator, page)
+    pickup = max((stop for stop in stops if stop["kind"] == "pickup"), key=lambda stop: stop["planned"])
+    assert pickup["planned"] >= 3
+    keys = []  # each pickup request's Idempotency-Key
+    page.on("request", lambda sent: sent.url.endswith("/pickup") and keys.append(sent.headers.get("idempotency-key")))
+
+    def lose_the_answer(route):
+        route.fetch()  # the server loads the bikes ...
+        route.abort()  # ... and its answer never reaches the tablet
+
+    page.route("**/api/v1/ops/tasks/*/pickup", lose_the_answer, times=1)
+    source = pickup["station_id"]
+    task = page.locator(f'[data-task="{pickup["id"]}"]')
+    task.get_by_label("Bikes").fill("2")
+    go = task.get_by_role("button", name=f"Pick up at Test station {source}")
+    go.click()
+    expect(page.get_by_role("status")).to_have_text("Cannot reach the server. Check the internet connection.")
+    go.click()  # the operator tries again
+    expect(page.get_by_role("status")).to_have_text(f"Picked up 2 at Test station {source}.")
+    expect(page.get_by_text("2 of 12 bikes aboard")).to_be_visible()
+    assert axe_violations(page) == []
+
+    go.dblclick()  # the rest of the task, with one tap too many
+    expect(page.get_by_role("status")).to_have_text(f"Picked up {pickup['planned'] - 2} at Test station {source}.")
+    expect(page.get_by_text(f"{pickup['planned']} of 12 bikes aboard")).to_be_visible()
+
+    assert len(keys) == 3 and keys[0] is not None and keys[0] == keys[1] != keys[2]
+    [done] = [stop["done"] for stop in stops_of_the_plan(client, operator, page) if stop["id"] == pickup["id"]]
+    assert done == pickup["planned"]

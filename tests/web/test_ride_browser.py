@@ -188,3 +188,51 @@ def test_a_retry_after_a_lost_answer_and_a_double_tap_each_buy_one_pass(client, 
     passes = client.get("/api/v1/passes/me", headers=rider.headers).get_json()
     charges = client.get("/api/v1/charges/me", headers=rider.headers).get_json()
     assert len(passes) == len(charges) == 2
+
+
+def test_a_rent_and_a_return_retried_after_a_lost_answer_each_happen_once(app, client, visit):
+    m = Messages("en")
+    place_network(app, NETWORK)
+    rider = citizen(client)
+    assert client.post("/api/v1/passes", json={"kind": "day_1h"}, headers=rider.headers).status_code == 201
+    page = visit(language="en").open("/ride")
+    log_in(page, m, rider.email)
+    keys = []  # each rent's and return's Idempotency-Key
+
+    def watch(sent):
+        if sent.method == "POST" and "/api/v1/rentals" in sent.url:
+            keys.append(sent.headers.get("idempotency-key"))
+
+    page.on("request", watch)
+
+    def lose_the_answer(route):
+        route.fetch()  # the server does it ...
+        route.abort()  # ... and its answer never reaches the phone
+
+    page.get_by_label(m("ride.lat")).fill(str(POINT["latitude"]))
+    page.get_by_label(m("ride.lon")).fill(str(POINT["longitude"]))
+    page.get_by_role("button", name=m("ride.find")).click()
+    stations = page.get_by_role("list", name=m("ride.stations_list"))
+    page.route("**/api/v1/rentals", lose_the_answer, times=1)
+    rent = stations.get_by_role("button", name=m("ride.rent_here", name="Test station 101"))
+    rent.click()
+    expect(page.get_by_role("status")).to_have_text(m("error.offline"))
+    rent.click()  # the rider tries again
+    riding = page.get_by_role("region", name=m("ride.riding_title"))
+    expect(riding).to_be_visible()
+    bike = riding.get_by_role("definition").first.inner_text()
+    expect(page.get_by_role("status")).to_have_text(m("ride.rented", bike=bike, name="Test station 101"))
+
+    page.route("**/api/v1/rentals/*/return", lose_the_answer, times=1)
+    give_back = stations.get_by_role("button", name=m("ride.return_here", name="Test station 103"))
+    give_back.click()
+    expect(page.get_by_role("status")).to_have_text(m("error.offline"))
+    give_back.click()  # tried again
+    expect(page.get_by_role("region", name=m("ride.fare_title"))).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(m("ride.returned", name="Test station 103"))
+    assert axe_violations(page) == []
+
+    assert len(keys) == 4 and keys[0] is not None
+    assert keys[0] == keys[1] != keys[2] == keys[3]  # each retry repeated its key; the return has its own
+    mine = client.get("/api/v1/rentals/me", headers=rider.headers).get_json()
+    assert [(r["start_station_id"], r["end_station_id"], r["bike_id"]) for r in mine] == [(101, 103, bike)]

@@ -1,15 +1,22 @@
 // The citizen's card: account, the rotating QR computed on this device, visits and memberships.
 // The QR is SCC2 (signed by a device key that never leaves this browser, cardapi/SCC2.md) where the browser
 // can keep such a key, SCC1 (TOTP) otherwise.
-import { $ } from "./dom.js";
-import { anonymous, api, ApiError, forgetTokens, saveTokens, signedIn } from "./api.js";
+import { $, oneAtATime } from "./dom.js";
+import { anonymous, api, ApiError, ChangeKey, forgetTokens, saveTokens, signedIn } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 import { drawQr } from "./qr.js";
 import * as scc2 from "./scc2.js";
 import { currentStep, forgetEnrolment, keepEnrolment, keepServiceKey, keptEnrolment, payload } from "./totp.js";
 
 const ANNOUNCE_AT_SECONDS_LEFT = 10;
+// The service's answer to a retried issue or reissue: done before, and its secret is never sent twice.
+const ALREADY_DELIVERED = "/problems/answer-already-delivered";
 let rotation = null;
+// A retry of the same issue, reissue or suspension (an answer lost on the way) repeats its request and its key,
+// so the service does it once; an issue or reissue keeps its body too, since it holds this try's device key.
+const cardChange = new ChangeKey();
+let unanswered = null; // { path, body } of the issue or reissue not done yet
+const suspension = new ChangeKey();
 
 function say(text) {
   $("status").textContent = text;
@@ -154,14 +161,33 @@ async function leaveFacility(facility) {
   }
 }
 
+async function cardRequest() {
+  const deviceKey = await newDeviceKey();
+  return deviceKey ? { device_public_key: await scc2.exportPublicKey(deviceKey) } : undefined;
+}
+
 async function takeCard(path) {
   try {
-    const deviceKey = await newDeviceKey();
-    const body = deviceKey ? { device_public_key: await scc2.exportPublicKey(deviceKey) } : undefined;
-    const headers = { "Idempotency-Key": crypto.randomUUID() };
-    const issued = await api(path, { method: "POST", headers, body });
-    const serviceKey = issued.card.device_key_registered ? await anonymous("/cards/scc2-key") : null;
-    showCard(await keepEnrolment(issued.card, issued.enrolment, serviceKey));
+    if (unanswered?.path !== path) unanswered = { path, body: await cardRequest() };
+    const request = { method: "POST", headers: cardChange.headers(unanswered), body: unanswered.body };
+    const issued = await api(path, request).catch((error) => {
+      if (error.problem?.type === ALREADY_DELIVERED) return null;
+      throw error;
+    });
+    unanswered = null;
+    cardChange.done();
+    // Made by a try whose answer was lost: an SCC2 card needs no secret (the device key it registered is the one
+    // this device keeps), so it works here all the same; an SCC1 card's secret is gone, and only a reissue helps.
+    const card = issued?.card ?? (await api("/cards/me"));
+    const serviceKey = card.device_key_registered ? await anonymous("/cards/scc2-key") : null;
+    if (issued === null && serviceKey === null) {
+      say(t("card.secret_lost"));
+      await loadAccount();
+      $("reissue").focus();
+      return;
+    }
+    const enrolment = issued?.enrolment ?? { digits: card.digits, period: card.period };
+    showCard(await keepEnrolment(card, enrolment, serviceKey));
     say(serviceKey ? t("card.ready_scc2") : t("card.ready"));
     await loadAccount();
     $("card-view-title").focus();
@@ -173,7 +199,8 @@ async function takeCard(path) {
 async function suspend() {
   if (!confirm(t("card.suspend_confirm"))) return;
   try {
-    await api("/cards/me/suspend", { method: "POST", headers: { "Idempotency-Key": crypto.randomUUID() } });
+    await api("/cards/me/suspend", { method: "POST", headers: suspension.headers({}) });
+    suspension.done();
     await forgetEnrolment();
     hideCard();
     say(t("card.suspended"));
@@ -213,9 +240,9 @@ $("register").addEventListener("submit", async (event) => {
   }
 });
 
-$("issue").addEventListener("click", () => takeCard("/cards"));
-$("reissue").addEventListener("click", () => takeCard("/cards/me/reissue"));
-$("suspend").addEventListener("click", suspend);
+$("issue").addEventListener("click", (event) => oneAtATime(event.currentTarget, () => takeCard("/cards")));
+$("reissue").addEventListener("click", (event) => oneAtATime(event.currentTarget, () => takeCard("/cards/me/reissue")));
+$("suspend").addEventListener("click", (event) => oneAtATime(event.currentTarget, suspend));
 $("logout").addEventListener("click", async () => {
   await api("/auth/logout", { method: "POST" }).catch(() => null);
   forgetTokens();

@@ -11,11 +11,11 @@ export function fact(list, term, value) {
   list.append(dt, dd);
 }
 
-// A form's submit button is off while its request is in flight, so a double tap sends it once; a submit that
-// arrives anyway (Enter in a field, requestSubmit) is dropped. The button comes back however the request ends,
-// with the keyboard's focus if it had it (a disabled button loses focus).
-export async function oneAtATime(form, work) {
-  const button = form.querySelector('button[type="submit"]');
+// A control (a button, or a form's submit button) is off while its request is in flight, so a double tap sends
+// it once; a click or submit that arrives anyway (Enter in a field, requestSubmit) is dropped. The button comes back
+// however the request ends, with the keyboard's focus if it had it (a disabled button loses focus).
+export async function oneAtATime(control, work) {
+  const button = control instanceof HTMLFormElement ? control.querySelector('button[type="submit"]') : control;
   if (button.disabled) return;
   const focused = document.activeElement === button;
   button.disabled = true;

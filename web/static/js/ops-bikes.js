@@ -1,6 +1,6 @@
 // Bikes that need a person: open fault reports to inspect (back to service or to repair), and bikes and
 // stations that see little use (relocation candidates).
-import { $ } from "./dom.js";
+import { $, oneAtATime } from "./dom.js";
 import { api } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 import { act, button, failed, say, stationName, stationOf } from "./ops-shared.js";
@@ -38,8 +38,13 @@ function faultItem(reported) {
   const actions = document.createElement("div");
   actions.className = "actions";
   actions.append(
-    button(back, () => inspect(reported, "return_to_service"), { label: `${back}: ${bike.id}` }),
-    button(repair, () => inspect(reported, "send_to_repair"), { label: `${repair}: ${bike.id}`, kind: "danger" }),
+    button(back, (event) => oneAtATime(event.currentTarget, () => inspect(reported, "return_to_service")), {
+      label: `${back}: ${bike.id}`,
+    }),
+    button(repair, (event) => oneAtATime(event.currentTarget, () => inspect(reported, "send_to_repair")), {
+      label: `${repair}: ${bike.id}`,
+      kind: "danger",
+    }),
   );
   item.append(text, actions);
   return item;

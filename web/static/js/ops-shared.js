@@ -1,9 +1,13 @@
 // What the console's modules share: the status line, the stations known so far, and mutating calls.
 import { $ } from "./dom.js";
-import { api, ApiError } from "./api.js";
+import { api, ApiError, ChangeKey } from "./api.js";
 import { t } from "./i18n.js";
 
 export const stations = new Map(); // id -> the station as GET /ops/stations gives it
+// path -> the key of the action asked there and not yet done: a retry of it (an answer lost on the way) repeats
+// the key, so the server answers as the first time instead of moving bikes or planning twice, even after
+// other actions in between.
+const unfinished = new Map();
 
 export function say(text) {
   $("status").textContent = text;
@@ -14,9 +18,12 @@ export function failed(error) {
   say(error instanceof ApiError ? t("error.failed", { detail: error.message }) : t("error.offline"));
 }
 
-/** A POST that a tablet on a shaky network may retry: one Idempotency-Key per action. */
-export function act(path, body = {}) {
-  return api(path, { method: "POST", body, headers: { "Idempotency-Key": crypto.randomUUID() } });
+/** A POST that a tablet on a shaky network may retry: one Idempotency-Key per intended action. */
+export async function act(path, body = {}) {
+  if (!unfinished.has(path)) unfinished.set(path, new ChangeKey());
+  const answer = await api(path, { method: "POST", body, headers: unfinished.get(path).headers(body) });
+  unfinished.delete(path);
+  return answer;
 }
 
 export function stationName(id) {

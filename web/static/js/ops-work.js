@@ -1,6 +1,6 @@
 // Plans and the trucks' work: create a plan, see its routes, pick up and drop off (any count up to what
 // is left), and dock whatever a truck carries at any station with room, whatever the plan says.
-import { $ } from "./dom.js";
+import { $, oneAtATime } from "./dom.js";
 import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { drawRoutes } from "./ops-map.js";
@@ -52,7 +52,7 @@ function stopItem(stop) {
   if (stop.status === "open" || stop.status === "partial") {
     const count = countInput(stop);
     const verb = pickup ? t("ops.pickup") : t("ops.dropoff");
-    const go = button(verb, () => work(stop, Number(count.querySelector("input").value)), {
+    const go = button(verb, () => oneAtATime(go, () => work(stop, Number(count.querySelector("input").value))), {
       label: t("ops.at_station", { action: verb, name }),
     });
     const row = document.createElement("div");
@@ -147,7 +147,6 @@ async function createPlan(form) {
     ...(fields.start_at ? { start_at: `${fields.start_at}:00+09:00` } : {}),
   };
   say(t("ops.planning"));
-  form.querySelector("button").disabled = true;
   try {
     plan = await act("/ops/rebalancing/plans", body);
     sessionStorage.setItem(PLAN, String(plan.id));
@@ -155,8 +154,6 @@ async function createPlan(form) {
     say(summary());
   } catch (error) {
     failed(error);
-  } finally {
-    form.querySelector("button").disabled = false;
   }
 }
 
@@ -164,7 +161,7 @@ export function initWork(options) {
   refreshStation = options.refreshStation;
   $("plan").addEventListener("submit", (event) => {
     event.preventDefault();
-    createPlan(event.target);
+    oneAtATime(event.target, () => createPlan(event.target));
   });
   dockTrucks($("dock").elements.truck);
   const kept = sessionStorage.getItem(PLAN);

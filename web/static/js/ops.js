@@ -1,6 +1,6 @@
 // The operations console: the station map and list by fill level, a station's detail with its demand by
 // hour, plans with per-truck tasks (ops-work.js), bikes with fault reports and underused ones (ops-bikes.js).
-import { $, fact } from "./dom.js";
+import { $, fact, oneAtATime } from "./dom.js";
 import { api, saveTokens, signedIn } from "./api.js";
 import { t } from "./i18n.js";
 import { createMap, drawStations, select, updateStation } from "./ops-map.js";
@@ -130,11 +130,12 @@ export async function refreshStation(stationId) {
   return station;
 }
 
-$("dock").addEventListener("submit", (event) => {
+$("dock").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
   const count = form.elements.count.value ? Number(form.elements.count.value) : undefined;
-  dock(Number(form.elements.truck.value), chosen, count);
+  await oneAtATime(form, () => dock(Number(form.elements.truck.value), chosen, count));
+  dockTrucks(form.elements.truck); // the button stays off when no truck carries bikes any more
 });
 
 function start() {

@@ -1,6 +1,6 @@
 // Stations near a point: a numbered list with live bikes and free docks, and the same numbers on a plain
 // position plot (no map tiles: nothing may load from another origin, and the list is the accessible view).
-import { $ } from "./dom.js";
+import { $, oneAtATime } from "./dom.js";
 import { anonymous } from "./api.js";
 import { t } from "./i18n.js";
 
@@ -24,11 +24,11 @@ export function stationItem(station, { riding, signedIn, onRent, onReturn }) {
   if (riding) {
     // A full station stays choosable: the refusal names the nearest stations with room.
     button.textContent = t("ride.return_here", { name: station.name });
-    button.addEventListener("click", () => onReturn(station));
+    button.addEventListener("click", () => oneAtATime(button, () => onReturn(station)));
   } else {
     button.textContent = t("ride.rent_here", { name: station.name });
     button.disabled = station.bikes_available === 0 || !signedIn;
-    button.addEventListener("click", () => onRent(station));
+    button.addEventListener("click", () => oneAtATime(button, () => onRent(station)));
   }
   item.append(button);
   return item;

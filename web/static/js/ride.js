@@ -1,7 +1,7 @@
 // The rider: find stations, rent (at a station or a given bike), the running ride with its fare so far,
 // return with the fare breakdown (or the nearest stations with room when the chosen one is full).
-import { $, fact } from "./dom.js";
-import { api, ApiError, saveTokens, signedIn } from "./api.js";
+import { $, fact, oneAtATime } from "./dom.js";
+import { api, ApiError, ChangeKey, saveTokens, signedIn } from "./api.js";
 import { formatTime, t } from "./i18n.js";
 import { scanFrames } from "./camera.js";
 import { choosePlace, findStations, stationItem } from "./ride-stations.js";
@@ -14,7 +14,10 @@ let ride = null;
 let ticking = null;
 let stopCamera = null;
 
-const idempotent = () => ({ "Idempotency-Key": crypto.randomUUID() });
+// A retry of the same rent or return (an answer lost on the way) repeats its key, so the server answers as it did
+// the first time instead of renting twice or refusing with "already riding" or "already returned".
+const renting = new ChangeKey();
+const returning = new ChangeKey();
 const minutes = (seconds) => t("ride.minutes", { minutes: Math.ceil(seconds / 60) });
 
 function elapsed(since) {
@@ -83,7 +86,8 @@ async function rent(station, bikeId) {
   if (bikeId) body.bike_id = bikeId;
   if ($("pass").value) body.buy_day_pass = $("pass").value;
   try {
-    showRide(await api("/rentals", { method: "POST", body, headers: idempotent() }));
+    showRide(await api("/rentals", { method: "POST", body, headers: renting.headers(body) }));
+    renting.done();
     $("fare").hidden = true;
     const name = station.name ?? t("ride.station_number_short", { number: station.id });
     say(t("ride.rented", { bike: ride.bike_id, name }));
@@ -106,11 +110,10 @@ function offerAlternatives(problem) {
 
 async function giveBack(station) {
   try {
-    const returned = await api(`/rentals/${ride.id}/return`, {
-      method: "POST",
-      body: { station_id: station.id },
-      headers: idempotent(),
-    });
+    const body = { station_id: station.id };
+    const headers = returning.headers({ rental: ride.id, ...body });
+    const returned = await api(`/rentals/${ride.id}/return`, { method: "POST", body, headers });
+    returning.done();
     showRide(null);
     $("full").hidden = true;
     say(t("ride.returned", { name: station.name }));
@@ -138,7 +141,7 @@ choosePlace(guarded(() => refreshStations({ quiet: false })), () => say(t("ride.
 $("rent-bike").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = event.target.elements;
-  rent({ id: Number(form.station_id.value) }, form.bike_id.value.trim().toUpperCase());
+  oneAtATime(event.target, () => rent({ id: Number(form.station_id.value) }, form.bike_id.value.trim().toUpperCase()));
 });
 
 $("scan").addEventListener(
