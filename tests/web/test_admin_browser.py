@@ -205,9 +205,12 @@ def test_keyboard_alone_creates_a_terminal_and_copies_its_key(app, client, visit
     assert verify(client, {"api_key": key}, issue_card(client).payload()).get_json()["accepted"] is True
 
 
-def lose_the_answer(route):
-    route.fetch()  # the server does it ...
-    route.abort()  # ... and its answer never reaches the console
+def click_twice_losing_the_first_answer(page, urls: str, button) -> None:
+    """Click `button`; the server does it, but its answer never reaches the console; click it again."""
+    page.route(urls, lambda route: (route.fetch(), route.abort()), times=1)
+    button.click()
+    page.get_by_role("status").filter(has_text="Cannot reach the server").wait_for()
+    button.click()
 
 
 def test_retried_creations_make_one_facility_and_one_terminal_whose_key_no_one_else_gets(app, client, visit):
@@ -222,20 +225,17 @@ def test_retried_creations_make_one_facility_and_one_terminal_whose_key_no_one_e
 
     page.on("request", watch)
 
-    page.route("**/api/v1/admin/facilities", lose_the_answer, times=1)
     page.get_by_label("Facility name").fill("Mapo library")
-    page.get_by_role("button", name="Create facility").click()
-    page.get_by_role("status").filter(has_text="Cannot reach the server").wait_for()
-    page.get_by_role("button", name="Create facility").click()  # tried again
+    click_twice_losing_the_first_answer(
+        page, "**/api/v1/admin/facilities", page.get_by_role("button", name="Create facility")
+    )
     page.get_by_role("status").filter(has_text="Created the facility Mapo library.").wait_for()
     facility = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Mapo library"))
     assert facility.count() == 1
 
-    page.route("**/api/v1/admin/facilities/*/terminals", lose_the_answer, times=1)
     facility.get_by_label("Terminal name").fill("front desk")
-    facility.get_by_role("button", name="Add a terminal to Mapo library").click()
-    page.get_by_role("status").filter(has_text="Cannot reach the server").wait_for()
-    facility.get_by_role("button", name="Add a terminal to Mapo library").click()  # tried again
+    add_terminal = facility.get_by_role("button", name="Add a terminal to Mapo library")
+    click_twice_losing_the_first_answer(page, "**/api/v1/admin/facilities/*/terminals", add_terminal)
     page.get_by_role("status").filter(has_text="its key never reached this page").wait_for()
     assert facility.get_by_text("front desk · key").count() == 1
     assert page.get_by_role("region", name="Key of terminal front desk at Mapo library").count() == 0

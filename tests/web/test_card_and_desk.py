@@ -47,14 +47,19 @@ def claim(payload: str) -> scc2.Claim:
     return scc2.open_payload(payload, ring=RING)
 
 
-def sign_up_and_get_card(page, email: str) -> str:
-    """Sign up on /card, get the card, and return the payload read off the QR canvas."""
+def sign_up(page, email: str) -> None:
+    """Sign up on /card, up to the offer of a card."""
     page.get_by_role("group", name="가입하기").get_by_label("이메일").fill(email)
     page.get_by_role("group", name="가입하기").get_by_label("비밀번호").fill(PASSWORD)
     page.get_by_label("이름").fill("김민수")
     page.get_by_label("생년월일").fill("1990-05-17")
     page.get_by_label("거주 자치구").select_option("중구")
     page.get_by_role("button", name="가입하기").click()
+
+
+def sign_up_and_get_card(page, email: str) -> str:
+    """Sign up on /card, get the card, and return the payload read off the QR canvas."""
+    sign_up(page, email)
     page.get_by_role("button", name="카드 받기").click()
     page.get_by_role("img", name=re.compile("시민카드 QR 코드")).wait_for()
     return decode_qr(page)
@@ -162,13 +167,7 @@ def test_taking_the_card_again_after_a_lost_answer_makes_one_card_that_works_her
         route.abort()  # ... and its answer, with the secret, never reaches the phone
 
     page.route("**/api/v1/cards", lose_the_answer, times=1)
-    citizen = page.get_by_role("group", name="가입하기")
-    citizen.get_by_label("이메일").fill("lost-answer@example.kr")
-    citizen.get_by_label("비밀번호").fill(PASSWORD)
-    page.get_by_label("이름").fill("김민수")
-    page.get_by_label("생년월일").fill("1990-05-17")
-    page.get_by_label("거주 자치구").select_option("중구")
-    page.get_by_role("button", name="가입하기").click()
+    sign_up(page, "lost-answer@example.kr")
     page.get_by_role("button", name="카드 받기").click()
     page.get_by_role("status").filter(has_text="서버에 연결할 수 없습니다").wait_for()
     page.get_by_role("button", name="카드 받기").click()  # the citizen tries again
@@ -185,13 +184,7 @@ def test_without_a_device_key_a_lost_issue_answer_leads_to_a_reissue(visit, clie
     phone.context.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")  # SCC1 only
     page = phone.open("/card")
     page.route("**/api/v1/cards", lambda route: (route.fetch(), route.abort()), times=1)  # done, answer lost
-    citizen = page.get_by_role("group", name="가입하기")
-    citizen.get_by_label("이메일").fill("lost-secret@example.kr")
-    citizen.get_by_label("비밀번호").fill(PASSWORD)
-    page.get_by_label("이름").fill("김민수")
-    page.get_by_label("생년월일").fill("1990-05-17")
-    page.get_by_label("거주 자치구").select_option("중구")
-    page.get_by_role("button", name="가입하기").click()
+    sign_up(page, "lost-secret@example.kr")
     page.get_by_role("button", name="카드 받기").click()
     page.get_by_role("status").filter(has_text="서버에 연결할 수 없습니다").wait_for()
     page.get_by_role("button", name="카드 받기").click()  # tried again: the card exists, its secret is gone

@@ -37,6 +37,16 @@ def stops_of_the_plan(client, operator, page) -> list[dict]:
     return plan["routes"][0]["stops"]
 
 
+def plan_one_truck(client, operator, page) -> list[dict]:
+    """Ask the console for a plan of one truck of 12 for the test mornings' 07:30; its stops."""
+    page.get_by_label("Trucks").fill("1")
+    page.get_by_label("Bikes per truck").fill("12")
+    page.get_by_label("Start (Seoul time; empty: now)").fill("2025-09-08T07:30")
+    page.get_by_role("button", name="Create plan").click()
+    page.get_by_role("heading", name="Truck 1").wait_for()
+    return stops_of_the_plan(client, operator, page)
+
+
 def test_operator_plans_works_a_pickup_and_a_dropoff_and_sees_the_map_change(app, client, visit):
     placed = place_network(app, CROWDED_AND_EMPTY)
     busy_mornings(app, rentals_at=[3, 4], returns_at=[1, 2])
@@ -56,12 +66,7 @@ def test_operator_plans_works_a_pickup_and_a_dropoff_and_sees_the_map_change(app
     assert axe_violations(page) == []
     screenshots(page, "ops-map-en")
 
-    page.get_by_label("Trucks").fill("1")
-    page.get_by_label("Bikes per truck").fill("12")
-    page.get_by_label("Start (Seoul time; empty: now)").fill("2025-09-08T07:30")
-    page.get_by_role("button", name="Create plan").click()
-    page.get_by_role("heading", name="Truck 1").wait_for()
-    stops = stops_of_the_plan(client, operator, page)
+    stops = plan_one_truck(client, operator, page)
     pickup = max((s for s in stops if s["kind"] == "pickup"), key=lambda stop: stop["planned"])
     dropoff = max((s for s in stops if s["station_id"] in (3, 4)), key=lambda stop: stop["planned"])
     assert pickup["planned"] >= 3 and dropoff["planned"] >= 2
@@ -148,12 +153,7 @@ def test_a_pickup_retried_after_a_lost_answer_loads_the_bikes_once(app, client, 
     operator = staff(app, client, "operator")
     page = visit(language="en", size="tablet").open("/ops")
     log_in(page, operator, email_label="Email", password_label="Password", button="Log in")
-    page.get_by_label("Trucks").fill("1")
-    page.get_by_label("Bikes per truck").fill("12")
-    page.get_by_label("Start (Seoul time; empty: now)").fill("2025-09-08T07:30")
-    page.get_by_role("button", name="Create plan").click()
-    page.get_by_role("heading", name="Truck 1").wait_for()
-    stops = stops_of_the_plan(client, operator, page)
+    stops = plan_one_truck(client, operator, page)
     pickup = max((stop for stop in stops if stop["kind"] == "pickup"), key=lambda stop: stop["planned"])
     assert pickup["planned"] >= 3
     keys = []  # each pickup request's Idempotency-Key
