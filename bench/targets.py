@@ -163,10 +163,15 @@ def _needs(name: str, s: dict, closed: dict, results: dict, cores: int) -> list[
                 f"{total:.2f} fit it, {missed_by}."
             )
         app = 1000 * closed["cores"].get("app", 0.0) / max(closed["units_per_s"], 1e-9)
+        cores_needed = f"{rate * total / 1000:.1f} cores at this run's CPU per unit"
+        fix = (
+            f"The app at {app - gap:.2f} ms ({100 * gap / app:.0f} % less) would fit, or {cores_needed}."
+            if gap < app
+            else f"Even an app costing nothing would not fit: only {cores_needed}."
+        )
         return (
             f"{why}: {rate:,.0f}/s on {cores} cores leaves {allowed:.2f} ms for everything, {gap:.2f} ms less than "
-            f"this run spent. The app at {app - gap:.2f} ms ({100 * gap / app:.0f} % less) would fit, or "
-            f"{rate * total / 1000:.1f} cores at this run's CPU per unit."
+            f"this run spent. {fix}"
         )
 
     if target.cpu_over_scc1_ms:

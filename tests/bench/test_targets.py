@@ -87,6 +87,9 @@ def test_the_report_says_for_each_missed_target_how_much_cpu_it_leaves_and_what_
     assert "1,000/s on 2 cores leaves 2.00 ms for everything, 0.20 ms less than this run spent" in section
     assert "The app at 1.12 ms (15 % less) would fit, or 2.2 cores" in section
     assert "0.4 × trivial under gthread (3,000/s) is 1,200/s" in section
+    # 1,000/s leaves 2.00 ms a request; 6.0 spent, 1.8 of them in the app: no app could close that gap.
+    slow = _results({"qr_verification": _row(throughput=300, total_ms=6.0, app_share=0.3)})
+    assert "Even an app costing nothing would not fit: only 6.0 cores" in report.markdown(slow)
     assert "served 850/s of 1,000/s offered" in section and "(M/M/2), and the closed loop found 900/s" in section
     assert section.count("What would meet it") == 1  # once per scenario, not per row
     # 500/s within 50 ms needs ~590/s of capacity, 3.4 ms per request: a p99 missed with 1.0 ms spent is not CPU.
