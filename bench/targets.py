@@ -66,12 +66,24 @@ def add_baseline_ratios(results: dict) -> None:
 
 
 def baseline_trivial(results: dict) -> tuple[str, float]:
-    """The server and throughput the `× trivial` targets are judged against: gthread's median trivial
-    run when the servers were compared, else the chosen server's own trivial row."""
-    runs = results.get("servers", {}).get("trivial", {}).get(BASELINE_SERVER)
-    if runs:
-        return BASELINE_SERVER, sorted(run["throughput"] for run in runs)[len(runs) // 2]
-    return results["setup"]["servers"][0], results["scenarios"].get("trivial", {}).get("throughput", 0.0)
+    """The server and throughput the `× trivial` targets are judged against: gthread's trivial as it would have
+    served in the scenario runs when the servers were compared, else the chosen server's own trivial row.
+
+    The comparison runs minutes before the scenarios, and a shared host's speed can change in between: the
+    interleaved runs give the two servers' ratio on the same minutes, the scenario runs the chosen one's speed.
+    """
+    compared = results.get("servers", {}).get("trivial", {})
+    chosen = results["setup"]["servers"][0]
+    own = results["scenarios"].get("trivial", {}).get("throughput", 0.0)
+    baseline = _median_throughput(compared.get(BASELINE_SERVER, []))
+    if not baseline:
+        return chosen, own
+    beside = _median_throughput(compared.get(chosen, []))
+    return BASELINE_SERVER, baseline * own / beside if beside and own else baseline
+
+
+def _median_throughput(runs: list[dict]) -> float:
+    return sorted(run["throughput"] for run in runs)[len(runs) // 2] if runs else 0.0
 
 
 def capacity_for_p99_wait(rate: float, cores: int, p99_s: float) -> float:
